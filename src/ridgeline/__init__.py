@@ -1,0 +1,31 @@
+"""ridgeline: L2-regularized machine learning with exact, fast choice of λ.
+
+One objective everywhere (see ``ridgeline.conventions``)::
+
+    minimize  (1/n_w) Σ_i s_i (y_i − x_iᵀw − b)²  +  λ Σ_j w_j²
+
+The estimators are drop-ins for scikit-learn's and report the canonical ``lambda_`` beside
+their own ``alpha``/``C``.
+"""
+
+from ridgeline import conventions
+from ridgeline.estimators import Ridge, RidgeClassifier, RidgeClassifierCV, RidgeCV
+from ridgeline.path import RidgePath, auto_lambda_grid, ridge_path
+from ridgeline.selection import GridEdgeWarning, RidgeCVResult, select_ridge
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GridEdgeWarning",
+    "Ridge",
+    "RidgeCV",
+    "RidgeCVResult",
+    "RidgeClassifier",
+    "RidgeClassifierCV",
+    "RidgePath",
+    "__version__",
+    "auto_lambda_grid",
+    "conventions",
+    "ridge_path",
+    "select_ridge",
+]

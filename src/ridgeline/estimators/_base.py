@@ -1,0 +1,108 @@
+"""Shared machinery of the linear estimators: one fit through the solvers, one predict."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import nnls
+from sklearn.utils.validation import check_is_fitted
+
+from ridgeline.estimators._validation import check_X
+from ridgeline.selection.engine import choose_route, full_factor
+from ridgeline.solvers.iterative import lsqr_path
+
+#: scikit-learn's solver names mapped to ridgeline's routes (all give the same solution).
+SOLVER_ALIASES = {
+    "auto": "auto",
+    "eigh": "eigh",
+    "eigen": "eigh",
+    "cholesky": "eigh",
+    "svd": "svd",
+    "dual": "dual",
+    "lsqr": "lsqr",
+    "sparse_cg": "lsqr",
+    "sag": "auto",
+    "saga": "auto",
+    "lbfgs": "auto",
+}
+
+
+def resolve_solver(solver: str) -> str:
+    if solver not in SOLVER_ALIASES:
+        raise ValueError(f"unknown solver {solver!r}; choose one of {sorted(SOLVER_ALIASES)}")
+    return SOLVER_ALIASES[solver]
+
+
+def solve_ridge(X, Y: np.ndarray, s: np.ndarray, penalties: np.ndarray, *, fit_intercept: bool,
+                standardize: bool, solver: str, positive: bool = False, tol: float = 1e-10,
+                max_iter: int | None = None) -> tuple[np.ndarray, np.ndarray, str, object]:
+    """Full-data ridge solution for one penalty per target (unnormalized ``a = n_w·λ``).
+
+    Returns ``(coef (p, k), intercept (k,), route, n_iter)``.
+    """
+    k = Y.shape[1]
+    pen = np.broadcast_to(np.asarray(penalties, dtype=np.float64), (k,))
+    if positive:
+        coef, inter = _positive_ridge(X, Y, s, pen, fit_intercept)
+        return coef, inter, "nnls", np.ones(k, dtype=np.int64)
+    route = choose_route(X, resolve_solver(solver))
+    if route == "lsqr":
+        uniq = np.unique(pen)
+        fit = lsqr_path(X, Y, s, uniq, fit_intercept=fit_intercept, standardize=standardize,
+                        tol=min(tol, 1e-10), max_iter=max_iter)
+        pos = np.searchsorted(uniq, pen)
+        coef = np.stack([fit.coef[pos[t], :, t] for t in range(k)], axis=1)
+        inter = np.array([fit.intercept[pos[t], t] for t in range(k)])
+        return coef, inter, route, fit.n_iter.max(axis=0)
+    F = full_factor(X, Y, s, route, fit_intercept=fit_intercept, standardize=standardize,
+                    min_penalty=float(pen.min()))
+    F.check_penalties(pen)
+    if np.all(pen == pen[0]):
+        coef = F.coef(pen[:1])[0]
+    else:
+        D = F.shrink(pen)  # (k, r)
+        coef = (F.V @ (D.T * F.Z)) / F.scale[:, None]
+    return coef, F.intercept(coef), F.method, np.ones(k, dtype=np.int64)
+
+
+def _positive_ridge(X, Y, s, pen, fit_intercept):
+    """Non-negative ridge as NNLS on the augmented system ``[S^{1/2}Xc; √a I] w ≈ [S^{1/2}yc; 0]``.
+
+    The unpenalized, unconstrained intercept is handled exactly by weighted centering.
+    """
+    Xd = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+    sw = float(s.sum())
+    mx = (s @ Xd) / sw if fit_intercept else np.zeros(Xd.shape[1])
+    my = (s @ Y) / sw if fit_intercept else np.zeros(Y.shape[1])
+    root = np.sqrt(s)[:, None]
+    A = (Xd - mx) * root
+    p, k = Xd.shape[1], Y.shape[1]
+    coef = np.zeros((p, k))
+    for t in range(k):
+        M = np.vstack([A, np.sqrt(pen[t]) * np.eye(p)])
+        b = np.concatenate([(Y[:, t] - my[t]) * root[:, 0], np.zeros(p)])
+        coef[:, t] = nnls(M, b, maxiter=50 * p)[0]
+    return coef, my - mx @ coef
+
+
+class LinearPredictMixin:
+    """``decision_function``/``predict`` for fitted ``coef_`` (k, p) or (p,) and ``intercept_``."""
+
+    def _decision(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        X = check_X(self, X)
+        out = X @ np.asarray(self.coef_).T
+        out = np.asarray(out) + self.intercept_
+        return out
+
+
+def store_coef(est, coef: np.ndarray, intercept: np.ndarray, squeeze: bool, dtype) -> None:
+    """Set ``coef_`` (k, p) or (p,) and ``intercept_`` in scikit-learn's shapes and dtype."""
+    coef = coef.T.astype(dtype, copy=False)  # (k, p)
+    intercept = intercept.astype(dtype, copy=False)
+    if squeeze:
+        est.coef_ = coef[0]
+        est.intercept_ = float(intercept[0]) if dtype == np.float64 else intercept[0]
+    else:
+        est.coef_ = coef
+        est.intercept_ = intercept

@@ -1,0 +1,77 @@
+"""Input validation at the public boundary (the only place inputs are checked)."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+
+def check_X_y(est, X, y, *, reset: bool = True, y_numeric: bool = True):
+    """Validate X (dense float32/float64 or sparse) and y; at least 2 samples, all finite."""
+    X, y = validate_data(
+        est,
+        X,
+        y,
+        reset=reset,
+        accept_sparse=["csr", "csc", "coo"],
+        dtype=[np.float64, np.float32],
+        multi_output=True,
+        y_numeric=y_numeric,
+        ensure_min_samples=2,
+    )
+    if sp.issparse(X) and X.format == "coo":
+        X = X.tocsr()
+    return X, y
+
+
+def check_X(est, X):
+    """Validate X at predict time against what was seen in fit."""
+    X = validate_data(est, X, reset=False, accept_sparse=["csr", "csc", "coo"],
+                      dtype=[np.float64, np.float32])
+    if sp.issparse(X) and X.format == "coo":
+        X = X.tocsr()
+    return X
+
+
+def check_weights(sample_weight, X) -> np.ndarray:
+    """Float64 non-negative finite weights with a positive sum."""
+    s = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    if not s.sum() > 0:
+        raise ValueError("sample_weight sums to zero: at least one sample needs positive weight")
+    return np.ascontiguousarray(s, dtype=np.float64)
+
+
+def as_2d_targets(y) -> tuple[np.ndarray, bool]:
+    """Targets as a float64 (n, k) array, plus whether the caller passed a 1-d y."""
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 1:
+        return y[:, None], True
+    if y.ndim == 2 and y.shape[1] == 0:
+        raise ValueError("y has no target columns")
+    return y, False
+
+
+def check_strength(value, name: str, *, allow_zero: bool = True) -> np.ndarray:
+    """A regularization strength (scalar or array): finite and non-negative, as float64."""
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty: give at least one regularization strength")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if np.any(arr < 0) or (not allow_zero and np.any(arr == 0)):
+        bound = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"{name} must be {bound}, got {value!r}")
+    return arr
+
+
+def check_grid(alphas, name: str) -> np.ndarray:
+    """A 1-d grid of regularization strengths."""
+    if isinstance(alphas, numbers.Number):
+        alphas = [alphas]
+    grid = check_strength(alphas, name)
+    if grid.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {grid.shape}")
+    return grid

@@ -1,0 +1,189 @@
+"""Drop-in ``Ridge`` and ``RidgeClassifier`` (scikit-learn 1.9 parameters and attributes)."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, MultiOutputMixin, RegressorMixin
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
+
+from ridgeline.estimators._base import LinearPredictMixin, solve_ridge, store_coef
+from ridgeline.estimators._validation import (
+    as_2d_targets,
+    check_strength,
+    check_weights,
+    check_X_y,
+)
+
+
+class Ridge(LinearPredictMixin, MultiOutputMixin, RegressorMixin, BaseEstimator):
+    """Linear least squares with an L2 penalty, scikit-learn's ``Ridge`` exactly.
+
+    Minimizes ``Σ s_i (y_i − x_iᵀw − b)² + alpha·‖w‖²`` (scikit-learn's scale), which is the
+    canonical ridgeline objective ``(1/n_w) Σ s_i (y_i − x_iᵀw − b)² + λ‖w‖²`` with
+    ``λ = alpha / n_w`` (reported as ``lambda_``).
+
+    Parameters
+    ----------
+    alpha : float or array of shape (n_targets,), default=1.0
+        Penalty in scikit-learn's convention; one per target allowed.
+    fit_intercept : bool, default=True
+        Fit an unpenalized intercept (by weighted centering; sparse X is never densified).
+    copy_X : bool, default=True
+        Kept for compatibility; X is never modified.
+    max_iter, tol : iterative solver (``"lsqr"``) limits.
+    solver : str, default="auto"
+        ``"auto"`` picks the Gram eigendecomposition (n ≥ p), the dual kernel form (p > n), or
+        LSQR (both huge). scikit-learn's names are accepted and give the same solution.
+    positive : bool, default=False
+        Constrain coefficients to be non-negative (NNLS on the augmented system).
+    random_state : ignored (no randomized solver); kept for compatibility.
+    standardize : bool, default=False
+        Penalize standardized features; coefficients are reported on the original scale.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
+    lambda_ : float or ndarray
+        Canonical λ = alpha / n_w.
+    n_features_in_, feature_names_in_ : as scikit-learn.
+    n_iter_ : ndarray of shape (n_targets,)
+        LSQR iterations per target; 1 for the direct (factorization) solvers.
+    solver_ : str
+        The route actually used (``"eigh"``, ``"svd"``, ``"dual"``, ``"lsqr"``, ``"nnls"``).
+    """
+
+    def __init__(self, alpha=1.0, *, fit_intercept=True, copy_X=True, max_iter=None, tol=1e-4,
+                 solver="auto", positive=False, random_state=None, standardize=False):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.copy_X = copy_X
+        self.max_iter = max_iter
+        self.tol = tol
+        self.solver = solver
+        self.positive = positive
+        self.random_state = random_state
+        self.standardize = standardize
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit on X (n, p) dense or sparse and y (n,) or (n, k); returns self."""
+        X, y = check_X_y(self, X, y)
+        Y, squeeze = as_2d_targets(y)
+        s = check_weights(sample_weight, X)
+        self._fit_targets(X, Y, s, squeeze)
+        return self
+
+    def _fit_targets(self, X, Y, s, squeeze):
+        alpha = check_strength(self.alpha, "alpha")
+        if alpha.ndim > 1 or (alpha.ndim == 1 and alpha.size not in (1, Y.shape[1])):
+            raise ValueError(
+                f"alpha has {alpha.size} values but y has {Y.shape[1]} targets: give one alpha "
+                "or one per target"
+            )
+        coef, inter, route, n_iter = solve_ridge(
+            X, Y, s, alpha, fit_intercept=self.fit_intercept, standardize=self.standardize,
+            solver=self.solver, positive=self.positive, tol=self.tol, max_iter=self.max_iter)
+        store_coef(self, coef, inter, squeeze, X.dtype)
+        sw = float(s.sum())
+        self.lambda_ = float(alpha) / sw if alpha.ndim == 0 else alpha / sw
+        self.solver_ = route
+        self.n_iter_ = n_iter
+
+    def predict(self, X):
+        """Predictions of shape (n,) or (n, k)."""
+        return self._decision(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class RidgeClassifier(LinearPredictMixin, ClassifierMixin, BaseEstimator):
+    """Classifier that regresses ±1 class indicators with a ridge penalty (scikit-learn's).
+
+    Each class gets a target column that is +1 for its samples and −1 otherwise (one column
+    for two classes); the prediction is the class with the largest decision value. The penalty
+    follows :class:`Ridge` (``lambda_ = alpha / n_w``, with class weights folded into the
+    sample weights).
+
+    Parameters are those of :class:`Ridge` plus ``class_weight`` (dict or ``"balanced"``).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+    lambda_, n_features_in_, feature_names_in_, solver_, n_iter_ : as :class:`Ridge`.
+    """
+
+    def __init__(self, alpha=1.0, *, fit_intercept=True, copy_X=True, max_iter=None, tol=1e-4,
+                 class_weight=None, solver="auto", positive=False, random_state=None,
+                 standardize=False):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.copy_X = copy_X
+        self.max_iter = max_iter
+        self.tol = tol
+        self.class_weight = class_weight
+        self.solver = solver
+        self.positive = positive
+        self.random_state = random_state
+        self.standardize = standardize
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit on X (n, p) and class labels y (n,); returns self."""
+        X, y = check_X_y(self, X, y, y_numeric=False)
+        Y, s = encode_classes(self, X, y, sample_weight)
+        alpha = check_strength(self.alpha, "alpha")
+        if alpha.ndim != 0:
+            raise ValueError("RidgeClassifier takes a single alpha")
+        coef, inter, route, n_iter = solve_ridge(
+            X, Y, s, alpha, fit_intercept=self.fit_intercept, standardize=self.standardize,
+            solver=self.solver, positive=self.positive, tol=self.tol, max_iter=self.max_iter)
+        store_coef(self, coef, inter, False, X.dtype)
+        self.lambda_ = float(alpha) / float(s.sum())
+        self.solver_ = route
+        self.n_iter_ = n_iter
+        return self
+
+    def decision_function(self, X):
+        """Decision values of shape (n,) for two classes, else (n, n_classes)."""
+        d = self._decision(X)
+        return d[:, 0] if d.ndim == 2 and d.shape[1] == 1 else d
+
+    def predict(self, X):
+        """Class labels of shape (n,)."""
+        d = self.decision_function(X)
+        if d.ndim == 1:
+            return self.classes_[(d > 0).astype(int)]
+        return self.classes_[np.argmax(d, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def encode_classes(est, X, y, sample_weight) -> tuple[np.ndarray, np.ndarray]:
+    """±1 indicator targets (n, k) and sample weights with class weights folded in."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = column_or_1d(y, warn=True)
+    if y.ndim != 1:
+        raise ValueError("ridge classifiers take one label per sample (y of shape (n,))")
+    check_classification_targets(y)
+    binarizer = LabelBinarizer(pos_label=1, neg_label=-1)
+    Y = binarizer.fit_transform(y).astype(np.float64)
+    est.classes_ = binarizer.classes_
+    if est.classes_.size < 2:
+        raise ValueError(
+            f"only one class ({est.classes_[0]!r}) in y: a classifier needs at least two classes"
+        )
+    s = check_weights(sample_weight, X)
+    if est.class_weight is not None:
+        s = s * compute_sample_weight(est.class_weight, y)
+    return Y, s

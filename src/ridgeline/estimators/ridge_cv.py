@@ -1,0 +1,214 @@
+"""Drop-in ``RidgeCV`` and ``RidgeClassifierCV``: every λ scored from one factorization."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, MultiOutputMixin, RegressorMixin
+
+from ridgeline.estimators._base import LinearPredictMixin, resolve_solver, store_coef
+from ridgeline.estimators._validation import as_2d_targets, check_grid, check_weights, check_X_y
+from ridgeline.estimators.ridge import encode_classes
+from ridgeline.selection.engine import select_ridge
+from ridgeline.selection.loo import loo_residuals, projected_rows
+
+_GCV_MODES = {None: "auto", "auto": "auto", "svd": "svd", "eigen": "eigh"}
+
+
+class _RidgeCVMixin:
+    """Grid handling, selection and the final fit shared by the two CV estimators."""
+
+    def _grid(self, sw: float):
+        """(canonical λ grid or None for automatic, convention, alpha→λ scale)."""
+        if self.lambdas is not None:
+            return check_grid(self.lambdas, "lambdas"), "canonical"
+        if isinstance(self.alphas, str):
+            if self.alphas != "auto":
+                raise ValueError(f"alphas must be numbers or 'auto', got {self.alphas!r}")
+            return None, "fixed"
+        return check_grid(self.alphas, "alphas") / sw, "fixed"
+
+    def _select(self, X, Y, s, *, per_target, classes=None, y_labels=None, y_split=None,
+                groups=None):
+        sw = float(s.sum())
+        lam, convention = self._grid(sw)
+        solver = resolve_solver(self.solver)
+        if solver == "auto" and self.cv is None:
+            solver = _GCV_MODES.get(getattr(self, "gcv_mode", None), "auto")
+        sel = select_ridge(
+            X, Y, s, lambdas=lam, n_lambdas=self.n_lambdas, cv=self.cv, scoring=self.scoring,
+            rule=self.rule, fit_intercept=self.fit_intercept, standardize=self.standardize,
+            per_target=per_target, solver=solver, convention=convention,
+            extend=self.extend_grid, groups=groups, y_split=y_split, classes=classes,
+            y_labels=y_labels, to_alpha=lambda g: g * sw,
+        )
+        res = sel.result
+        self.selection_ = res
+        self.lambda_ = res.lambda_ if per_target else float(res.lambda_)
+        self.alpha_ = self.lambda_ * sw
+        self.best_score_ = res.best_score
+        if sel.factor is not None:
+            pen = np.broadcast_to(np.atleast_1d(self.lambda_) * sw, (Y.shape[1],))
+            F = sel.factor
+            if np.all(pen == pen[0]):
+                coef = F.coef(pen[:1])[0]
+            else:
+                coef = (F.V @ (F.shrink(pen).T * F.Z)) / F.scale[:, None]
+            inter = F.intercept(coef)
+        else:
+            coef, inter = sel.lsqr_coef, sel.lsqr_intercept
+        if self.store_cv_results:
+            self._store_loo(X, Y, s, sel, res.lambdas * sw, y_labels is not None)
+        return coef, inter
+
+    def _store_loo(self, X, Y, s, sel, penalties, classifier):
+        if self.cv is not None:
+            raise ValueError("cv!=None and store_cv_results=True are incompatible")
+        F = sel.factor
+        U = projected_rows(X, F)
+        out = np.empty((Y.shape[0], Y.shape[1], penalties.size))
+        for i, a in enumerate(penalties):
+            e = loo_residuals(U, F, Y, s, float(a), self.fit_intercept)
+            out[:, :, i] = s[:, None] * e * e if self.scoring is None else Y - e
+        self.cv_results_ = out[:, 0, :] if (Y.shape[1] == 1) else out
+
+
+class RidgeCV(_RidgeCVMixin, LinearPredictMixin, MultiOutputMixin, RegressorMixin, BaseEstimator):
+    """Ridge regression with λ chosen by exact LOO, GCV or K-fold CV — one factorization.
+
+    A drop-in for scikit-learn's ``RidgeCV``: same parameters, same ``alpha_`` and coefficients.
+    ``cv=None`` is exact leave-one-out (as scikit-learn); ``cv=K`` or any splitter scores every
+    α from per-fold statistics (one eigendecomposition per fold, no refit per α); ``cv="gcv"`` is
+    Golub–Heath–Wahba generalized cross-validation.
+
+    Parameters
+    ----------
+    alphas : array-like or "auto", default=(0.1, 1.0, 10.0)
+        Grid in scikit-learn's convention (``Σ s_i r_i² + α‖w‖²``); every fit, including the
+        fits on training folds, uses the same α — exactly scikit-learn's semantics. ``"auto"``
+        derives ``n_lambdas`` values from the spectrum of X.
+    fit_intercept : bool, default=True
+    scoring : None, str or callable
+        None: MSE for LOO/GCV and R² for K-fold (as scikit-learn). Also ``"r2"``,
+        ``"neg_mean_squared_error"``, ``"neg_root_mean_squared_error"`` (from statistics),
+        ``"neg_mean_absolute_error"`` and any scikit-learn scorer (from predictions).
+    cv : None, int, "loo", "gcv", CV splitter or iterable of splits
+    gcv_mode : {None, "auto", "svd", "eigen"}
+        Factorization used for LOO (as scikit-learn).
+    store_cv_results : bool, default=False
+        Keep per-sample LOO squared errors (or predictions with a scorer) in ``cv_results_``.
+    alpha_per_target : bool, default=False
+        Choose α separately for each target (with K-fold too, unlike scikit-learn).
+    lambdas : array-like, optional
+        Canonical λ grid (``(1/n_w) Σ s_i r_i² + λ‖w‖²``); overrides ``alphas``. Training folds
+        are then penalized by ``n_fold·λ`` so that λ means the same on every fold.
+    n_lambdas : int, default=100
+        Size of the automatic grid.
+    rule : {"min", "1se"}, default="min"
+        Best mean score, or the largest λ within one standard error of it.
+    extend_grid : bool or int, default=False
+        Extend the grid past an edge when the choice lands there (instead of only warning).
+    standardize : bool, default=False
+        Penalize standardized features (per fold); coefficients on the original scale.
+    solver : str, default="auto"
+        ``"auto"``, ``"eigh"``, ``"svd"``, ``"dual"`` or ``"lsqr"``.
+
+    Attributes
+    ----------
+    alpha_ : float or ndarray (n_targets,)
+    lambda_ : float or ndarray (n_targets,)
+        Canonical λ = alpha_ / n_w.
+    best_score_ : float or ndarray
+    coef_, intercept_, n_features_in_, feature_names_in_ : as scikit-learn.
+    cv_results_ : ndarray (only with ``store_cv_results=True``)
+    selection_ : RidgeCVResult
+        The whole CV curve: mean and standard error per λ, per-fold scores, λ_min, λ_1se, dof.
+    """
+
+    def __init__(self, alphas=(0.1, 1.0, 10.0), *, fit_intercept=True, scoring=None, cv=None,
+                 gcv_mode=None, store_cv_results=False, alpha_per_target=False, lambdas=None,
+                 n_lambdas=100, rule="min", extend_grid=False, standardize=False,
+                 solver="auto"):
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.scoring = scoring
+        self.cv = cv
+        self.gcv_mode = gcv_mode
+        self.store_cv_results = store_cv_results
+        self.alpha_per_target = alpha_per_target
+        self.lambdas = lambdas
+        self.n_lambdas = n_lambdas
+        self.rule = rule
+        self.extend_grid = extend_grid
+        self.standardize = standardize
+        self.solver = solver
+
+    def fit(self, X, y, sample_weight=None, groups=None):
+        """Choose α and fit on all of X (n, p) and y (n,) or (n, k); returns self."""
+        if self.gcv_mode not in _GCV_MODES:
+            raise ValueError(f"gcv_mode must be one of {list(_GCV_MODES)}, got {self.gcv_mode!r}")
+        X, y = check_X_y(self, X, y)
+        Y, squeeze = as_2d_targets(y)
+        s = check_weights(sample_weight, X)
+        per_target = bool(self.alpha_per_target) and Y.shape[1] > 1
+        coef, inter = self._select(X, Y, s, per_target=per_target, groups=groups)
+        store_coef(self, coef, inter, squeeze, X.dtype)
+        return self
+
+    def predict(self, X):
+        """Predictions of shape (n,) or (n, k)."""
+        return self._decision(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class RidgeClassifierCV(_RidgeCVMixin, LinearPredictMixin, ClassifierMixin, BaseEstimator):
+    """Ridge classifier with α chosen by exact LOO (default) or K-fold CV, as scikit-learn's.
+
+    Under K-fold the default score is accuracy (stratified folds, as ``GridSearchCV``); under
+    LOO it is the squared error of the ±1 indicator targets, as scikit-learn. Parameters and
+    attributes follow :class:`RidgeCV`, plus ``class_weight`` and ``classes_``.
+    """
+
+    def __init__(self, alphas=(0.1, 1.0, 10.0), *, fit_intercept=True, scoring=None, cv=None,
+                 class_weight=None, store_cv_results=False, lambdas=None, n_lambdas=100,
+                 rule="min", extend_grid=False, standardize=False, solver="auto"):
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.scoring = scoring
+        self.cv = cv
+        self.class_weight = class_weight
+        self.store_cv_results = store_cv_results
+        self.lambdas = lambdas
+        self.n_lambdas = n_lambdas
+        self.rule = rule
+        self.extend_grid = extend_grid
+        self.standardize = standardize
+        self.solver = solver
+
+    def fit(self, X, y, sample_weight=None, groups=None):
+        """Choose α and fit on X (n, p) and labels y (n,); returns self."""
+        X, y = check_X_y(self, X, y, y_numeric=False)
+        Y, s = encode_classes(self, X, y, sample_weight)
+        y = np.asarray(y).ravel()
+        coef, inter = self._select(X, Y, s, per_target=False, classes=self.classes_,
+                                   y_labels=y, y_split=y, groups=groups)
+        store_coef(self, coef, inter, False, X.dtype)
+        return self
+
+    def decision_function(self, X):
+        d = self._decision(X)
+        return d[:, 0] if d.ndim == 2 and d.shape[1] == 1 else d
+
+    def predict(self, X):
+        d = self.decision_function(X)
+        if d.ndim == 1:
+            return self.classes_[(d > 0).astype(int)]
+        return self.classes_[np.argmax(d, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

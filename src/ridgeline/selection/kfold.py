@@ -1,0 +1,206 @@
+"""K-fold cross-validation for every λ from one factorization per fold.
+
+Primal route (n ≥ p): each fold's training statistics are ``total − held_out`` (one pass over
+the data for all folds), each fold is factored once (p×p eigendecomposition), and the held-out
+sum of squared errors for every λ comes from the held-out fold's own statistics::
+
+    SSE(λ) = Σ s (y − m_y)² − 2 wᵀ Σ s (x − m_x)(y − m_y) + wᵀ [Σ s (x − m_x)(x − m_x)ᵀ] w
+
+with ``m_x, m_y`` the *training* means (per-fold centering), so MSE and R² need no held-out
+predictions. Other scorers get predictions ``m_y + (X_te − m_x) w(λ)`` for all λ from one
+product with the fold's eigenvectors.
+
+Dual route (p > n): one n×n kernel of the whole data; each fold's training kernel is a
+sub-block, re-centered with the training weights (a rank-one update), and held-out predictions
+are kernel products.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg as la
+import scipy.sparse as sp
+
+from ridgeline.solvers.dual import centered_kernel, weighted_means, weighted_scale
+from ridgeline.solvers.spectral import Factor, factor_from_moments, needs_svd, svd_factor
+from ridgeline.stats.moments import Moments, accumulate, reference_point
+
+
+@dataclass
+class PrimalFold:
+    """One fold of the primal route: the training factor and the held-out statistics."""
+
+    factor: Factor
+    held: Moments
+    test: np.ndarray
+
+    def sse(self, penalties: np.ndarray) -> np.ndarray:
+        """Weighted held-out sum of squared errors, shape (L, k), from statistics only."""
+        F, h = self.factor, self.held
+        mx, my = F.mean_x - h.shift_x, F.mean_y - h.shift_y
+        a = h.yy - 2 * my * h.sy + h.sw * my**2
+        B = h.C - np.outer(h.sx, my) - np.outer(mx, h.sy) + h.sw * np.outer(mx, my)
+        M = h.G - np.outer(h.sx, mx) - np.outer(mx, h.sx) + h.sw * np.outer(mx, mx)
+        B = B / F.scale[:, None]
+        M = M / np.outer(F.scale, F.scale)
+        Bt = F.V.T @ B
+        Mt = F.V.T @ M @ F.V
+        D = F.shrink(penalties)
+        out = np.empty((D.shape[0], F.n_targets))
+        for i in range(D.shape[0]):
+            Yl = D[i][:, None] * F.Z
+            out[i] = a - 2 * np.einsum("rk,rk->k", Yl, Bt) + np.einsum("rk,rk->k", Mt @ Yl, Yl)
+        return np.maximum(out, 0.0)
+
+    def sst(self) -> np.ndarray:
+        """Held-out weighted total sum of squares about the held-out mean, shape (k,)."""
+        h = self.held
+        return np.maximum(h.yy - h.sy**2 / h.sw, 0.0) if h.sw > 0 else np.zeros_like(h.yy)
+
+    def held_sw(self) -> float:
+        return self.held.sw
+
+    def predictions(self, X, penalties: np.ndarray) -> np.ndarray:
+        """Held-out predictions for every penalty, shape (L, m, k)."""
+        F = self.factor
+        P = _project(X[self.test], F)
+        D = F.shrink(penalties)
+        return F.mean_y + np.einsum("mr,lr,rk->lmk", P, D, F.Z, optimize=True)
+
+    def train_mse(self, penalties: np.ndarray) -> np.ndarray:
+        return self.factor.rss(penalties).mean(axis=1) / self.factor.sw
+
+
+def _project(Xte, F: Factor) -> np.ndarray:
+    """``((X_te − mean_x)/scale) V`` of shape (m, r)."""
+    Vs = F.V / F.scale[:, None]
+    if sp.issparse(Xte):
+        return np.asarray(Xte @ Vs) - (F.mean_x @ Vs)[None, :]
+    return (np.asarray(Xte, dtype=np.float64) - F.mean_x) @ Vs
+
+
+@dataclass
+class DualFold:
+    """One fold of the dual route: kernel eigenpairs of the training rows."""
+
+    e: np.ndarray  # (r,)
+    P: np.ndarray  # (m, r)  centered cross-kernel times S^{1/2} Q
+    W: np.ndarray  # (r, k)  Qᵀ S^{1/2} Yc_train
+    resid_yy: np.ndarray  # (k,) part of ‖ỹ‖² outside span(Q)
+    mean_y: np.ndarray
+    sw_train: float
+    test: np.ndarray
+
+    def shrink(self, penalties: np.ndarray) -> np.ndarray:
+        return 1.0 / (self.e[None, :] + np.asarray(penalties)[:, None])
+
+    def predictions(self, X, penalties: np.ndarray) -> np.ndarray:
+        D = self.shrink(penalties)
+        return self.mean_y + np.einsum("mr,lr,rk->lmk", self.P, D, self.W, optimize=True)
+
+    def train_mse(self, penalties: np.ndarray) -> np.ndarray:
+        a = np.asarray(penalties)[:, None]
+        frac = (a / (self.e[None, :] + a)) ** 2  # (L, r)
+        rss = frac @ (self.W**2) + self.resid_yy[None, :]
+        return rss.mean(axis=1) / self.sw_train
+
+
+def _train_is_complement(train: np.ndarray, test: np.ndarray, n: int) -> bool:
+    return train.size + test.size == n and np.union1d(train, test).size == n
+
+
+def primal_folds(
+    X,
+    Y: np.ndarray,
+    s: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    *,
+    fit_intercept: bool,
+    standardize: bool,
+    min_penalty: Callable[[float], float],
+) -> list[PrimalFold]:
+    """Factor every training fold from statistics (training = total − held-out)."""
+    n = X.shape[0]
+    shift = reference_point(X, Y, s)
+    held = [accumulate(X, Y, s, rows=test, shift=shift) for _, test in splits]
+    total = None
+    folds = []
+    for (train, test), h in zip(splits, held, strict=True):
+        if _train_is_complement(train, test, n):
+            if total is None:
+                total = _total(held, splits, n) or accumulate(X, Y, s, shift=shift)
+            tr = total - h
+        else:
+            tr = accumulate(X, Y, s, rows=train, shift=shift)
+        if tr.sw <= 0:
+            raise ValueError("a training fold has zero total sample weight")
+        F = factor_from_moments(tr.centered(fit_intercept), shift_x=shift[0], shift_y=shift[1],
+                                standardize=standardize)
+        if needs_svd(F, min_penalty(tr.sw)):
+            F = svd_factor(X, Y, s, F.mean_x, F.mean_y, F.scale, rows=np.sort(train))
+        folds.append(PrimalFold(factor=F, held=h, test=np.asarray(test)))
+    return folds
+
+
+def _total(held: list[Moments], splits, n: int) -> Moments | None:
+    """Sum of held-out moments when the test sets partition the rows (no extra pass)."""
+    counts = np.zeros(n, dtype=np.int64)
+    for _, test in splits:
+        np.add.at(counts, np.asarray(test), 1)
+    if not np.all(counts == 1):
+        return None
+    out = held[0]
+    for h in held[1:]:
+        out = out + h
+    return out
+
+
+def dual_folds(
+    X,
+    Y: np.ndarray,
+    s: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    *,
+    fit_intercept: bool,
+    standardize: bool,
+) -> list[DualFold]:
+    """Factor every training fold through the kernel (p > n)."""
+    p = X.shape[1]
+    K_global = None
+    if not standardize:
+        m0 = weighted_means(X, s) if fit_intercept else np.zeros(p)
+        K_global = centered_kernel(X, s, m0, np.ones(p))
+    folds = []
+    for train, test in splits:
+        train, test = np.asarray(train), np.asarray(test)
+        st = s[train]
+        sw = float(st.sum())
+        if sw <= 0:
+            raise ValueError("a training fold has zero total sample weight")
+        if K_global is None:
+            Xtr = X[train]
+            m = weighted_means(Xtr, st) if fit_intercept else np.zeros(p)
+            K = centered_kernel(X, s, m, weighted_scale(Xtr, st, m))
+        else:
+            K = K_global
+        rows = np.concatenate([train, test])
+        Ksub = K[np.ix_(rows, train)]
+        if fit_intercept:
+            g = Ksub @ st / sw  # (ntr + nte,)
+            c = float(st @ g[: train.size]) / sw
+            Ksub = Ksub - g[:, None] - g[: train.size][None, :] + c
+        my = (st @ Y[train]) / sw if fit_intercept else np.zeros(Y.shape[1])
+        root = np.sqrt(st)
+        Ktr = Ksub[: train.size] * root[:, None] * root[None, :]
+        e, Q = la.eigh(0.5 * (Ktr + Ktr.T), check_finite=False, driver="evd")
+        keep = e > max(e[-1], 0.0) * train.size * np.finfo(np.float64).eps
+        e, Q = e[keep], Q[:, keep]
+        yt = (Y[train] - my) * root[:, None]
+        W = Q.T @ yt
+        resid = np.maximum(np.einsum("nk,nk->k", yt, yt) - np.einsum("rk,rk->k", W, W), 0.0)
+        P = (Ksub[train.size :] * root[None, :]) @ Q
+        folds.append(DualFold(e=e, P=P, W=W, resid_yy=resid, mean_y=my, sw_train=sw, test=test))
+    return folds

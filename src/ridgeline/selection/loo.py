@@ -1,0 +1,84 @@
+"""Exact leave-one-out and generalized cross-validation from the full-data factorization.
+
+With the hat matrix of the weighted, centered ridge fit,
+``h_i(a) = s_i/n_w + s_i · u_iᵀ diag(1/(e + a)) u_i`` (``u_i`` = the i-th row of ``Xc V``), the
+leave-one-out residual is exactly ``r_i(a) / (1 − h_i(a))`` (the penalty ``a`` held fixed), and
+GCV replaces every ``h_i`` by their mean (Golub, Heath & Wahba 1979, "Generalized cross-
+validation as a method for choosing a good ridge parameter", Technometrics 21(2)):
+``GCV(a) = (RSS(a)/n_w) / (1 − dof(a)/n)²``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ridgeline.selection.kfold import _project
+from ridgeline.selection.scoring import Scorer
+from ridgeline.solvers.spectral import Factor
+from ridgeline.stats.chunks import iter_row_chunks
+
+
+def projected_rows(X, F: Factor) -> np.ndarray:
+    """``((X − mean_x)/scale) V`` for all rows, shape (n, r), computed in row chunks."""
+    out = np.empty((X.shape[0], F.V.shape[1]))
+    for idx, Xc in iter_row_chunks(X):
+        out[idx] = _project(Xc, F)
+    return out
+
+
+def loo_residuals(U: np.ndarray, F: Factor, Y: np.ndarray, s: np.ndarray, penalty: float,
+                  fit_intercept: bool) -> np.ndarray:
+    """Exact LOO residuals ``y_i − ŷ_i^{(−i)}`` for one penalty, shape (n, k)."""
+    d = F.shrink(np.array([penalty]))[0]
+    h = s * ((U * U) @ d)
+    if fit_intercept:
+        h += s / F.sw
+    fitted = U @ (d[:, None] * F.Z)
+    r = (Y - F.mean_y) - fitted
+    denom = 1.0 - h
+    safe = denom > 1e-12
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e = np.where(safe[:, None], r / np.where(safe, denom, 1.0)[:, None], np.inf)
+    return e
+
+
+def loo_curve(
+    X, Y: np.ndarray, s: np.ndarray, F: Factor, penalties: np.ndarray, scorer: Scorer,
+    *, fit_intercept: bool, score_estimator=None, y_score=None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean LOO score and its standard error for every penalty, each of shape (L, k).
+
+    ``score_estimator``/``y_score`` serve scikit-learn scorer callables (kind ``estimator``):
+    the scorer is called as ``scorer(score_estimator, loo_predictions, y_score)``.
+    """
+    U = projected_rows(X, F)
+    L, k = penalties.size, Y.shape[1]
+    mean = np.empty((L, k))
+    se = np.full((L, k), np.nan)
+    sw, n = float(s.sum()), Y.shape[0]
+    for i, a in enumerate(penalties):
+        e = loo_residuals(U, F, Y, s, float(a), fit_intercept)
+        if scorer.kind == "stats" and scorer.name == "neg_mean_squared_error":
+            with np.errstate(invalid="ignore", over="ignore"):
+                losses = e * e
+                m = (s @ losses) / sw
+                var = (s @ (losses - m) ** 2) / sw
+            mean[i] = -m
+            se[i] = np.sqrt(var / n)
+        elif scorer.kind == "estimator":
+            pred = Y - e
+            mean[i] = scorer.fn(score_estimator, pred if k > 1 else pred[:, 0], y_score,
+                                sample_weight=s)
+        else:
+            mean[i] = scorer.from_predictions(Y, Y - e, s)
+    return np.where(np.isfinite(mean), mean, -np.inf), se
+
+
+def gcv_curve(F: Factor, penalties: np.ndarray, *, fit_intercept: bool) -> np.ndarray:
+    """Negative GCV criterion for every penalty, shape (L, k)."""
+    rss = F.rss(penalties)
+    dof = F.dof(penalties) + (1.0 if fit_intercept else 0.0)
+    denom = (1.0 - dof / F.n) ** 2
+    with np.errstate(divide="ignore"):
+        g = np.where(denom[:, None] > 0, (rss / F.sw) / denom[:, None], np.inf)
+    return -g

@@ -1,0 +1,144 @@
+"""The cross-validation result object and the rules that pick λ from it."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+
+class GridEdgeWarning(UserWarning):
+    """The selected λ lies at an end of the grid: the optimum may lie outside it."""
+
+
+@dataclass
+class RidgeCVResult:
+    """Everything cross-validation learned about λ.
+
+    Scores are "greater is better" (errors negated, as in scikit-learn).
+
+    Attributes
+    ----------
+    lambdas : ndarray (L,)
+        Canonical λ grid (in the order evaluated).
+    alphas : ndarray (L,)
+        The same grid in the estimator's own parameter convention (e.g. scikit-learn ``alpha``).
+    method : str
+        ``"kfold"``, ``"loo"`` or ``"gcv"``.
+    scoring : str
+        Name of the scoring rule.
+    fold_scores : ndarray (K, L, k) or None
+        Per-fold (per-sample for LOO), per-λ, per-target held-out scores; None for GCV.
+    mean_score : ndarray (L,) or (L, k)
+        CV curve: mean over folds (averaged over targets unless ``per_target``).
+    se : ndarray, same shape as ``mean_score``
+        Standard error of the mean over folds (NaN for GCV).
+    dof : ndarray (L,)
+        Effective degrees of freedom on the full data (including the intercept).
+    index_min, index_1se : int or ndarray (k,)
+        Grid positions of the best score and of the one-standard-error choice.
+    lambda_min, lambda_1se : float or ndarray (k,)
+    rule : str
+        ``"min"`` or ``"1se"``: which of the two the estimator used.
+    per_target : bool
+    train_mse : ndarray (K, L) or None
+        Training mean squared error per fold (the over/under-fitting picture).
+    n_splits : int
+    """
+
+    lambdas: np.ndarray
+    alphas: np.ndarray
+    method: str
+    scoring: str
+    fold_scores: np.ndarray | None
+    mean_score: np.ndarray
+    se: np.ndarray
+    dof: np.ndarray
+    index_min: int | np.ndarray
+    index_1se: int | np.ndarray
+    lambda_min: float | np.ndarray
+    lambda_1se: float | np.ndarray
+    rule: str
+    per_target: bool
+    train_mse: np.ndarray | None
+    n_splits: int
+
+    @property
+    def index_(self) -> int | np.ndarray:
+        """Grid position chosen by :attr:`rule`."""
+        return self.index_min if self.rule == "min" else self.index_1se
+
+    @property
+    def lambda_(self) -> float | np.ndarray:
+        """Canonical λ chosen by :attr:`rule`."""
+        return self.lambda_min if self.rule == "min" else self.lambda_1se
+
+    @property
+    def best_score(self) -> float | np.ndarray:
+        """Mean CV score at the chosen λ."""
+        idx = self.index_
+        if self.per_target:
+            return self.mean_score[idx, np.arange(self.mean_score.shape[1])]
+        return float(self.mean_score[idx])
+
+    def summary(self) -> str:
+        """A few lines of text: the grid, the chosen λ and why."""
+        lam = np.atleast_1d(self.lambda_)
+        lines = [
+            f"{self.method} cross-validation over {self.lambdas.size} λ "
+            f"[{self.lambdas.min():.3g}, {self.lambdas.max():.3g}], scoring={self.scoring}",
+            f"rule={self.rule}: λ = {', '.join(f'{v:.4g}' for v in lam[:5])}"
+            + (" ..." if lam.size > 5 else ""),
+        ]
+        return "\n".join(lines)
+
+
+def select_min(mean: np.ndarray) -> np.ndarray:
+    """First position of the maximum along axis 0 (ties keep grid order, as scikit-learn)."""
+    return np.argmax(mean, axis=0)
+
+
+def select_1se(lambdas: np.ndarray, mean: np.ndarray, se: np.ndarray,
+               index_min: np.ndarray) -> np.ndarray:
+    """Largest λ whose mean score is within one standard error of the best.
+
+    Hastie, Tibshirani & Friedman (2009), *The Elements of Statistical Learning*, §7.10.
+    """
+    cols = mean.shape[1] if mean.ndim == 2 else None
+    m2 = mean.reshape(mean.shape[0], -1)
+    s2 = se.reshape(se.shape[0], -1)
+    best = np.atleast_1d(index_min)
+    out = np.empty(m2.shape[1], dtype=np.int64)
+    for t in range(m2.shape[1]):
+        b = best[t]
+        thresh = m2[b, t] - (s2[b, t] if np.isfinite(s2[b, t]) else 0.0)
+        ok = np.flatnonzero(m2[:, t] >= thresh)
+        out[t] = ok[np.argmax(lambdas[ok])]
+    return out if cols is not None else out[0]
+
+
+def edge_sides(lambdas: np.ndarray, index: np.ndarray) -> set[str]:
+    """Which ends of the grid (``"high"``/``"low"``) the chosen positions sit on."""
+    if lambdas.size < 2:
+        return set()
+    hi, lo = int(np.argmax(lambdas)), int(np.argmin(lambdas))
+    sides = set()
+    for i in np.atleast_1d(index):
+        if i == hi:
+            sides.add("high")
+        elif i == lo:
+            sides.add("low")
+    return sides
+
+
+def warn_edges(sides: set[str]) -> None:
+    """Warn that the chosen λ sits on an edge of the grid."""
+    for side in sorted(sides):
+        which = "largest" if side == "high" else "smallest"
+        warnings.warn(
+            f"the selected λ is the {which} value of the grid: the optimum may lie beyond it; "
+            "widen the grid (alphas/lambdas) or pass extend_grid=True",
+            GridEdgeWarning,
+            stacklevel=4,
+        )

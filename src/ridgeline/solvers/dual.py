@@ -1,0 +1,111 @@
+"""Dual (kernel) ridge for p > n: eigendecompose the n×n centered weighted kernel.
+
+With ``K̃ = S^{1/2} Xc Xcᵀ S^{1/2} = Q diag(e) Qᵀ``, the non-zero eigenpairs of the primal Gram
+``XcᵀSXc`` are ``(e_j, v_j)`` with ``v_j = Xcᵀ S^{1/2} q_j / √e_j``. The ridge solution lies in
+their span, so the dual route yields the same :class:`~ridgeline.solvers.spectral.Factor` (with
+``r ≤ n`` columns) at O(n²p) cost instead of O(np²).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg as la
+import scipy.sparse as sp
+
+from ridgeline.solvers.spectral import Factor, feature_scale
+
+#: Columns per block when forming the kernel of dense data (bounds the working copy).
+_COLUMN_BLOCK = 2048
+
+
+def centered_kernel(X, s: np.ndarray, mean_x: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """``(X − mean_x)/scale`` times its transpose, shape (n, n), formed by column blocks."""
+    n, p = X.shape
+    if sp.issparse(X):
+        Xs = sp.csr_matrix(X, dtype=np.float64) @ sp.diags(1.0 / scale)
+        K = (Xs @ Xs.T).toarray()
+        g = np.asarray(Xs @ (mean_x / scale)).ravel()
+        K -= g[:, None] + g[None, :]
+        K += float((mean_x / scale) @ (mean_x / scale))
+        return K
+    K = np.zeros((n, n))
+    for a in range(0, p, _COLUMN_BLOCK):
+        b = min(a + _COLUMN_BLOCK, p)
+        A = (np.asarray(X[:, a:b], dtype=np.float64) - mean_x[a:b]) / scale[a:b]
+        K += A @ A.T
+    return K
+
+
+def weighted_means(X, s: np.ndarray) -> np.ndarray:
+    """Weighted column means of X (dense or sparse), float64."""
+    sw = float(s.sum())
+    if sp.issparse(X):
+        return np.asarray(X.T @ s).ravel() / sw
+    return (s @ np.asarray(X, dtype=np.float64)) / sw
+
+
+def weighted_scale(X, s: np.ndarray, mean_x: np.ndarray) -> np.ndarray:
+    """Weighted standard deviations of the columns of X (1 for constant columns)."""
+    sw = float(s.sum())
+    if sp.issparse(X):
+        Xs = sp.csr_matrix(X, dtype=np.float64)
+        ex2 = np.asarray(Xs.multiply(Xs).T @ s).ravel() / sw
+        var = np.maximum(ex2 - mean_x**2, 0.0)
+        return feature_scale(var * sw, sw)
+    sq = s @ (np.asarray(X, dtype=np.float64) - mean_x) ** 2
+    return feature_scale(sq, sw)
+
+
+def dual_factor(
+    X,
+    Y: np.ndarray,
+    s: np.ndarray,
+    *,
+    fit_intercept: bool = True,
+    standardize: bool = False,
+) -> Factor:
+    """Spectral factor of a weighted ridge problem through its n×n kernel.
+
+    Parameters
+    ----------
+    X : ndarray (n, p) or scipy.sparse matrix
+    Y : ndarray (n, k)
+    s : ndarray (n,)
+        Non-negative sample weights.
+    """
+    n, p = X.shape
+    sw = float(s.sum())
+    mean_x = weighted_means(X, s) if fit_intercept else np.zeros(p)
+    mean_y = (s @ Y) / sw if fit_intercept else np.zeros(Y.shape[1])
+    scale = weighted_scale(X, s, mean_x) if standardize else np.ones(p)
+    K = centered_kernel(X, s, mean_x, scale)
+    root = np.sqrt(s)
+    Kt = K * root[:, None] * root[None, :]
+    e, Q = la.eigh(Kt, check_finite=False, driver="evd")
+    e = np.maximum(e, 0.0)
+    keep = e > (e[-1] * n * np.finfo(np.float64).eps if e.size and e[-1] > 0 else 0.0)
+    e, Q = e[keep], Q[:, keep]
+    Yc = (Y - mean_y) * root[:, None]
+    # v_j = Xcᵀ S^{1/2} q_j / √e_j  (p, r)
+    SQ = Q * (root[:, None] / np.sqrt(e)[None, :])
+    V = _xt_times(X, SQ, mean_x, scale)
+    Z = np.sqrt(e)[:, None] * (Q.T @ Yc)
+    return Factor(
+        V=V,
+        e=e,
+        Z=Z,
+        yy=np.einsum("nk,nk->k", Yc, Yc),
+        mean_x=mean_x,
+        mean_y=mean_y,
+        scale=scale,
+        sw=sw,
+        n=n,
+        rank=int(e.size),
+        method="dual",
+    )
+
+
+def _xt_times(X, B: np.ndarray, mean_x: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """``((X − mean_x)/scale)ᵀ B`` without forming the centered X."""
+    XtB = np.asarray(X.T @ B) if sp.issparse(X) else np.asarray(X, dtype=np.float64).T @ B
+    return (XtB - np.outer(mean_x, B.sum(axis=0))) / scale[:, None]

@@ -1,0 +1,18 @@
+"""Sufficient statistics: weighted Gram matrices and moments, per fold, in one pass.
+
+Everything ridge regression needs for any λ — fits, paths, LOO, GCV and K-fold held-out
+errors — is a function of a few small matrices accumulated in one pass over the data:
+
+    n_w = Σ s_i,   sx = Σ s_i x̃_i,   sy = Σ s_i ỹ_i,
+    G = Σ s_i x̃_i x̃_iᵀ,   C = Σ s_i x̃_i ỹ_iᵀ,   yy = Σ s_i ỹ_i²   (per target)
+
+where ``x̃ = x - shift_x`` and ``ỹ = y - shift_y`` are shifted by a fixed reference point (the
+global weighted mean for dense data, zero for sparse data so that X is never densified). The
+statistics of a union of disjoint row sets are the sums of their statistics, so the training
+statistics of a CV fold are ``total - held_out``.
+"""
+
+from ridgeline.stats.moments import Moments, accumulate, fold_moments
+from ridgeline.stats.chunks import iter_row_chunks
+
+__all__ = ["Moments", "accumulate", "fold_moments", "iter_row_chunks"]
