@@ -74,11 +74,9 @@ def extend_grid(lambdas: np.ndarray, side: str, decades: float = 2.0) -> np.ndar
     the new grid sorted in the original grid's order (decreasing by convention).
     """
     lam = np.sort(np.asarray(lambdas, dtype=np.float64))[::-1]
-    if lam.size > 1 and lam[-1] > 0:
-        step = np.median(np.diff(np.log10(lam)))  # negative
-    else:
-        step = -0.1
-    n_new = max(1, int(round(decades / abs(step))))
+    # log10 spacing (negative: the grid decreases)
+    step = np.median(np.diff(np.log10(lam))) if lam.size > 1 and lam[-1] > 0 else -0.1
+    n_new = max(1, round(decades / abs(step)))
     if side == "high":
         new = lam[0] * 10.0 ** (-step * np.arange(n_new, 0, -1))
         return np.concatenate([new, lam])

@@ -152,8 +152,13 @@ def select_ridge(
     lam = None if lambdas is None else np.asarray(lambdas, dtype=np.float64)
     min_pen = 0.0 if lam is None else float(lam.min()) * sw
 
+    ctx = _Context(X, Y, s, fit_intercept, standardize, convention, scorer, classifier,
+                   classes, y_labels, per_target, route)
     factor = None
-    if route != "lsqr":
+    if method == "kfold":
+        splits = _splits(cv, X, Y[:, 0] if y_split is None else y_split, groups, classifier)
+        factor = ctx.prepare_folds(splits, lam, min_pen)
+    if factor is None and route != "lsqr":
         factor = full_factor(X, Y, s, route, fit_intercept=fit_intercept,
                              standardize=standardize, min_penalty=min_pen)
     if lam is None:
@@ -161,11 +166,7 @@ def select_ridge(
     if factor is not None and needs_svd(factor, float(lam.min()) * sw) and factor.method == "eigh":
         factor = svd_factor(X, Y, s, factor.mean_x, factor.mean_y, factor.scale)
 
-    ctx = _Context(X, Y, s, fit_intercept, standardize, convention, scorer, classifier,
-                   classes, y_labels, per_target, route)
     if method == "kfold":
-        splits = _splits(cv, X, Y[:, 0] if y_split is None else y_split, groups, classifier)
-        ctx.prepare_folds(splits, lam, sw)
         evaluate = ctx.kfold
     elif method == "loo":
         evaluate = lambda grid: ctx.loo(factor, grid)  # noqa: E731
@@ -240,25 +241,32 @@ class _Context:
         return lam * (sw_rows if self.convention == "canonical" else self.sw)
 
     # ---- K-fold -----------------------------------------------------------------------------
-    def prepare_folds(self, splits, lam, sw) -> None:
+    def prepare_folds(self, splits, lam, min_pen: float) -> Factor | None:
+        """Factor every fold; returns the full-data factor when it comes for free (primal)."""
         X, Y, s = self.X, self.Y, self.s
         if self.route == "dual":
             self.folds = dual_folds(X, Y, s, splits, fit_intercept=self.fit_intercept,
                                     standardize=self.standardize)
-        elif self.route == "lsqr":
+            return None
+        if self.route == "lsqr":
             self.folds = [_LsqrFold(np.asarray(tr), np.asarray(te)) for tr, te in splits]
-        else:
-            lmin = float(np.min(lam))
-            self.folds = primal_folds(
-                X, Y, s, splits, fit_intercept=self.fit_intercept,
-                standardize=self.standardize,
-                min_penalty=lambda sw_tr: float(self.penalty(np.array([lmin]), sw_tr)[0]),
-            )
-            if self.route == "svd":
-                for f in self.folds:
-                    tr = np.setdiff1d(np.arange(X.shape[0]), f.test)
-                    F = f.factor
-                    f.factor = svd_factor(X, Y, s, F.mean_x, F.mean_y, F.scale, rows=tr)
+            return None
+        # the grid may be unknown yet (automatic): guard accuracy for the smallest known λ
+        lmin = float(np.min(lam)) if lam is not None else 0.0
+        self.folds, total = primal_folds(
+            X, Y, s, splits, fit_intercept=self.fit_intercept, standardize=self.standardize,
+            min_penalty=lambda sw_tr: float(self.penalty(np.array([lmin]), sw_tr)[0]),
+        )
+        if self.route == "svd":
+            for f in self.folds:
+                tr = np.setdiff1d(np.arange(X.shape[0]), f.test)
+                F = f.factor
+                f.factor = svd_factor(X, Y, s, F.mean_x, F.mean_y, F.scale, rows=tr)
+        F = factor_from_moments(total.centered(self.fit_intercept), shift_x=total.shift_x,
+                                shift_y=total.shift_y, standardize=self.standardize)
+        if self.route == "svd" or needs_svd(F, min_pen):
+            F = svd_factor(X, Y, s, F.mean_x, F.mean_y, F.scale)
+        return F
 
     def kfold(self, lam: np.ndarray) -> dict:
         scores, train = [], []
@@ -370,10 +378,7 @@ def _assemble(lam, ev: dict, factor, method, scorer, rule, per_target, fit_inter
     else:
         mean, se = mean_t.mean(axis=1), se_agg
     idx_min = select_min(mean)
-    if np.isnan(se).all():
-        idx_1se = idx_min
-    else:
-        idx_1se = select_1se(lam, mean, se, idx_min)
+    idx_1se = idx_min if np.isnan(se).all() else select_1se(lam, mean, se, idx_min)
     pick = (lambda i: lam[i]) if not per_target else (lambda i: lam[np.asarray(i)])
     dof = np.full(lam.size, np.nan)
     if factor is not None:
@@ -383,7 +388,7 @@ def _assemble(lam, ev: dict, factor, method, scorer, rule, per_target, fit_inter
         alphas=to_alpha(lam) if to_alpha is not None else lam.copy(),
         method=method,
         scoring=scorer.name,
-        fold_scores=fold_scores if per_target or fold_scores is None else fold_scores,
+        fold_scores=fold_scores,
         mean_score=mean,
         se=se,
         dof=dof,

@@ -26,7 +26,7 @@ import scipy.sparse as sp
 
 from ridgeline.solvers.dual import centered_kernel, weighted_means, weighted_scale
 from ridgeline.solvers.spectral import Factor, factor_from_moments, needs_svd, svd_factor
-from ridgeline.stats.moments import Moments, accumulate, reference_point
+from ridgeline.stats.moments import Moments, accumulate, fold_moments, reference_point
 
 
 @dataclass
@@ -121,17 +121,17 @@ def primal_folds(
     fit_intercept: bool,
     standardize: bool,
     min_penalty: Callable[[float], float],
-) -> list[PrimalFold]:
-    """Factor every training fold from statistics (training = total − held-out)."""
+) -> tuple[list[PrimalFold], Moments]:
+    """Factor every training fold from statistics (training = total − held-out).
+
+    Returns the folds and the total moments (from which the full-data fit needs no new pass).
+    """
     n = X.shape[0]
     shift = reference_point(X, Y, s)
-    held = [accumulate(X, Y, s, rows=test, shift=shift) for _, test in splits]
-    total = None
+    total, held = fold_moments(X, Y, s, [test for _, test in splits], shift=shift)
     folds = []
     for (train, test), h in zip(splits, held, strict=True):
         if _train_is_complement(train, test, n):
-            if total is None:
-                total = _total(held, splits, n) or accumulate(X, Y, s, shift=shift)
             tr = total - h
         else:
             tr = accumulate(X, Y, s, rows=train, shift=shift)
@@ -142,20 +142,7 @@ def primal_folds(
         if needs_svd(F, min_penalty(tr.sw)):
             F = svd_factor(X, Y, s, F.mean_x, F.mean_y, F.scale, rows=np.sort(train))
         folds.append(PrimalFold(factor=F, held=h, test=np.asarray(test)))
-    return folds
-
-
-def _total(held: list[Moments], splits, n: int) -> Moments | None:
-    """Sum of held-out moments when the test sets partition the rows (no extra pass)."""
-    counts = np.zeros(n, dtype=np.int64)
-    for _, test in splits:
-        np.add.at(counts, np.asarray(test), 1)
-    if not np.all(counts == 1):
-        return None
-    out = held[0]
-    for h in held[1:]:
-        out = out + h
-    return out
+    return folds, total
 
 
 def dual_folds(

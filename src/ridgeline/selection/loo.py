@@ -29,17 +29,33 @@ def projected_rows(X, F: Factor) -> np.ndarray:
 def loo_residuals(U: np.ndarray, F: Factor, Y: np.ndarray, s: np.ndarray, penalty: float,
                   fit_intercept: bool) -> np.ndarray:
     """Exact LOO residuals ``y_i − ŷ_i^{(−i)}`` for one penalty, shape (n, k)."""
-    d = F.shrink(np.array([penalty]))[0]
-    h = s * ((U * U) @ d)
+    return loo_residual_block(U, U * U, F, Y - F.mean_y, s, np.array([penalty]),
+                              fit_intercept)[0]
+
+
+def loo_residual_block(U: np.ndarray, U2: np.ndarray, F: Factor, Yc: np.ndarray, s: np.ndarray,
+                       penalties: np.ndarray, fit_intercept: bool) -> np.ndarray:
+    """Exact LOO residuals for several penalties at once, shape (L, n, k).
+
+    ``U = ((X − mean_x)/scale) V``, ``U2 = U ⊙ U`` and ``Yc = Y − mean_y`` are precomputed.
+    """
+    D = F.shrink(penalties)  # (L, r)
+    H = (U2 @ D.T) * s[:, None]  # (n, L)
     if fit_intercept:
-        h += s / F.sw
-    fitted = U @ (d[:, None] * F.Z)
-    r = (Y - F.mean_y) - fitted
-    denom = 1.0 - h
+        H += (s / F.sw)[:, None]
+    if Yc.shape[1] == 1:
+        fitted = (U @ (D * F.Z[:, 0]).T).T[:, :, None]  # (L, n, 1)
+    else:
+        fitted = np.stack([U @ (d[:, None] * F.Z) for d in D])  # (L, n, k)
+    R = Yc[None, :, :] - fitted
+    denom = (1.0 - H).T[:, :, None]  # (L, n, 1)
     safe = denom > 1e-12
     with np.errstate(divide="ignore", invalid="ignore"):
-        e = np.where(safe[:, None], r / np.where(safe, denom, 1.0)[:, None], np.inf)
-    return e
+        return np.where(safe, R / np.where(safe, denom, 1.0), np.inf)
+
+
+def _block_size(n: int, k: int, budget: int = 20_000_000) -> int:
+    return max(1, budget // max(n * k, 1))
 
 
 def loo_curve(
@@ -52,25 +68,30 @@ def loo_curve(
     the scorer is called as ``scorer(score_estimator, loo_predictions, y_score)``.
     """
     U = projected_rows(X, F)
+    U2 = U * U
+    Yc = Y - F.mean_y
     L, k = penalties.size, Y.shape[1]
     mean = np.empty((L, k))
     se = np.full((L, k), np.nan)
     sw, n = float(s.sum()), Y.shape[0]
-    for i, a in enumerate(penalties):
-        e = loo_residuals(U, F, Y, s, float(a), fit_intercept)
-        if scorer.kind == "stats" and scorer.name == "neg_mean_squared_error":
-            with np.errstate(invalid="ignore", over="ignore"):
-                losses = e * e
-                m = (s @ losses) / sw
-                var = (s @ (losses - m) ** 2) / sw
-            mean[i] = -m
-            se[i] = np.sqrt(var / n)
-        elif scorer.kind == "estimator":
-            pred = Y - e
-            mean[i] = scorer.fn(score_estimator, pred if k > 1 else pred[:, 0], y_score,
-                                sample_weight=s)
-        else:
-            mean[i] = scorer.from_predictions(Y, Y - e, s)
+    step = _block_size(n, k)
+    for a in range(0, L, step):
+        E = loo_residual_block(U, U2, F, Yc, s, penalties[a : a + step], fit_intercept)
+        for j, e in enumerate(E):
+            i = a + j
+            if scorer.kind == "stats" and scorer.name == "neg_mean_squared_error":
+                with np.errstate(invalid="ignore", over="ignore"):
+                    losses = e * e
+                    m = (s @ losses) / sw
+                    var = (s @ (losses - m) ** 2) / sw
+                mean[i] = -m
+                se[i] = np.sqrt(var / n)
+            elif scorer.kind == "estimator":
+                pred = Y - e
+                mean[i] = scorer.fn(score_estimator, pred if k > 1 else pred[:, 0], y_score,
+                                    sample_weight=s)
+            else:
+                mean[i] = scorer.from_predictions(Y, Y - e, s)
     return np.where(np.isfinite(mean), mean, -np.inf), se
 
 

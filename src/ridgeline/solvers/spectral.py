@@ -174,7 +174,7 @@ def feature_scale(diag_gram: np.ndarray, sw: float) -> np.ndarray:
 
 
 def needs_svd(factor: Factor, min_penalty: float) -> bool:
-    """Whether the Gram route is too inaccurate for ``min_penalty`` (see :data:`ILL_CONDITIONED`)."""
+    """Whether the Gram route is too inaccurate for ``min_penalty`` (:data:`ILL_CONDITIONED`)."""
     if factor.e.size == 0 or factor.e[-1] <= 0:
         return False
     return (factor.e[0] + max(min_penalty, 0.0)) / factor.e[-1] < ILL_CONDITIONED

@@ -12,7 +12,7 @@ statistics of a union of disjoint row sets are the sums of their statistics, so 
 statistics of a CV fold are ``total - held_out``.
 """
 
-from ridgeline.stats.moments import Moments, accumulate, fold_moments
 from ridgeline.stats.chunks import iter_row_chunks
+from ridgeline.stats.moments import Moments, accumulate, fold_moments
 
 __all__ = ["Moments", "accumulate", "fold_moments", "iter_row_chunks"]

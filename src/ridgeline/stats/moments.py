@@ -241,10 +241,7 @@ def fold_moments(
     counts = np.zeros(X.shape[0], dtype=np.int64)
     for t in test_sets:
         np.add.at(counts, np.asarray(t), 1)
-    if np.all(counts == 1):
-        total = _sum(folds)
-    else:
-        total = accumulate(X, Y, s, shift=shift)
+    total = _sum(folds) if np.all(counts == 1) else accumulate(X, Y, s, shift=shift)
     return total, folds
 
 
