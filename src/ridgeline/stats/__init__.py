@@ -13,6 +13,19 @@ statistics of a CV fold are ``total - held_out``.
 """
 
 from ridgeline.stats.chunks import iter_row_chunks
-from ridgeline.stats.moments import Moments, accumulate, fold_moments
+from ridgeline.stats.moments import (
+    FoldMomentsAccumulator,
+    Moments,
+    MomentsAccumulator,
+    accumulate,
+    fold_moments,
+)
 
-__all__ = ["Moments", "accumulate", "fold_moments", "iter_row_chunks"]
+__all__ = [
+    "FoldMomentsAccumulator",
+    "Moments",
+    "MomentsAccumulator",
+    "accumulate",
+    "fold_moments",
+    "iter_row_chunks",
+]

@@ -251,3 +251,41 @@ def _sum(parts: Iterable[Moments]) -> Moments:
     for m in parts[1:]:
         out = out + m
     return out
+
+
+class FoldMomentsAccumulator:
+    """Per-fold moments from a stream of chunks, each row tagged with its fold id.
+
+    Feed chunks in any order and any size (file record batches, Dask partitions): the result
+    does not depend on chunk boundaries up to floating-point summation order.
+
+    Parameters
+    ----------
+    n_folds : int
+        Fold ids are integers in ``[0, n_folds)``.
+    shift_x, shift_y : ndarray
+        Reference point (use zeros, or any cheap estimate of the means, for streamed data).
+    """
+
+    def __init__(self, n_folds: int, shift_x: np.ndarray, shift_y: np.ndarray):
+        if n_folds < 1:
+            raise ValueError(f"n_folds must be at least 1, got {n_folds}")
+        self.n_folds = n_folds
+        self._acc = [MomentsAccumulator(shift_x, shift_y) for _ in range(n_folds)]
+
+    def update(self, X, Y: np.ndarray, s: np.ndarray, fold: np.ndarray) -> None:
+        """Add a chunk with ``fold[i]`` the fold id of row i."""
+        fold = np.asarray(fold)
+        if fold.shape != (Y.shape[0],):
+            raise ValueError(f"fold ids have shape {fold.shape}, expected ({Y.shape[0]},)")
+        if fold.size and (fold.min() < 0 or fold.max() >= self.n_folds):
+            raise ValueError(f"fold ids must lie in [0, {self.n_folds}), "
+                             f"got [{fold.min()}, {fold.max()}]")
+        for k in np.unique(fold):
+            rows = np.flatnonzero(fold == k)
+            self._acc[k].update(X[rows], Y[rows], s[rows])
+
+    def result(self) -> tuple[Moments, list[Moments]]:
+        """``(total, [fold_0, ..., fold_{K-1}])``."""
+        folds = [a.result() for a in self._acc]
+        return _sum(folds), folds
