@@ -4,8 +4,9 @@ Everything here is written from the canonical objective only,
 
     (1/n_w) Σ_i s_i (y_i − x_iᵀw − b)² + λ‖w‖²,   n_w = Σ s_i,   a = n_w·λ,
 
-and solved by ``numpy.linalg.lstsq`` on the augmented system ``[S^{1/2}Xc; √a I] w ≈ [S^{1/2}yc; 0]``
-(with the intercept recovered from the weighted means). None of it calls ridgeline.
+and solved by ``numpy.linalg.lstsq`` on the augmented system
+``[S^{1/2}Xc; √a I] w ≈ [S^{1/2}yc; 0]`` (with the intercept recovered from the weighted
+means). None of it calls ridgeline.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""λ selection: every shortcut against its slow definition (explicit refits, explicit hat matrix)."""
+"""λ selection: every shortcut against its slow definition (refits, an explicit hat matrix)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.model_selection import GroupKFold, KFold, RepeatedKFold, ShuffleSplit
+
 from conftest import (
     fold_scores_by_refit,
     hat_matrix,
@@ -16,12 +20,10 @@ from conftest import (
     rel_err,
     ridge_reference,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from sklearn.model_selection import GroupKFold, KFold, RepeatedKFold, ShuffleSplit
-
 from ridgeline import GridEdgeWarning, RidgeCV, auto_lambda_grid, select_ridge
 from ridgeline.path import extend_grid, ridge_path
+
+pytestmark = pytest.mark.filterwarnings("ignore::ridgeline.selection.result.GridEdgeWarning")
 
 SCORINGS = ["neg_mean_squared_error", "r2", "neg_mean_absolute_error"]
 ROUTES = ["eigh", "svd", "dual", "lsqr"]
@@ -48,8 +50,9 @@ def _groups(n):
 def _kfold_scores(X, Y, s, splitter, scoring, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GridEdgeWarning)
+        groups = _groups(X.shape[0]) if isinstance(splitter, GroupKFold) else None
         sel = select_ridge(X, Y, s, lambdas=LAMBDAS, cv=splitter, scoring=scoring,
-                           groups=_groups(X.shape[0]), **kw)
+                           groups=groups, **kw)
     return sel.result
 
 
@@ -61,14 +64,17 @@ def _kfold_scores(X, Y, s, splitter, scoring, **kw):
 @pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize("split_name", ["kfold_shuffle", "repeated", "shuffle_split", "group"])
 @pytest.mark.parametrize("convention", ["canonical", "fixed"])
-def test_kfold_equals_refits(route, split_name, convention):
+@pytest.mark.parametrize("standardize", [False, True])
+def test_kfold_equals_refits(route, split_name, convention, standardize):
     X, Y, s = make_regression(20, n=36, p=5, k=2, weighted=True)
     splitter = _splitters()[split_name]
-    splits = list(splitter.split(X, Y[:, 0], _groups(36)))
+    groups = _groups(36) if split_name == "group" else None
+    splits = list(splitter.split(X, Y[:, 0], groups))
     for scoring in SCORINGS:
-        res = _kfold_scores(X, Y, s, splitter, scoring, solver=route, convention=convention)
+        res = _kfold_scores(X, Y, s, splitter, scoring, solver=route, convention=convention,
+                            standardize=standardize)
         ref = fold_scores_by_refit(X, Y, s, splits, LAMBDAS, scoring=scoring,
-                                   convention=convention)
+                                   convention=convention, standardize=standardize)
         assert res.fold_scores.shape == (len(splits), LAMBDAS.size, 2)
         assert rel_err(res.fold_scores, ref) <= _tol(route), scoring
         np.testing.assert_allclose(res.mean_score, ref.mean(axis=(0, 2)), rtol=_tol(route),
@@ -94,14 +100,15 @@ def test_kfold_intercept_and_per_fold_standardization(route, fit_intercept, stan
 
 
 @pytest.mark.parametrize("route", ["eigh", "dual"])
-def test_kfold_p_greater_than_n(route):
+@pytest.mark.parametrize("standardize", [False, True])
+def test_kfold_p_greater_than_n(route, standardize):
     X, Y, s = make_regression(22, n=16, p=30, k=1, weighted=True)
     splitter = KFold(4, shuffle=True, random_state=1)
     splits = list(splitter.split(X))
     for scoring in SCORINGS:
-        res = _kfold_scores(X, Y, s, splitter, scoring, solver=route)
+        res = _kfold_scores(X, Y, s, splitter, scoring, solver=route, standardize=standardize)
         ref = fold_scores_by_refit(X, Y, s, splits, LAMBDAS, scoring=scoring,
-                                   convention="canonical")
+                                   convention="canonical", standardize=standardize)
         assert rel_err(res.fold_scores, ref) <= 1e-8, scoring
 
 
@@ -223,7 +230,7 @@ def test_gcv_equals_hat_matrix_formula(route, fit_intercept, weighted):
 
 def test_loo_and_gcv_with_lsqr_solver_do_not_crash_obscurely():
     """LOO/GCV need a factorization: with solver="lsqr" either fall back or say so clearly."""
-    X, Y, s = make_regression(33, n=20, p=4, k=1)
+    X, Y, _ = make_regression(33, n=20, p=4, k=1)
     ref = RidgeCV(alphas=[0.1, 1.0, 10.0], solver="eigh").fit(X, Y[:, 0])
     for cv in (None, "gcv"):
         est = RidgeCV(alphas=[0.1, 1.0, 10.0], solver="lsqr", cv=cv)
@@ -297,7 +304,7 @@ def test_per_target_kfold_equals_separate_selection(scoring):
 
 
 def test_grid_edge_warning_both_ends():
-    X, Y, s = make_regression(42, n=40, p=4, noise=0.01)
+    X, Y, _ = make_regression(42, n=40, p=4, noise=0.01)
     with pytest.warns(GridEdgeWarning, match="smallest"):
         RidgeCV(alphas=[1e2, 1e3, 1e4]).fit(X, Y[:, 0])
     rng = np.random.default_rng(0)

@@ -6,13 +6,15 @@ import mpmath
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import make_regression, rel_err, ridge_reference
 
-from ridgeline import Ridge, select_ridge
+from conftest import make_regression, rel_err, ridge_reference
+from ridgeline import Ridge, RidgeCV, select_ridge
 from ridgeline.selection import full_factor
 from ridgeline.solvers import dual_factor, factor_from_moments, lsqr_path, svd_factor
 from ridgeline.solvers.spectral import needs_svd
 from ridgeline.stats import accumulate
+
+pytestmark = pytest.mark.filterwarnings("ignore::ridgeline.selection.result.GridEdgeWarning")
 
 ROUTES = ["eigh", "svd", "dual", "lsqr"]
 
@@ -183,6 +185,12 @@ def test_float32_stays_float32(solver):
     assert rel_err(est32.coef_, est64.coef_) <= 1e-4
     ref, _ = ridge_reference(X, Y, s, 0.5)
     assert rel_err(est32.coef_, ref[:, 0]) <= 1e-4
+    cv32 = RidgeCV(alphas=[0.1, 1.0, 10.0], solver=solver, cv=3).fit(X32, Y[:, 0])
+    cv64 = RidgeCV(alphas=[0.1, 1.0, 10.0], solver=solver, cv=3).fit(X32.astype(np.float64),
+                                                                     Y[:, 0])
+    assert cv32.coef_.dtype == np.float32
+    assert cv32.alpha_ == cv64.alpha_
+    assert rel_err(cv32.coef_, cv64.coef_) <= 1e-4
 
 
 def test_zero_penalty_needs_nonsingular_gram():
@@ -236,7 +244,8 @@ def test_ill_conditioned_against_mpmath(a):
     # so to first order ‖δw‖/‖w‖ ≲ ε·σ_max·‖yc‖/(a·‖w‖). The assertion below (1e-6) is made
     # only because this bound is ≤ 1e-7 for every a here (the largest, ~6e-8, is at a = 1e-14);
     # for a → 0 (κ_aug → 1e12) no float64 method can reach 1e-6 and nothing is asserted.
-    bound = np.finfo(float).eps * sig[0] * np.linalg.norm(y - y.mean()) / (a * np.linalg.norm(w_ref))
+    eps = np.finfo(float).eps
+    bound = eps * sig[0] * np.linalg.norm(y - y.mean()) / (a * np.linalg.norm(w_ref))
     assert bound <= 1e-7
     est = Ridge(alpha=a).fit(X, y)
     assert est.solver_ == ("svd" if (sig[-1] ** 2 + a) / sig[0] ** 2 < 1e-8 else "eigh")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import make_regression
 
+from conftest import make_regression
 from ridgeline.stats import Moments, accumulate, fold_moments, iter_row_chunks
 from ridgeline.stats import chunks as chunks_module
 from ridgeline.stats.moments import reference_point

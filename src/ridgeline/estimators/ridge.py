@@ -115,7 +115,7 @@ class RidgeClassifier(LinearPredictMixin, ClassifierMixin, BaseEstimator):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+    coef_ : ndarray of shape (n_features,) for two classes, else (n_classes, n_features)
     intercept_ : ndarray of shape (1,) or (n_classes,)
     lambda_, n_features_in_, feature_names_in_, solver_, n_iter_ : as :class:`Ridge`.
     """
@@ -144,7 +144,7 @@ class RidgeClassifier(LinearPredictMixin, ClassifierMixin, BaseEstimator):
         coef, inter, route, n_iter = solve_ridge(
             X, Y, s, alpha, fit_intercept=self.fit_intercept, standardize=self.standardize,
             solver=self.solver, positive=self.positive, tol=self.tol, max_iter=self.max_iter)
-        store_coef(self, coef, inter, False, X.dtype)
+        store_classifier_coef(self, coef, inter, X.dtype)
         self.lambda_ = float(alpha) / float(s.sum())
         self.solver_ = route
         self.n_iter_ = n_iter
@@ -187,3 +187,11 @@ def encode_classes(est, X, y, sample_weight) -> tuple[np.ndarray, np.ndarray]:
     if est.class_weight is not None:
         s = s * compute_sample_weight(est.class_weight, y)
     return Y, s
+
+
+def store_classifier_coef(est, coef: np.ndarray, intercept: np.ndarray, dtype) -> None:
+    """scikit-learn 1.9 shapes: ``coef_`` (p,) for two classes, (n_classes, p) otherwise;
+    ``intercept_`` always 1-d."""
+    store_coef(est, coef, intercept, False, dtype)
+    if est.coef_.shape[0] == 1:
+        est.coef_ = est.coef_[0]

@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MultiOutputMixin, Regre
 
 from ridgeline.estimators._base import LinearPredictMixin, resolve_solver, store_coef
 from ridgeline.estimators._validation import as_2d_targets, check_grid, check_weights, check_X_y
-from ridgeline.estimators.ridge import encode_classes
+from ridgeline.estimators.ridge import encode_classes, store_classifier_coef
 from ridgeline.selection.engine import select_ridge
 from ridgeline.selection.loo import loo_residuals, projected_rows
 
@@ -44,11 +44,13 @@ class _RidgeCVMixin:
         res = sel.result
         self.selection_ = res
         self.lambda_ = res.lambda_ if per_target else float(res.lambda_)
-        self.alpha_ = self.lambda_ * sw
+        # alpha_ is the grid value itself (not λ·n_w recomputed, which may differ in the last bit)
+        self.alpha_ = res.alphas[res.index_] if per_target else float(res.alphas[res.index_])
         self.best_score_ = res.best_score
         if sel.factor is not None:
             pen = np.broadcast_to(np.atleast_1d(self.lambda_) * sw, (Y.shape[1],))
             F = sel.factor
+            F.check_penalties(pen)
             if np.all(pen == pen[0]):
                 coef = F.coef(pen[:1])[0]
             else:
@@ -108,9 +110,10 @@ class RidgeCV(_RidgeCVMixin, LinearPredictMixin, MultiOutputMixin, RegressorMixi
     extend_grid : bool or int, default=False
         Extend the grid past an edge when the choice lands there (instead of only warning).
     standardize : bool, default=False
-        Penalize standardized features (per fold); coefficients on the original scale.
+        Penalize standardized features (K-fold: scaled per training fold; LOO and GCV: scaled
+        once on all the data); coefficients are reported on the original scale.
     solver : str, default="auto"
-        ``"auto"``, ``"eigh"``, ``"svd"``, ``"dual"`` or ``"lsqr"``.
+        ``"auto"``, ``"eigh"``, ``"svd"``, ``"dual"`` or ``"lsqr"`` (K-fold only).
 
     Attributes
     ----------
@@ -195,7 +198,7 @@ class RidgeClassifierCV(_RidgeCVMixin, LinearPredictMixin, ClassifierMixin, Base
         y = np.asarray(y).ravel()
         coef, inter = self._select(X, Y, s, per_target=False, classes=self.classes_,
                                    y_labels=y, y_split=y, groups=groups)
-        store_coef(self, coef, inter, False, X.dtype)
+        store_classifier_coef(self, coef, inter, X.dtype)
         return self
 
     def decision_function(self, X):

@@ -143,6 +143,11 @@ def select_ridge(
     classifier = classes is not None
     default = ("accuracy" if classifier else "r2") if method == "kfold" else "mse"
     scorer = resolve_scorer(scoring, default)
+    if method != "kfold" and route == "lsqr":
+        raise ValueError(
+            f"exact {method.upper()} needs a factorization, which solver='lsqr' never forms: "
+            "use K-fold cross-validation (cv=K) with lsqr, or another solver"
+        )
     if method == "gcv" and scorer.name != "neg_mean_squared_error":
         raise ValueError("GCV estimates the mean squared error only: leave scoring=None")
     if rule == "1se" and method == "gcv":
@@ -259,9 +264,8 @@ class _Context:
         )
         if self.route == "svd":
             for f in self.folds:
-                tr = np.setdiff1d(np.arange(X.shape[0]), f.test)
                 F = f.factor
-                f.factor = svd_factor(X, Y, s, F.mean_x, F.mean_y, F.scale, rows=tr)
+                f.factor = svd_factor(X, Y, s, F.mean_x, F.mean_y, F.scale, rows=f.train)
         F = factor_from_moments(total.centered(self.fit_intercept), shift_x=total.shift_x,
                                 shift_y=total.shift_y, standardize=self.standardize)
         if self.route == "svd" or needs_svd(F, min_pen):
@@ -275,6 +279,8 @@ class _Context:
             pen = self.penalty(lam, sw_tr)
             if isinstance(f, PrimalFold):
                 f.factor.check_penalties(pen)
+            elif isinstance(f, DualFold):
+                f.check_penalties(pen)
             if isinstance(f, PrimalFold) and self.scorer.kind == "stats":
                 sc = self.scorer.from_sse(f.sse(pen), f.sst(), f.held_sw())
             else:

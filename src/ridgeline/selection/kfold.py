@@ -36,6 +36,7 @@ class PrimalFold:
     factor: Factor
     held: Moments
     test: np.ndarray
+    train: np.ndarray
 
     def sse(self, penalties: np.ndarray) -> np.ndarray:
         """Weighted held-out sum of squared errors, shape (L, k), from statistics only."""
@@ -93,6 +94,16 @@ class DualFold:
     mean_y: np.ndarray
     sw_train: float
     test: np.ndarray
+    n_features: int
+
+    def check_penalties(self, penalties: np.ndarray) -> None:
+        """Refuse a zero penalty when the training Gram is singular (rank < p)."""
+        if np.any(np.asarray(penalties) <= 0) and self.e.size < self.n_features:
+            raise ValueError(
+                f"a zero regularization strength needs a non-singular Gram matrix, but a "
+                f"training fold has numerical rank {self.e.size} < {self.n_features} features: "
+                "use a positive λ (alpha)"
+            )
 
     def shrink(self, penalties: np.ndarray) -> np.ndarray:
         return 1.0 / (self.e[None, :] + np.asarray(penalties)[:, None])
@@ -141,7 +152,8 @@ def primal_folds(
                                 standardize=standardize)
         if needs_svd(F, min_penalty(tr.sw)):
             F = svd_factor(X, Y, s, F.mean_x, F.mean_y, F.scale, rows=np.sort(train))
-        folds.append(PrimalFold(factor=F, held=h, test=np.asarray(test)))
+        folds.append(PrimalFold(factor=F, held=h, test=np.asarray(test),
+                                train=np.sort(np.asarray(train))))
     return folds, total
 
 
@@ -189,5 +201,6 @@ def dual_folds(
         W = Q.T @ yt
         resid = np.maximum(np.einsum("nk,nk->k", yt, yt) - np.einsum("rk,rk->k", W, W), 0.0)
         P = (Ksub[train.size :] * root[None, :]) @ Q
-        folds.append(DualFold(e=e, P=P, W=W, resid_yy=resid, mean_y=my, sw_train=sw, test=test))
+        folds.append(DualFold(e=e, P=P, W=W, resid_yy=resid, mean_y=my, sw_train=sw, test=test,
+                              n_features=p))
     return folds

@@ -29,7 +29,8 @@ class RidgeCVResult:
     scoring : str
         Name of the scoring rule.
     fold_scores : ndarray (K, L, k) or None
-        Per-fold (per-sample for LOO), per-λ, per-target held-out scores; None for GCV.
+        Per-fold, per-λ, per-target held-out scores (K-fold); None for LOO and GCV, which keep
+        only the mean and its standard error (per-sample LOO errors: ``store_cv_results``).
     mean_score : ndarray (L,) or (L, k)
         CV curve: mean over folds (averaged over targets unless ``per_target``).
     se : ndarray, same shape as ``mean_score``
