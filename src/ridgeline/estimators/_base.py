@@ -95,6 +95,35 @@ class LinearPredictMixin:
         out = np.asarray(out) + self.intercept_
         return out
 
+    def predict(self, X):
+        """Predictions of shape (n,) or (n, k) for X of shape (n, p)."""
+        return self._decision(X)
+
+
+class LinearClassifierMixin(LinearPredictMixin):
+    """Decision values and arg-max class prediction for ±1-indicator ridge classifiers."""
+
+    def decision_function(self, X):
+        """Decision values of shape (n,) for two classes, else (n, n_classes)."""
+        d = self._decision(X)
+        return d[:, 0] if d.ndim == 2 and d.shape[1] == 1 else d
+
+    def predict(self, X):
+        """Class labels of shape (n,)."""
+        d = self.decision_function(X)
+        if d.ndim == 1:
+            return self.classes_[(d > 0).astype(int)]
+        return self.classes_[np.argmax(d, axis=1)]
+
+
+class SparseInputMixin:
+    """Declares to scikit-learn that scipy.sparse X is accepted (never densified)."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
 
 def store_coef(est, coef: np.ndarray, intercept: np.ndarray, squeeze: bool, dtype) -> None:
     """Set ``coef_`` (k, p) or (p,) and ``intercept_`` in scikit-learn's shapes and dtype."""

@@ -9,7 +9,13 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
-from ridgeline.estimators._base import LinearPredictMixin, solve_ridge, store_coef
+from ridgeline.estimators._base import (
+    LinearClassifierMixin,
+    LinearPredictMixin,
+    SparseInputMixin,
+    solve_ridge,
+    store_coef,
+)
 from ridgeline.estimators._validation import (
     as_2d_targets,
     check_strength,
@@ -18,7 +24,7 @@ from ridgeline.estimators._validation import (
 )
 
 
-class Ridge(LinearPredictMixin, MultiOutputMixin, RegressorMixin, BaseEstimator):
+class Ridge(SparseInputMixin, LinearPredictMixin, MultiOutputMixin, RegressorMixin, BaseEstimator):
     """Linear least squares with an L2 penalty, scikit-learn's ``Ridge`` exactly.
 
     Minimizes ``Σ s_i (y_i − x_iᵀw − b)² + alpha·‖w‖²`` (scikit-learn's scale), which is the
@@ -92,17 +98,8 @@ class Ridge(LinearPredictMixin, MultiOutputMixin, RegressorMixin, BaseEstimator)
         self.solver_ = route
         self.n_iter_ = n_iter
 
-    def predict(self, X):
-        """Predictions of shape (n,) or (n, k)."""
-        return self._decision(X)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
-
-class RidgeClassifier(LinearPredictMixin, ClassifierMixin, BaseEstimator):
+class RidgeClassifier(SparseInputMixin, LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     """Classifier that regresses ±1 class indicators with a ridge penalty (scikit-learn's).
 
     Each class gets a target column that is +1 for its samples and −1 otherwise (one column
@@ -150,23 +147,6 @@ class RidgeClassifier(LinearPredictMixin, ClassifierMixin, BaseEstimator):
         self.n_iter_ = n_iter
         return self
 
-    def decision_function(self, X):
-        """Decision values of shape (n,) for two classes, else (n, n_classes)."""
-        d = self._decision(X)
-        return d[:, 0] if d.ndim == 2 and d.shape[1] == 1 else d
-
-    def predict(self, X):
-        """Class labels of shape (n,)."""
-        d = self.decision_function(X)
-        if d.ndim == 1:
-            return self.classes_[(d > 0).astype(int)]
-        return self.classes_[np.argmax(d, axis=1)]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
 
 def encode_classes(est, X, y, sample_weight) -> tuple[np.ndarray, np.ndarray]:
     """±1 indicator targets (n, k) and sample weights with class weights folded in."""
@@ -180,8 +160,10 @@ def encode_classes(est, X, y, sample_weight) -> tuple[np.ndarray, np.ndarray]:
     Y = binarizer.fit_transform(y).astype(np.float64)
     est.classes_ = binarizer.classes_
     if est.classes_.size < 2:
+        only = est.classes_[0]
+        only = only.item() if isinstance(only, np.generic) else only
         raise ValueError(
-            f"only one class ({est.classes_[0]!r}) in y: a classifier needs at least two classes"
+            f"only one class ({only!r}) in y: a classifier needs at least two classes"
         )
     s = check_weights(sample_weight, X)
     if est.class_weight is not None:

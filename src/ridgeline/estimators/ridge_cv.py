@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MultiOutputMixin, RegressorMixin
 
-from ridgeline.estimators._base import LinearPredictMixin, resolve_solver, store_coef
+from ridgeline.estimators._base import (
+    LinearClassifierMixin,
+    LinearPredictMixin,
+    SparseInputMixin,
+    resolve_solver,
+    store_coef,
+)
 from ridgeline.estimators._validation import as_2d_targets, check_grid, check_weights, check_X_y
 from ridgeline.estimators.ridge import encode_classes, store_classifier_coef
 from ridgeline.selection.engine import select_ridge
@@ -74,7 +80,8 @@ class _RidgeCVMixin:
         self.cv_results_ = out[:, 0, :] if (Y.shape[1] == 1) else out
 
 
-class RidgeCV(_RidgeCVMixin, LinearPredictMixin, MultiOutputMixin, RegressorMixin, BaseEstimator):
+class RidgeCV(SparseInputMixin, _RidgeCVMixin, LinearPredictMixin, MultiOutputMixin,
+              RegressorMixin, BaseEstimator):
     """Ridge regression with λ chosen by exact LOO, GCV or K-fold CV — one factorization.
 
     A drop-in for scikit-learn's ``RidgeCV``: same parameters, same ``alpha_`` and coefficients.
@@ -157,17 +164,9 @@ class RidgeCV(_RidgeCVMixin, LinearPredictMixin, MultiOutputMixin, RegressorMixi
         store_coef(self, coef, inter, squeeze, X.dtype)
         return self
 
-    def predict(self, X):
-        """Predictions of shape (n,) or (n, k)."""
-        return self._decision(X)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
-
-class RidgeClassifierCV(_RidgeCVMixin, LinearPredictMixin, ClassifierMixin, BaseEstimator):
+class RidgeClassifierCV(SparseInputMixin, _RidgeCVMixin, LinearClassifierMixin, ClassifierMixin,
+                        BaseEstimator):
     """Ridge classifier with α chosen by exact LOO (default) or K-fold CV, as scikit-learn's.
 
     Under K-fold the default score is accuracy (stratified folds, as ``GridSearchCV``); under
@@ -200,18 +199,3 @@ class RidgeClassifierCV(_RidgeCVMixin, LinearPredictMixin, ClassifierMixin, Base
                                    y_labels=y, y_split=y, groups=groups)
         store_classifier_coef(self, coef, inter, X.dtype)
         return self
-
-    def decision_function(self, X):
-        d = self._decision(X)
-        return d[:, 0] if d.ndim == 2 and d.shape[1] == 1 else d
-
-    def predict(self, X):
-        d = self.decision_function(X)
-        if d.ndim == 1:
-            return self.classes_[(d > 0).astype(int)]
-        return self.classes_[np.argmax(d, axis=1)]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
