@@ -21,7 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg as la
 import scipy.sparse as sp
 
 from ridgeline.solvers.dual import centered_kernel, weighted_means, weighted_scale
@@ -49,11 +48,16 @@ class PrimalFold:
         M = M / np.outer(F.scale, F.scale)
         Bt = F.V.T @ B
         Mt = F.V.T @ M @ F.V
-        D = F.shrink(penalties)
+        D = F.shrink(penalties)  # (L, r)
         out = np.empty((D.shape[0], F.n_targets))
-        for i in range(D.shape[0]):
-            Yl = D[i][:, None] * F.Z
-            out[i] = a - 2 * np.einsum("rk,rk->k", Yl, Bt) + np.einsum("rk,rk->k", Mt @ Yl, Yl)
+        if F.n_targets == 1:  # all λ in two matrix products
+            Yl = D * F.Z[:, 0]  # (L, r): coefficients in the eigenbasis
+            out[:, 0] = a[0] - 2 * (Yl @ Bt[:, 0]) + np.einsum("lr,lr->l", Yl @ Mt, Yl)
+        else:
+            for i in range(D.shape[0]):
+                Yl = D[i][:, None] * F.Z
+                out[i] = a - 2 * np.einsum("rk,rk->k", Yl, Bt) \
+                    + np.einsum("rk,rk->k", Mt @ Yl, Yl)
         return np.maximum(out, 0.0)
 
     def sst(self) -> np.ndarray:
@@ -120,7 +124,12 @@ class DualFold:
 
 
 def _train_is_complement(train: np.ndarray, test: np.ndarray, n: int) -> bool:
-    return train.size + test.size == n and np.union1d(train, test).size == n
+    if train.size + test.size != n:
+        return False
+    seen = np.zeros(n, dtype=bool)
+    seen[train] = True
+    seen[test] = True
+    return bool(seen.all())
 
 
 def primal_folds(
@@ -194,7 +203,7 @@ def dual_folds(
         my = (st @ Y[train]) / sw if fit_intercept else np.zeros(Y.shape[1])
         root = np.sqrt(st)
         Ktr = Ksub[: train.size] * root[:, None] * root[None, :]
-        e, Q = la.eigh(0.5 * (Ktr + Ktr.T), check_finite=False, driver="evd")
+        e, Q = np.linalg.eigh(0.5 * (Ktr + Ktr.T))
         keep = e > max(e[-1], 0.0) * train.size * np.finfo(np.float64).eps
         e, Q = e[keep], Q[:, keep]
         yt = (Y[train] - my) * root[:, None]

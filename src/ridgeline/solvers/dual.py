@@ -9,7 +9,6 @@ their span, so the dual route yields the same :class:`~ridgeline.solvers.spectra
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg as la
 import scipy.sparse as sp
 
 from ridgeline.solvers.spectral import Factor, feature_scale
@@ -81,7 +80,7 @@ def dual_factor(
     K = centered_kernel(X, s, mean_x, scale)
     root = np.sqrt(s)
     Kt = K * root[:, None] * root[None, :]
-    e, Q = la.eigh(Kt, check_finite=False, driver="evd")
+    e, Q = np.linalg.eigh(Kt)
     e = np.maximum(e, 0.0)
     keep = e > (e[-1] * n * np.finfo(np.float64).eps if e.size and e[-1] > 0 else 0.0)
     e, Q = e[keep], Q[:, keep]

@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg as la
 import scipy.sparse as sp
 
 from ridgeline.stats.moments import CenteredMoments
@@ -149,7 +148,7 @@ def factor_from_moments(
         scale = feature_scale(np.diag(G), cm.sw)
         G = G / np.outer(scale, scale)
         C = C / scale[:, None]
-    e, V = la.eigh(G, overwrite_a=False, check_finite=False, driver="evd")
+    e, V = np.linalg.eigh(G)  # numpy LAPACK: same thread pool as the BLAS calls around it
     e = np.maximum(e, 0.0)
     Z = V.T @ C
     return Factor(
@@ -199,7 +198,7 @@ def svd_factor(
     Yr = Y[rows] if rows is not None else Y
     root = np.sqrt(sr)[:, None]
     A = (Xd.astype(np.float64) - mean_x) / scale * root
-    U, sig, Vt = la.svd(A, full_matrices=False, check_finite=False, lapack_driver="gesdd")
+    U, sig, Vt = np.linalg.svd(A, full_matrices=False)
     Yc = (Yr - mean_y) * root
     Z = sig[:, None] * (U.T @ Yc)
     order = np.argsort(sig)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import blas
 
 from ridgeline.stats.chunks import as_contiguous_rows, iter_row_chunks
 
@@ -172,8 +171,10 @@ class MomentsAccumulator:
             m.sx += s @ Xt
             m.C += Xt.T @ sY
             Xr = Xt * np.sqrt(s)[:, None] if not _all_ones(s) else Xt
-            # G += Xrᵀ Xr, upper triangle only (BLAS syrk: half the flops of a GEMM)
-            m.G = blas.dsyrk(1.0, np.asfortranarray(Xr.T), beta=1.0, c=m.G, overwrite_c=1)
+            # G += Xrᵀ Xr: numpy dispatches ``A.T @ A`` to BLAS syrk. numpy's own BLAS is used
+            # on purpose: interleaving calls into scipy's separate OpenBLAS build makes the two
+            # thread pools spin against each other.
+            m.G += Xr.T @ Xr
         m.sy += s @ Yt
         m.yy += s @ (Yt * Yt)
         m.sw += float(s.sum())
