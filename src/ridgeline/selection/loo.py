@@ -67,6 +67,8 @@ def loo_curve(
     ``score_estimator``/``y_score`` serve scikit-learn scorer callables (kind ``estimator``):
     the scorer is called as ``scorer(score_estimator, loo_predictions, y_score)``.
     """
+    if scorer.kind == "stats" and scorer.name == "neg_mean_squared_error":
+        return loo_mse(X, Y, s, F, penalties, fit_intercept=fit_intercept)
     U = projected_rows(X, F)
     U2 = U * U
     Yc = Y - F.mean_y
@@ -93,6 +95,42 @@ def loo_curve(
             else:
                 mean[i] = scorer.from_predictions(Y, Y - e, s)
     return np.where(np.isfinite(mean), mean, -np.inf), se
+
+
+def loo_mse(X, Y: np.ndarray, s: np.ndarray, F: Factor, penalties: np.ndarray, *,
+            fit_intercept: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Negative weighted LOO mean squared error and its standard error, each (L, k).
+
+    One pass over the rows in chunks: each chunk is projected on the eigenvectors and its
+    leave-one-out errors for every penalty are reduced at once, so neither the n×r projection
+    nor any n×L array is ever held in memory.
+    """
+    L, k = penalties.size, Y.shape[1]
+    D = F.shrink(penalties)  # (L, r)
+    DZ = D[:, :, None] * F.Z[None, :, :]  # (L, r, k)
+    sum1 = np.zeros((L, k))
+    sum2 = np.zeros((L, k))
+    sw = float(s.sum())
+    for idx, Xc in iter_row_chunks(X, chunk=max(256, 2_000_000 // max(F.V.shape[1] + L, 1))):
+        U = _project(Xc, F)  # (m, r)
+        sc = s[idx]
+        H = ((U * U) @ D.T) * sc[:, None]  # (m, L)
+        if fit_intercept:
+            H += (sc / F.sw)[:, None]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            inv = np.where(H < 1.0 - 1e-12, 1.0 / (1.0 - H), np.inf)  # (m, L)
+            Yc = Y[idx] - F.mean_y  # (m, k)
+            for t in range(k):
+                E = (Yc[:, t : t + 1] - U @ DZ[:, :, t].T) * inv  # (m, L)
+                E *= E
+                sum1[:, t] += sc @ E
+                E *= E
+                sum2[:, t] += sc @ E
+    with np.errstate(invalid="ignore", over="ignore"):
+        mean = sum1 / sw
+        var = np.maximum(sum2 / sw - mean * mean, 0.0)
+    se = np.sqrt(var / Y.shape[0])
+    return np.where(np.isfinite(mean), -mean, -np.inf), se
 
 
 def gcv_curve(F: Factor, penalties: np.ndarray, *, fit_intercept: bool) -> np.ndarray:

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import numpy as np
 import scipy.sparse as sp
 
-#: Target number of float64 values in one dense chunk (~32 MB): large enough for BLAS-3
+#: Target number of float64 values in one dense chunk (~8 MB): large enough for BLAS-3
 #: efficiency, small enough to keep the working set bounded.
-CHUNK_VALUES = 4_000_000
+CHUNK_VALUES = 1_000_000
 
 
 def chunk_rows(n_features: int, budget: int = CHUNK_VALUES) -> int:
