@@ -57,11 +57,7 @@ def solve_ridge(X, Y: np.ndarray, s: np.ndarray, penalties: np.ndarray, *, fit_i
     F = full_factor(X, Y, s, route, fit_intercept=fit_intercept, standardize=standardize,
                     min_penalty=float(pen.min()))
     F.check_penalties(pen)
-    if np.all(pen == pen[0]):
-        coef = F.coef(pen[:1])[0]
-    else:
-        D = F.shrink(pen)  # (k, r)
-        coef = (F.V @ (D.T * F.Z)) / F.scale[:, None]
+    coef = F.coef_per_target(pen)
     return coef, F.intercept(coef), F.method, np.ones(k, dtype=np.int64)
 
 

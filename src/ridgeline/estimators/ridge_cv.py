@@ -57,10 +57,7 @@ class _RidgeCVMixin:
             pen = np.broadcast_to(np.atleast_1d(self.lambda_) * sw, (Y.shape[1],))
             F = sel.factor
             F.check_penalties(pen)
-            if np.all(pen == pen[0]):
-                coef = F.coef(pen[:1])[0]
-            else:
-                coef = (F.V @ (F.shrink(pen).T * F.Z)) / F.scale[:, None]
+            coef = F.coef_per_target(pen)
             inter = F.intercept(coef)
         else:
             coef, inter = sel.lsqr_coef, sel.lsqr_intercept

@@ -250,9 +250,10 @@ class _Context:
         """Factor every fold; returns the full-data factor when it comes for free (primal)."""
         X, Y, s = self.X, self.Y, self.s
         if self.route == "dual":
-            self.folds = dual_folds(X, Y, s, splits, fit_intercept=self.fit_intercept,
-                                    standardize=self.standardize)
-            return None
+            self.folds, kernel = dual_folds(X, Y, s, splits, fit_intercept=self.fit_intercept,
+                                            standardize=self.standardize)
+            return dual_factor(X, Y, s, fit_intercept=self.fit_intercept,
+                               standardize=self.standardize, kernel=kernel)
         if self.route == "lsqr":
             self.folds = [_LsqrFold(np.asarray(tr), np.asarray(te)) for tr, te in splits]
             return None

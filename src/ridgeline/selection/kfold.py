@@ -21,7 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from ridgeline.solvers.dual import centered_kernel, weighted_means, weighted_scale
 from ridgeline.solvers.spectral import Factor, factor_from_moments, needs_svd, svd_factor
@@ -71,20 +70,12 @@ class PrimalFold:
     def predictions(self, X, penalties: np.ndarray) -> np.ndarray:
         """Held-out predictions for every penalty, shape (L, m, k)."""
         F = self.factor
-        P = _project(X[self.test], F)
+        P = F.project(X[self.test])
         D = F.shrink(penalties)
         return F.mean_y + np.einsum("mr,lr,rk->lmk", P, D, F.Z, optimize=True)
 
     def train_mse(self, penalties: np.ndarray) -> np.ndarray:
         return self.factor.rss(penalties).mean(axis=1) / self.factor.sw
-
-
-def _project(Xte, F: Factor) -> np.ndarray:
-    """``((X_te − mean_x)/scale) V`` of shape (m, r)."""
-    Vs = F.V / F.scale[:, None]
-    # X V − 1 (meanᵀV): a rank-one correction instead of a centered copy of X (no temporary
-    # the size of the chunk; for dense data the cancellation is bounded by |mean|/spread)
-    return np.asarray(Xte @ Vs, dtype=np.float64) - (F.mean_x @ Vs)[None, :]
 
 
 @dataclass
@@ -174,8 +165,12 @@ def dual_folds(
     *,
     fit_intercept: bool,
     standardize: bool,
-) -> list[DualFold]:
-    """Factor every training fold through the kernel (p > n)."""
+) -> tuple[list[DualFold], np.ndarray | None]:
+    """Factor every training fold through the kernel (p > n).
+
+    Returns the folds and the full-data centered kernel when one was formed (without
+    standardization), so that the full-data factor can reuse it.
+    """
     p = X.shape[1]
     K_global = None
     if not standardize:
@@ -212,4 +207,4 @@ def dual_folds(
         P = (Ksub[train.size :] * root[None, :]) @ Q
         folds.append(DualFold(e=e, P=P, W=W, resid_yy=resid, mean_y=my, sw_train=sw, test=test,
                               n_features=p))
-    return folds
+    return folds, K_global

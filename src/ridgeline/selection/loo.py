@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ridgeline.selection.kfold import _project
 from ridgeline.selection.scoring import Scorer
 from ridgeline.solvers.spectral import Factor
-from ridgeline.stats.chunks import iter_row_chunks
 
 
 def projected_rows(X, F: Factor) -> np.ndarray:
     """``((X − mean_x)/scale) V`` for all rows, shape (n, r), computed in row chunks."""
-    out = np.empty((X.shape[0], F.V.shape[1]))
-    for idx, Xc in iter_row_chunks(X):
-        out[idx] = _project(Xc, F)
+    out = np.empty((X.shape[0], F.e.size))
+    for idx, U in F.iter_projection(X):
+        out[idx] = U
     return out
 
 
@@ -111,8 +109,7 @@ def loo_mse(X, Y: np.ndarray, s: np.ndarray, F: Factor, penalties: np.ndarray, *
     sum1 = np.zeros((L, k))
     sum2 = np.zeros((L, k))
     sw = float(s.sum())
-    for idx, Xc in iter_row_chunks(X, chunk=max(256, 2_000_000 // max(F.V.shape[1] + L, 1))):
-        U = _project(Xc, F)  # (m, r)
+    for idx, U in F.iter_projection(X):  # U: (m, r)
         sc = s[idx]
         H = ((U * U) @ D.T) * sc[:, None]  # (m, L)
         if fit_intercept:

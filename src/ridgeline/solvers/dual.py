@@ -8,6 +8,8 @@ their span, so the dual route yields the same :class:`~ridgeline.solvers.spectra
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -55,6 +57,35 @@ def weighted_scale(X, s: np.ndarray, mean_x: np.ndarray) -> np.ndarray:
     return feature_scale(sq, sw)
 
 
+@dataclass
+class DualFactor(Factor):
+    """A :class:`Factor` kept in kernel form: the p×r eigenvectors are never formed.
+
+    ``V = Xsᵀ A`` with ``Xs = (X − mean_x)/scale`` and ``A = S^{1/2} Q diag(e^{-1/2})``; the
+    projections ``U = Xs V = Kc A`` of the factored rows are stored (n×r), and coefficients are
+    formed as ``Xsᵀ (A M)`` only for the penalties asked for (O(np) each).
+    """
+
+    X: object = None
+    A: np.ndarray | None = None
+    U: np.ndarray | None = None
+
+    def basis_times(self, M: np.ndarray) -> np.ndarray:
+        # V M = Xsᵀ (A M) in the standardized space; divide by scale for the original one
+        return _xt_times(self.X, self.A @ M, self.mean_x, self.scale) / self.scale[:, None]
+
+    def project(self, Xc) -> np.ndarray:
+        if self.V is None:  # formed once, only if rows other than the factored ones are asked
+            self.V = _xt_times(self.X, self.A, self.mean_x, self.scale)
+        return super().project(Xc)
+
+    def iter_projection(self, X):
+        step = max(256, 2_000_000 // (max(self.e.size, 1) + 64))
+        for a in range(0, self.U.shape[0], step):
+            idx = slice(a, min(a + step, self.U.shape[0]))
+            yield idx, self.U[idx]
+
+
 def dual_factor(
     X,
     Y: np.ndarray,
@@ -62,7 +93,8 @@ def dual_factor(
     *,
     fit_intercept: bool = True,
     standardize: bool = False,
-) -> Factor:
+    kernel: np.ndarray | None = None,
+) -> DualFactor:
     """Spectral factor of a weighted ridge problem through its n×n kernel.
 
     Parameters
@@ -71,13 +103,16 @@ def dual_factor(
     Y : ndarray (n, k)
     s : ndarray (n,)
         Non-negative sample weights.
+    kernel : ndarray (n, n), optional
+        The centered kernel ``Xs Xsᵀ`` if already computed (unstandardized only).
     """
     n, p = X.shape
     sw = float(s.sum())
     mean_x = weighted_means(X, s) if fit_intercept else np.zeros(p)
     mean_y = (s @ Y) / sw if fit_intercept else np.zeros(Y.shape[1])
     scale = weighted_scale(X, s, mean_x) if standardize else np.ones(p)
-    K = centered_kernel(X, s, mean_x, scale)
+    K = kernel if kernel is not None and not standardize else \
+        centered_kernel(X, s, mean_x, scale)
     root = np.sqrt(s)
     Kt = K * root[:, None] * root[None, :]
     e, Q = np.linalg.eigh(Kt)
@@ -85,14 +120,11 @@ def dual_factor(
     keep = e > (e[-1] * n * np.finfo(np.float64).eps if e.size and e[-1] > 0 else 0.0)
     e, Q = e[keep], Q[:, keep]
     Yc = (Y - mean_y) * root[:, None]
-    # v_j = Xcᵀ S^{1/2} q_j / √e_j  (p, r)
-    SQ = Q * (root[:, None] / np.sqrt(e)[None, :])
-    V = _xt_times(X, SQ, mean_x, scale)
-    Z = np.sqrt(e)[:, None] * (Q.T @ Yc)
-    return Factor(
-        V=V,
+    A = Q * (root[:, None] / np.sqrt(e)[None, :])  # V = Xsᵀ A
+    return DualFactor(
+        V=None,
         e=e,
-        Z=Z,
+        Z=np.sqrt(e)[:, None] * (Q.T @ Yc),
         yy=np.einsum("nk,nk->k", Yc, Yc),
         mean_x=mean_x,
         mean_y=mean_y,
@@ -101,10 +133,16 @@ def dual_factor(
         n=n,
         rank=int(e.size),
         method="dual",
+        X=X,
+        A=A,
+        U=K @ A,
     )
 
 
 def _xt_times(X, B: np.ndarray, mean_x: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """``((X − mean_x)/scale)ᵀ B`` without forming the centered X."""
-    XtB = np.asarray(X.T @ B) if sp.issparse(X) else np.asarray(X, dtype=np.float64).T @ B
-    return (XtB - np.outer(mean_x, B.sum(axis=0))) / scale[:, None]
+    XtB = np.asarray(X.T @ B) if sp.issparse(X) else np.asarray(X).T @ B
+    XtB = np.asarray(XtB, dtype=np.float64)
+    XtB -= mean_x[:, None] * B.sum(axis=0)[None, :]
+    XtB /= scale[:, None]
+    return XtB

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from ridgeline.stats.chunks import iter_row_chunks
 from ridgeline.stats.moments import CenteredMoments
 
 #: Below this value of (e_min + a_min) / e_max the Gram route loses more than ~1e-8 relative
@@ -70,7 +71,31 @@ class Factor:
 
     @property
     def n_features(self) -> int:
-        return self.V.shape[0]
+        return self.mean_x.size
+
+    def basis_times(self, M: np.ndarray) -> np.ndarray:
+        """Coefficients on the original scale from eigenbasis coordinates ``M`` (r, k)."""
+        return (self.V @ M) / self.scale[:, None]
+
+    def project(self, Xc) -> np.ndarray:
+        """``((Xc − mean_x)/scale) V`` for rows ``Xc`` (m, p) dense or sparse: shape (m, r).
+
+        Computed as ``Xc V' − 1 (mean_xᵀ V')`` (a rank-one correction instead of a centered
+        copy of the rows; for dense data the cancellation is bounded by |mean|/spread).
+        """
+        Vs = self.V / self.scale[:, None]
+        return np.asarray(Xc @ Vs, dtype=np.float64) - (self.mean_x @ Vs)[None, :]
+
+    def iter_projection(self, X):
+        """Yield ``(row_index, projection)`` over the rows of the factored data ``X``."""
+        L = max(self.e.size, 1)
+        for idx, Xc in iter_row_chunks(X, chunk=max(256, 2_000_000 // (L + 64))):
+            yield idx, self.project(Xc)
+
+    def coef_per_target(self, penalties: np.ndarray) -> np.ndarray:
+        """Coefficients (p, k) with penalty ``penalties[t]`` for target t."""
+        D = self.shrink(penalties)  # (k, r)
+        return self.basis_times(D.T * self.Z)
 
     @property
     def n_targets(self) -> int:
@@ -95,8 +120,7 @@ class Factor:
     def coef(self, penalties: np.ndarray) -> np.ndarray:
         """Coefficients on the original feature scale, shape (L, p, k)."""
         D = self.shrink(penalties)  # (L, r)
-        W = np.einsum("pr,lr,rk->lpk", self.V, D, self.Z, optimize=True)
-        return W / self.scale[None, :, None]
+        return np.stack([self.basis_times(d[:, None] * self.Z) for d in D])
 
     def intercept(self, coef: np.ndarray) -> np.ndarray:
         """Intercepts for coefficients of shape (..., p, k): ``mean_y − mean_xᵀ w``."""
