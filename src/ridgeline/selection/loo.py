@@ -117,12 +117,19 @@ def loo_mse(X, Y: np.ndarray, s: np.ndarray, F: Factor, penalties: np.ndarray, *
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             inv = np.where(H < 1.0 - 1e-12, 1.0 / (1.0 - H), np.inf)  # (m, L)
             Yc = Y[idx] - F.mean_y  # (m, k)
-            for t in range(k):
-                E = (Yc[:, t : t + 1] - U @ DZ[:, :, t].T) * inv  # (m, L)
+            if k == 1:  # all λ in one product
+                E = (Yc - U @ DZ[:, :, 0].T) * inv  # (m, L)
                 E *= E
-                sum1[:, t] += sc @ E
+                sum1[:, 0] += sc @ E
                 E *= E
-                sum2[:, t] += sc @ E
+                sum2[:, 0] += sc @ E
+            else:  # one wide product per λ
+                for i in range(L):
+                    E = (Yc - U @ DZ[i]) * inv[:, i : i + 1]  # (m, k)
+                    E *= E
+                    sum1[i] += sc @ E
+                    E *= E
+                    sum2[i] += sc @ E
     with np.errstate(invalid="ignore", over="ignore"):
         mean = sum1 / sw
         var = np.maximum(sum2 / sw - mean * mean, 0.0)
