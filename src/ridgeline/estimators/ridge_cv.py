@@ -46,6 +46,7 @@ class _RidgeCVMixin:
             per_target=per_target, solver=solver, convention=convention,
             extend=self.extend_grid, groups=groups, y_split=y_split, classes=classes,
             y_labels=y_labels, to_alpha=lambda g: g * sw,
+            warn_stacklevel=4,  # the user's call to fit()
         )
         res = sel.result
         self.selection_ = res

@@ -107,6 +107,7 @@ def select_ridge(
     classes=None,
     y_labels=None,
     to_alpha=None,
+    warn_stacklevel: int = 2,
 ) -> RidgeSelection:
     """Score every λ of a grid by K-fold CV, exact LOO or GCV, and choose one.
 
@@ -133,6 +134,8 @@ def select_ridge(
     classes, y_labels : for classifiers scored by class labels (ridge classifiers).
     to_alpha : callable, optional
         Maps canonical λ to the caller's parameter convention (stored in the result).
+    warn_stacklevel : int
+        Where a :class:`GridEdgeWarning` points: 2 = the caller of this function.
     """
     if rule not in ("min", "1se"):
         raise ValueError(f"rule must be 'min' or '1se', got {rule!r}")
@@ -189,7 +192,9 @@ def select_ridge(
             lam = extend_grid(lam, side)
         rounds -= 1
     if sides and warn_edge and (given or lam.size > 1):
-        warn_edges(sides)
+        dof_max = factor.rank + (1 if fit_intercept else 0) if factor is not None else None
+        warn_edges(sides, dof=result.dof, lambdas=lam, dof_max=dof_max,
+                   stacklevel=warn_stacklevel)
     sel = RidgeSelection(result=result, factor=factor, route=route)
     if route == "lsqr":
         chosen = np.atleast_1d(result.lambda_) * sw

@@ -133,13 +133,23 @@ def edge_sides(lambdas: np.ndarray, index: np.ndarray) -> set[str]:
     return sides
 
 
-def warn_edges(sides: set[str]) -> None:
-    """Warn that the chosen λ sits on an edge of the grid."""
+def warn_edges(sides: set[str], *, dof: np.ndarray | None = None, lambdas=None,
+               dof_max: float | None = None, stacklevel: int = 2) -> None:
+    """Warn that the chosen λ sits on an edge of the grid.
+
+    ``stacklevel`` counts from the caller of this function (2 = the caller's caller).
+    """
     for side in sorted(sides):
         which = "largest" if side == "high" else "smallest"
+        extra = ""
+        if side == "low" and dof is not None and dof_max and np.isfinite(dof).all():
+            d = float(dof[int(np.argmin(lambdas))])
+            if d >= 0.75 * dof_max:
+                extra = (f" (there the effective degrees of freedom are {d:.1f} of at most "
+                         f"{dof_max:.0f}: the data call for little regularization)")
         warnings.warn(
-            f"the selected λ is the {which} value of the grid: the optimum may lie beyond it; "
-            "widen the grid (alphas/lambdas) or pass extend_grid=True",
+            f"the selected λ is the {which} value of the grid{extra}; the optimum may lie "
+            "beyond it: widen the grid (alphas/lambdas) or pass extend_grid=True",
             GridEdgeWarning,
-            stacklevel=4,
+            stacklevel=stacklevel + 1,
         )
