@@ -30,10 +30,13 @@ def centered_kernel(X, s: np.ndarray, mean_x: np.ndarray, scale: np.ndarray) -> 
         K += float((mean_x / scale) @ (mean_x / scale))
         return K
     K = np.zeros((n, n))
+    unit = bool(np.all(scale == 1.0))
     for a in range(0, p, _COLUMN_BLOCK):
         b = min(a + _COLUMN_BLOCK, p)
-        A = (np.asarray(X[:, a:b], dtype=np.float64) - mean_x[a:b]) / scale[a:b]
-        K += A @ A.T
+        A = np.asarray(X[:, a:b], dtype=np.float64) - mean_x[a:b]
+        if not unit:
+            A /= scale[a:b]
+        K += A @ A.T  # numpy dispatches A @ A.T to BLAS syrk
     return K
 
 
