@@ -8,13 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.sparse.linalg import svds
 from sklearn.model_selection import check_cv
 
 from ridgeline.path.grid import auto_lambda_grid, extend_grid
 from ridgeline.selection._identity import IdentityClassifier, IdentityRegressor
-from ridgeline.selection.kfold import DualFold, PrimalFold, dual_folds, primal_folds
+from ridgeline.selection.kfold import DualFold, LsqrFold, PrimalFold, dual_folds, primal_folds
 from ridgeline.selection.loo import gcv_curve, loo_curve
 from ridgeline.selection.result import (
     RidgeCVResult,
@@ -260,7 +259,7 @@ class _Context:
             return dual_factor(X, Y, s, fit_intercept=self.fit_intercept,
                                standardize=self.standardize, kernel=kernel)
         if self.route == "lsqr":
-            self.folds = [_LsqrFold(np.asarray(tr), np.asarray(te)) for tr, te in splits]
+            self.folds = [LsqrFold(np.asarray(tr), np.asarray(te)) for tr, te in splits]
             return None
         # the grid may be unknown yet (automatic): guard accuracy for the smallest known λ
         lmin = float(np.min(lam)) if lam is not None else 0.0
@@ -293,7 +292,7 @@ class _Context:
                 preds = self._predictions(f, pen)
                 sc = self._score_predictions(preds, f.test)
             scores.append(sc)
-            if not isinstance(f, _LsqrFold):
+            if not isinstance(f, LsqrFold):
                 train.append(f.train_mse(pen))
         return {"fold_scores": np.stack(scores), "train_mse": np.stack(train) if train else None}
 
@@ -305,8 +304,9 @@ class _Context:
         return float(self.s[f.train].sum())
 
     def _predictions(self, f, pen) -> np.ndarray:
-        if isinstance(f, _LsqrFold):
-            return f.predictions(self, pen)
+        if isinstance(f, LsqrFold):
+            return f.predictions(self.X, self.Y, self.s, pen, fit_intercept=self.fit_intercept,
+                                 standardize=self.standardize)
         return f.predictions(self.X, pen)
 
     def _score_predictions(self, preds: np.ndarray, test: np.ndarray) -> np.ndarray:
@@ -350,23 +350,6 @@ class _Context:
         F.check_penalties(pen)
         g = gcv_curve(F, pen, fit_intercept=self.fit_intercept)
         return {"mean": g, "se": np.full_like(g, np.nan)}
-
-
-class _LsqrFold:
-    """A fold of the iterative route: warm-started LSQR refits along the grid (no factor)."""
-
-    def __init__(self, train: np.ndarray, test: np.ndarray):
-        self.train, self.test = train, test
-
-    def predictions(self, ctx: _Context, pen: np.ndarray) -> np.ndarray:
-        X, Y, s = ctx.X, ctx.Y, ctx.s
-        fit = lsqr_path(X[self.train], Y[self.train], s[self.train], pen,
-                        fit_intercept=ctx.fit_intercept, standardize=ctx.standardize)
-        Xt = X[self.test]
-        out = np.empty((pen.size, self.test.size, Y.shape[1]))
-        for i in range(pen.size):
-            out[i] = np.asarray(Xt @ fit.coef[i]) + fit.intercept[i]
-        return out
 
 
 def _assemble(lam, ev: dict, factor, method, scorer, rule, per_target, fit_intercept,
@@ -414,6 +397,3 @@ def _assemble(lam, ev: dict, factor, method, scorer, rule, per_target, fit_inter
         n_splits=K,
     )
 
-
-def _is_sparse(X) -> bool:
-    return sp.issparse(X)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ridgeline.solvers.dual import centered_kernel, weighted_means, weighted_scale
+from ridgeline.solvers.iterative import lsqr_path
 from ridgeline.solvers.spectral import Factor, factor_from_moments, needs_svd, svd_factor
 from ridgeline.stats.moments import Moments, accumulate, fold_moments, reference_point
 
@@ -208,3 +209,21 @@ def dual_folds(
         folds.append(DualFold(e=e, P=P, W=W, resid_yy=resid, mean_y=my, sw_train=sw, test=test,
                               n_features=p))
     return folds, K_global
+
+
+class LsqrFold:
+    """A fold of the iterative route: LSQR refits for every penalty (no factorization)."""
+
+    def __init__(self, train: np.ndarray, test: np.ndarray):
+        self.train, self.test = train, test
+
+    def predictions(self, X, Y: np.ndarray, s: np.ndarray, pen: np.ndarray, *,
+                    fit_intercept: bool, standardize: bool) -> np.ndarray:
+        """Held-out predictions for every penalty, shape (L, m, k)."""
+        fit = lsqr_path(X[self.train], Y[self.train], s[self.train], pen,
+                        fit_intercept=fit_intercept, standardize=standardize)
+        Xt = X[self.test]
+        out = np.empty((pen.size, self.test.size, Y.shape[1]))
+        for i in range(pen.size):
+            out[i] = np.asarray(Xt @ fit.coef[i]) + fit.intercept[i]
+        return out
