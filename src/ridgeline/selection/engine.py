@@ -26,7 +26,7 @@ from ridgeline.selection.scoring import Scorer, resolve_scorer
 from ridgeline.solvers.dual import dual_factor, weighted_means, weighted_scale
 from ridgeline.solvers.iterative import centered_operator, lsqr_path
 from ridgeline.solvers.spectral import Factor, factor_from_moments, needs_svd, svd_factor
-from ridgeline.stats.moments import accumulate
+from ridgeline.stats.moments import Moments, accumulate
 
 SOLVERS = ("auto", "eigh", "svd", "dual", "lsqr")
 
@@ -63,11 +63,14 @@ def choose_route(X, solver: str) -> str:
 
 
 def full_factor(X, Y, s, route: str, *, fit_intercept: bool, standardize: bool,
-                min_penalty: float) -> Factor:
-    """Factor the whole data set by the given route (SVD fallback when ill-conditioned)."""
+                min_penalty: float, moments: Moments | None = None) -> Factor:
+    """Factor the whole data set by the given route (SVD fallback when ill-conditioned).
+
+    ``moments`` are the total moments of (X, Y) when already accumulated (primal routes).
+    """
     if route == "dual":
         return dual_factor(X, Y, s, fit_intercept=fit_intercept, standardize=standardize)
-    m = accumulate(X, Y, s)
+    m = accumulate(X, Y, s) if moments is None else moments
     F = factor_from_moments(m.centered(fit_intercept), shift_x=m.shift_x, shift_y=m.shift_y,
                             standardize=standardize)
     if route == "svd" or needs_svd(F, min_penalty):
@@ -266,16 +269,10 @@ class _Context:
         self.folds, total = primal_folds(
             X, Y, s, splits, fit_intercept=self.fit_intercept, standardize=self.standardize,
             min_penalty=lambda sw_tr: float(self.penalty(np.array([lmin]), sw_tr)[0]),
+            force_svd=self.route == "svd",
         )
-        if self.route == "svd":
-            for f in self.folds:
-                F = f.factor
-                f.factor = svd_factor(X, Y, s, F.mean_x, F.mean_y, F.scale, rows=f.train)
-        F = factor_from_moments(total.centered(self.fit_intercept), shift_x=total.shift_x,
-                                shift_y=total.shift_y, standardize=self.standardize)
-        if self.route == "svd" or needs_svd(F, min_pen):
-            F = svd_factor(X, Y, s, F.mean_x, F.mean_y, F.scale)
-        return F
+        return full_factor(X, Y, s, self.route, fit_intercept=self.fit_intercept,
+                           standardize=self.standardize, min_penalty=min_pen, moments=total)
 
     def kfold(self, lam: np.ndarray) -> dict:
         scores, train = [], []

@@ -133,8 +133,12 @@ def primal_folds(
     fit_intercept: bool,
     standardize: bool,
     min_penalty: Callable[[float], float],
+    force_svd: bool = False,
 ) -> tuple[list[PrimalFold], Moments]:
     """Factor every training fold from statistics (training = total − held-out).
+
+    A fold is refactored from a thin SVD of its rows when its Gram is too ill-conditioned for
+    its smallest penalty ``min_penalty(sw_train)``, or always with ``force_svd``.
 
     Returns the folds and the total moments (from which the full-data fit needs no new pass).
     """
@@ -151,7 +155,7 @@ def primal_folds(
             raise ValueError("a training fold has zero total sample weight")
         F = factor_from_moments(tr.centered(fit_intercept), shift_x=shift[0], shift_y=shift[1],
                                 standardize=standardize)
-        if needs_svd(F, min_penalty(tr.sw)):
+        if force_svd or needs_svd(F, min_penalty(tr.sw)):
             F = svd_factor(X, Y, s, F.mean_x, F.mean_y, F.scale, rows=np.sort(train))
         folds.append(PrimalFold(factor=F, held=h, test=np.asarray(test),
                                 train=np.sort(np.asarray(train))))

@@ -38,18 +38,24 @@ def loo_residual_block(U: np.ndarray, U2: np.ndarray, F: Factor, Yc: np.ndarray,
     ``U = ((X − mean_x)/scale) V``, ``U2 = U ⊙ U`` and ``Yc = Y − mean_y`` are precomputed.
     """
     D = F.shrink(penalties)  # (L, r)
-    H = (U2 @ D.T) * s[:, None]  # (n, L)
-    if fit_intercept:
-        H += (s / F.sw)[:, None]
     if Yc.shape[1] == 1:
         fitted = (U @ (D * F.Z[:, 0]).T).T[:, :, None]  # (L, n, 1)
     else:
         fitted = np.stack([U @ (d[:, None] * F.Z) for d in D])  # (L, n, k)
-    R = Yc[None, :, :] - fitted
-    denom = (1.0 - H).T[:, :, None]  # (L, n, 1)
-    safe = denom > 1e-12
+    inv = _inverse_one_minus_leverage(U2, D, s, F.sw, fit_intercept)  # (n, L)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return (Yc[None, :, :] - fitted) * inv.T[:, :, None]
+
+
+def _inverse_one_minus_leverage(U2: np.ndarray, D: np.ndarray, s: np.ndarray, sw: float,
+                                fit_intercept: bool) -> np.ndarray:
+    """``1/(1 − h_i)`` for rows with squared projections ``U2`` (m, r) and shrinkages ``D``
+    (L, r): shape (m, L); ``inf`` where the leverage is 1 (the LOO error is undefined)."""
+    H = (U2 @ D.T) * s[:, None]
+    if fit_intercept:
+        H += (s / sw)[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(safe, R / np.where(safe, denom, 1.0), np.inf)
+        return np.where(H < 1.0 - 1e-12, 1.0 / (1.0 - H), np.inf)
 
 
 def _block_size(n: int, k: int, budget: int = 20_000_000) -> int:
@@ -64,6 +70,7 @@ def loo_curve(
 
     ``score_estimator``/``y_score`` serve scikit-learn scorer callables (kind ``estimator``):
     the scorer is called as ``scorer(score_estimator, loo_predictions, y_score)``.
+    Without a standard error (NaN) except for the mean squared error.
     """
     if scorer.kind == "stats" and scorer.name == "neg_mean_squared_error":
         return loo_mse(X, Y, s, F, penalties, fit_intercept=fit_intercept)
@@ -73,20 +80,12 @@ def loo_curve(
     L, k = penalties.size, Y.shape[1]
     mean = np.empty((L, k))
     se = np.full((L, k), np.nan)
-    sw, n = float(s.sum()), Y.shape[0]
-    step = _block_size(n, k)
+    step = _block_size(Y.shape[0], k)
     for a in range(0, L, step):
         E = loo_residual_block(U, U2, F, Yc, s, penalties[a : a + step], fit_intercept)
         for j, e in enumerate(E):
             i = a + j
-            if scorer.kind == "stats" and scorer.name == "neg_mean_squared_error":
-                with np.errstate(invalid="ignore", over="ignore"):
-                    losses = e * e
-                    m = (s @ losses) / sw
-                    var = (s @ (losses - m) ** 2) / sw
-                mean[i] = -m
-                se[i] = np.sqrt(var / n)
-            elif scorer.kind == "estimator":
+            if scorer.kind == "estimator":
                 pred = Y - e
                 mean[i] = scorer.fn(score_estimator, pred if k > 1 else pred[:, 0], y_score,
                                     sample_weight=s)
@@ -111,11 +110,8 @@ def loo_mse(X, Y: np.ndarray, s: np.ndarray, F: Factor, penalties: np.ndarray, *
     sw = float(s.sum())
     for idx, U in F.iter_projection(X):  # U: (m, r)
         sc = s[idx]
-        H = ((U * U) @ D.T) * sc[:, None]  # (m, L)
-        if fit_intercept:
-            H += (sc / F.sw)[:, None]
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            inv = np.where(H < 1.0 - 1e-12, 1.0 / (1.0 - H), np.inf)  # (m, L)
+        inv = _inverse_one_minus_leverage(U * U, D, sc, F.sw, fit_intercept)  # (m, L)
+        with np.errstate(invalid="ignore", over="ignore"):
             Yc = Y[idx] - F.mean_y  # (m, k)
             if k == 1:  # all λ in one product
                 E = (Yc - U @ DZ[:, :, 0].T) * inv  # (m, L)

@@ -58,7 +58,7 @@ class Moments:
             sw=0.0,
             sx=np.zeros(p),
             sy=np.zeros(k),
-            G=np.zeros((p, p), order="F"),
+            G=np.zeros((p, p)),
             C=np.zeros((p, k)),
             yy=np.zeros(k),
             shift_x=shift_x,
@@ -163,7 +163,7 @@ class MomentsAccumulator:
                 raise ValueError("sparse chunks must be accumulated with a zero x shift")
             Xs = sp.csr_matrix(X, dtype=np.float64)
             Xw = Xs.multiply(s[:, None]).tocsr()
-            m.G += np.triu((Xs.T @ Xw).toarray())
+            m.G += (Xs.T @ Xw).toarray()
             m.sx += np.asarray(Xw.sum(axis=0)).ravel()
             m.C += np.asarray(Xs.T @ sY)
         else:
@@ -181,7 +181,7 @@ class MomentsAccumulator:
         m.n += Yt.shape[0]
 
     def result(self) -> Moments:
-        """The accumulated moments (the upper-triangular Gram mirrored to a full matrix)."""
+        """The accumulated moments, the Gram made exactly symmetric (upper triangle mirrored)."""
         m = self.moments
         U = np.triu(m.G)
         G = U + np.triu(U, 1).T
