@@ -9,7 +9,15 @@ their own ``alpha``/``C``.
 """
 
 from ridgeline import conventions
-from ridgeline.estimators import Ridge, RidgeClassifier, RidgeClassifierCV, RidgeCV
+from ridgeline.estimators import (
+    LogisticRegression,
+    LogisticRegressionCV,
+    PoissonRegressor,
+    Ridge,
+    RidgeClassifier,
+    RidgeClassifierCV,
+    RidgeCV,
+)
 from ridgeline.path import RidgePath, auto_lambda_grid, ridge_path
 from ridgeline.selection import GridEdgeWarning, RidgeCVResult, select_ridge
 
@@ -17,6 +25,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "GridEdgeWarning",
+    "LogisticRegression",
+    "LogisticRegressionCV",
+    "PoissonRegressor",
     "Ridge",
     "RidgeCV",
     "RidgeCVResult",

@@ -44,3 +44,54 @@ class IdentityClassifier(ClassifierMixin, BaseEstimator):
 
     def __sklearn_is_fitted__(self) -> bool:
         return True
+
+
+class IdentityGLM(BaseEstimator):
+    """A fitted GLM stand-in whose input is the linear predictor η itself (no refit, no X).
+
+    ``decision_function(E)`` returns E, ``predict_proba`` applies the inverse link (logistic or
+    softmax), ``predict`` gives classes (classifiers) or the mean (Poisson). Lets any
+    scikit-learn scorer score held-out or leave-one-out linear predictors.
+    """
+
+    def __init__(self, loss=None, classes=None):
+        self.loss = loss
+        self.classes = classes
+
+    def fit(self, X, y=None):  # pragma: no cover - never fitted
+        return self
+
+    @property
+    def _estimator_type(self):
+        return "regressor" if self.classes is None else "classifier"
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = self._estimator_type
+        return tags
+
+    @property
+    def classes_(self):
+        return np.asarray(self.classes)
+
+    def decision_function(self, E):
+        E = np.asarray(E)
+        return E[:, 0] if E.ndim == 2 and E.shape[1] == 1 else E
+
+    def predict_proba(self, E):
+        E = np.asarray(E)
+        if self.loss.multi:
+            return self.loss.mean(E)
+        p1 = self.loss.mean(E[:, 0] if E.ndim == 2 else E)
+        return np.column_stack([1.0 - p1, p1])
+
+    def predict(self, E):
+        E = np.asarray(E)
+        if self.classes is None:
+            return self.loss.mean(E[:, 0] if E.ndim == 2 else E)
+        if E.ndim == 1 or E.shape[1] == 1:
+            return self.classes_[(E.ravel() > 0).astype(int)]
+        return self.classes_[np.argmax(E, axis=1)]
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True

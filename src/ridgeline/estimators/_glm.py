@@ -1,0 +1,128 @@
+"""Shared fitting machinery of the GLM estimators (logistic, Poisson)."""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import column_or_1d
+
+from ridgeline.estimators._validation import check_weights
+from ridgeline.losses import BinomialLoss, MultinomialLoss
+from ridgeline.solvers.glm_problem import GLMFit, GLMProblem
+from ridgeline.solvers.glm_solve import choose_solver, resolve_glm_solver, solve
+
+
+def encode_labels(est, X, y, sample_weight):
+    """Classes, encoded targets (0/1 (n,) or one-hot (n, K)), loss, and weights (class weights in).
+
+    Sets ``est.classes_``.
+    """
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = column_or_1d(y, warn=True)
+    if y.ndim != 1:
+        raise ValueError(f"y must hold one label per sample (shape (n,)), got shape {y.shape}")
+    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+        raise ValueError("y contains NaN or infinite labels; remove or impute those samples")
+    check_classification_targets(y)
+    enc = LabelEncoder()
+    codes = enc.fit_transform(y)
+    est.classes_ = enc.classes_
+    K = est.classes_.size
+    if K < 2:
+        only = est.classes_[0]
+        only = only.item() if isinstance(only, np.generic) else only
+        raise ValueError(f"only one class ({only!r}) in y: a classifier needs at least two "
+                         "classes")
+    s = check_weights(sample_weight, X)
+    if est.class_weight is not None:
+        s = s * compute_sample_weight(est.class_weight, y)
+        if not s.sum() > 0:
+            raise ValueError("class_weight and sample_weight leave no sample with positive "
+                             "weight")
+    if K == 2:
+        return codes.astype(np.float64), BinomialLoss(), s, y
+    return np.eye(K)[codes], MultinomialLoss(), s, y
+
+
+def check_C(C, name: str = "C") -> float:
+    """A positive C (``np.inf`` allowed: no penalty)."""
+    if not isinstance(C, numbers.Real) or isinstance(C, bool):
+        raise TypeError(f"{name} must be a positive number, got {C!r}")
+    if np.isnan(C) or C <= 0:
+        raise ValueError(f"{name} must be positive (np.inf for no penalty), got {C!r}")
+    return float(C)
+
+
+def check_l1_ratio(l1_ratio, name: str = "l1_ratio") -> None:
+    """Only the pure L2 penalty (l1_ratio = 0) is available for logistic regression here."""
+    vals = np.atleast_1d(np.asarray(l1_ratio if l1_ratio is not None else 0.0, dtype=float))
+    if np.any(~np.isfinite(vals)) or np.any((vals < 0) | (vals > 1)):
+        raise ValueError(f"{name} must lie in [0, 1], got {l1_ratio!r}")
+    if np.any(vals != 0):
+        raise ValueError(f"{name}={l1_ratio!r}: ridgeline's logistic regression fits the L2 "
+                         "penalty (l1_ratio=0); L1 and elastic-net penalties are not available "
+                         "for it yet")
+
+
+def check_tol_iter(tol, max_iter) -> None:
+    if not isinstance(tol, numbers.Real) or not tol > 0:
+        raise ValueError(f"tol must be a positive number, got {tol!r}")
+    if not isinstance(max_iter, numbers.Integral) or max_iter < 1:
+        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
+
+
+def check_penalty_alias(penalty, C: float) -> float:
+    """scikit-learn 1.8's deprecated ``penalty``: 'l2' is the default, None means C = inf."""
+    if penalty == "deprecated" or penalty == "l2":
+        return C
+    if penalty is None or penalty == "none":
+        return np.inf
+    raise ValueError(f"penalty={penalty!r} is not available: ridgeline's logistic regression "
+                     "fits the L2 penalty (use l1_ratio=0, and C=np.inf for no penalty)")
+
+
+def fit_glm(problem: GLMProblem, lam: float, *, solver: str, tol: float, max_iter: int,
+            start=None, who: str = "the model") -> tuple[GLMFit, str]:
+    """One solution at λ; warns (ConvergenceWarning) with the final gradient norm if needed."""
+    name = choose_solver(problem, resolve_glm_solver(solver))
+    W0, b0 = start if start is not None else problem.zeros()
+    fit = solve(problem, lam, W0, b0, solver=name, tol=tol, max_iter=max_iter)
+    warn_convergence(fit, tol, max_iter, who)
+    return fit, name
+
+
+def warn_convergence(fit: GLMFit, tol: float, max_iter: int, who: str, stacklevel: int = 4):
+    if bool(np.all(fit.converged)):
+        return
+    g = float(np.max(fit.grad_norm))
+    warnings.warn(
+        f"{who} did not converge ({fit.solver}, {int(np.max(fit.n_iter))} of max_iter="
+        f"{max_iter} iterations): the largest gradient entry is {g:.2e} > tol={tol:g}. "
+        "Increase max_iter, standardize the features (StandardScaler), increase the penalty "
+        "(smaller C / larger alpha), or loosen tol.",
+        ConvergenceWarning, stacklevel=stacklevel)
+
+
+def warn_if_separable(problem: GLMProblem, fit: GLMFit, lam: float, who: str) -> None:
+    """Without a penalty, separable classes have no finite optimum: say so."""
+    if lam > 0:
+        return
+    eta = problem.linear(fit.coef, fit.intercept)
+    mean_loss = float(problem.loss_value(eta)[0])
+    if mean_loss < 1e-6:
+        warnings.warn(
+            f"{who}: the classes are linearly separable (training log loss {mean_loss:.1e}); "
+            "without a penalty (C=inf) the coefficients grow without bound and the returned "
+            "ones are cut off where the solver stopped. Use a finite C.",
+            ConvergenceWarning, stacklevel=4)
+
+
+def target_type(y) -> str:
+    return type_of_target(y)

@@ -1,0 +1,392 @@
+"""L2-regularized logistic regression: ``LogisticRegression`` and ``LogisticRegressionCV``.
+
+Objective (DESIGN.md), for two classes (binary log loss) or more (multinomial/softmax)::
+
+    minimize  (1/n_w) Σ_i s_i ℓ(y_i, x_iᵀW + b)  +  λ ‖W‖²_F,        λ = 1 / (2 C n_w)
+
+which is scikit-learn's ``C Σ s_i ℓ_i + ½‖W‖²`` divided by ``C n_w``: the same minimizer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import check_cv
+from sklearn.utils.validation import check_is_fitted
+
+from ridgeline.estimators._base import SparseInputMixin
+from ridgeline.estimators._glm import (
+    check_C,
+    check_l1_ratio,
+    check_penalty_alias,
+    check_tol_iter,
+    encode_labels,
+    fit_glm,
+    warn_convergence,
+    warn_if_separable,
+)
+from ridgeline.estimators._validation import check_X, check_X_y
+from ridgeline.selection.glm_scoring import resolve_glm_scorer
+from ridgeline.selection.glm_select import alo_glm, kfold_glm
+from ridgeline.solvers.glm_problem import GLMProblem
+from ridgeline.solvers.glm_solve import choose_solver, resolve_glm_solver
+
+
+def lambda_from_C(C, n_w: float):
+    """Canonical λ = 1/(2 C n_w) (0 for C = inf)."""
+    C = np.asarray(C, dtype=np.float64)
+    return np.where(np.isinf(C), 0.0, 1.0 / (2.0 * np.where(np.isinf(C), 1.0, C) * n_w))
+
+
+class _LogisticMixin(SparseInputMixin, ClassifierMixin):
+    """Prediction for fitted ``coef_`` (1 or K, p) and ``intercept_``."""
+
+    def decision_function(self, X):
+        """Log-odds (n,) for two classes, class scores (n, K) otherwise."""
+        check_is_fitted(self)
+        X = check_X(self, X)
+        d = np.asarray(X @ self.coef_.T) + self.intercept_
+        return d[:, 0] if d.shape[1] == 1 else d
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (n, n_classes), columns in ``classes_`` order."""
+        d = self.decision_function(X)
+        if d.ndim == 1:
+            p1 = self._loss().mean(d)
+            return np.column_stack([1.0 - p1, p1])
+        return self._loss().mean(d)
+
+    def predict_log_proba(self, X):
+        """Natural log of :meth:`predict_proba`."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Class labels, shape (n,)."""
+        d = self.decision_function(X)
+        if d.ndim == 1:
+            return self.classes_[(d > 0).astype(int)]
+        return self.classes_[np.argmax(d, axis=1)]
+
+    def _loss(self):
+        from ridgeline.losses import BinomialLoss, MultinomialLoss
+
+        return BinomialLoss() if self.classes_.size == 2 else MultinomialLoss()
+
+    def _store(self, coef: np.ndarray, intercept: np.ndarray, dtype) -> None:
+        """coef (p, m), intercept (m,) → scikit-learn's ``coef_`` (m, p), ``intercept_`` (m,)."""
+        self.coef_ = np.ascontiguousarray(coef.T).astype(dtype, copy=False)
+        inter = intercept if self.fit_intercept else np.zeros_like(intercept)
+        self.intercept_ = inter.astype(dtype, copy=False)
+
+
+class LogisticRegression(_LogisticMixin, BaseEstimator):
+    """L2-regularized logistic regression (binary or multinomial), a drop-in for scikit-learn's.
+
+    Minimizes ``(1/n_w) Σ s_i ℓ(y_i, x_iᵀW + b) + λ‖W‖²`` with ``λ = 1/(2 C n_w)``
+    (``lambda_``): the same solution as ``sklearn.linear_model.LogisticRegression(C=C)`` at a
+    tight tolerance. Two classes use the binary log loss; more use the multinomial (softmax)
+    loss. The intercept is never penalized.
+
+    Parameters
+    ----------
+    penalty : deprecated
+        As in scikit-learn 1.8+: use ``l1_ratio=0`` (L2) and ``C=np.inf`` (no penalty).
+    C : float, default=1.0
+        Inverse regularization strength (> 0); ``np.inf`` for none.
+    l1_ratio : float, default=0.0
+        Must be 0 (the L2 penalty).
+    dual : bool, default=False
+        Must be False (the primal problem is solved).
+    tol : float, default=1e-8
+        Stop when the largest absolute entry of the objective's gradient is ≤ tol (the measure
+        scikit-learn's lbfgs uses too). The default is tighter than scikit-learn's 1e-4, which
+        stops short of the optimum; Newton reaches 1e-8 in one or two more steps.
+    fit_intercept : bool, default=True
+    intercept_scaling, random_state, verbose, n_jobs :
+        Accepted for compatibility; unused (no liblinear, no randomness).
+    class_weight : dict or "balanced", optional
+        Multiplies the sample weights.
+    solver : {"auto", "newton", "lbfgs", "trust-ncg"} or a scikit-learn name, default="auto"
+        ``auto``: Newton (Cholesky-free eigen-solve of ``XᵀWX + 2λI``) when the Hessian has at
+        most 1000 rows, else trust-region Newton-CG. scikit-learn's ``"newton-cholesky"`` maps to
+        Newton, ``"newton-cg"``/``"liblinear"`` to trust-region, ``"sag"``/``"saga"`` to auto.
+    max_iter : int, default=100
+    warm_start : bool, default=False
+        Start from the previous fit's coefficients when shapes match.
+
+    Attributes
+    ----------
+    classes_ : ndarray (n_classes,)
+    coef_ : ndarray (1, n_features) for two classes, else (n_classes, n_features)
+    intercept_ : ndarray (1,) or (n_classes,)
+    n_iter_ : ndarray (1,)
+    lambda_ : float
+        Canonical λ = 1/(2 C n_w).
+    solver_ : str
+        The solver that ran.
+    grad_norm_ : float
+        Largest absolute gradient entry at the solution (the optimality certificate).
+    n_features_in_, feature_names_in_ : as scikit-learn.
+    """
+
+    def __init__(self, penalty="deprecated", *, C=1.0, l1_ratio=0.0, dual=False, tol=1e-8,
+                 fit_intercept=True, intercept_scaling=1, class_weight=None, random_state=None,
+                 solver="auto", max_iter=100, verbose=0, warm_start=False, n_jobs=None):
+        self.penalty = penalty
+        self.C = C
+        self.l1_ratio = l1_ratio
+        self.dual = dual
+        self.tol = tol
+        self.fit_intercept = fit_intercept
+        self.intercept_scaling = intercept_scaling
+        self.class_weight = class_weight
+        self.random_state = random_state
+        self.solver = solver
+        self.max_iter = max_iter
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit on X (n, p) dense or sparse and labels y (n,); returns self."""
+        C = check_penalty_alias(self.penalty, check_C(self.C))
+        check_l1_ratio(self.l1_ratio)
+        check_tol_iter(self.tol, self.max_iter)
+        if self.dual:
+            raise ValueError("dual=True is not available: ridgeline solves the primal problem")
+        resolve_glm_solver(self.solver)
+        X, y = check_X_y(self, X, y, y_numeric=False)
+        Y, loss, s, _ = encode_labels(self, X, y, sample_weight)
+        problem = GLMProblem(X, Y, s, loss, self.fit_intercept)
+        lam = float(lambda_from_C(C, s.sum()))
+        fit, name = fit_glm(problem, lam, solver=self.solver, tol=self.tol,
+                            max_iter=self.max_iter, start=self._start(problem),
+                            who="LogisticRegression")
+        warn_if_separable(problem, fit, lam, "LogisticRegression")
+        self._store(fit.coef[0], fit.intercept[0], X.dtype)
+        self.n_iter_ = np.array([int(fit.n_iter[0])])
+        self.lambda_ = lam
+        self.solver_ = name
+        self.grad_norm_ = float(fit.grad_norm[0])
+        return self
+
+    def _start(self, problem):
+        if not (self.warm_start and hasattr(self, "coef_")):
+            return None
+        W = np.asarray(self.coef_, dtype=np.float64).T
+        if W.shape != (problem.n_features, problem.n_outputs):
+            return None
+        b = np.asarray(self.intercept_, dtype=np.float64).reshape(-1)
+        return W[None].copy(), b[None].copy()
+
+
+class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
+    """Logistic regression with C chosen by K-fold CV along warm-started paths, or by ALO.
+
+    A drop-in for scikit-learn 1.9's ``LogisticRegressionCV`` (L2 penalty) with the attributes
+    of its ``use_legacy_attributes=False`` layout, and one addition: ``method="alo"`` scores
+    every C by approximate leave-one-out (Rad & Maleki 2020) from one fit per C on all the
+    data — no folds — and then needs no refit.
+
+    K-fold: the K training folds are solved together along the C grid from strong to weak
+    regularization (warm starts, Hessians reused, one pass over X serving every fold), each
+    to ``max|∇f| ≤ tol``; held-out scores need one product per fold.
+
+    Parameters
+    ----------
+    Cs : int or array-like, default=10
+        An int gives ``np.logspace(-4, 4, Cs)`` (scikit-learn's grid); or the grid itself.
+    l1_ratios : must be None, "warn" or (0,)
+    fit_intercept : bool, default=True
+    cv : int, splitter or iterable, default=None (5-fold stratified)
+    dual : must be False
+    penalty : deprecated, as :class:`LogisticRegression`
+    scoring : str or callable, default=None
+        ``None``/"warn" → accuracy (scikit-learn's current default). ``"neg_log_loss"`` and
+        ``"accuracy"`` are computed directly; any scikit-learn scorer works (``roc_auc``,
+        ``neg_brier_score``, ...).
+    solver, tol, max_iter, class_weight : as :class:`LogisticRegression`
+    refit : bool, default=True
+        Refit on all the data at the best C (``method="kfold"``); otherwise average the
+        folds' coefficients at each fold's best C, as scikit-learn does.
+    method : {"kfold", "alo"}, default="kfold"
+    rule : {"min", "1se"}, default="min"
+        Best mean score, or the largest λ (smallest C) within one standard error of it.
+    n_jobs, verbose, intercept_scaling, random_state : accepted, unused.
+    use_legacy_attributes : bool, default=False
+        True gives scikit-learn's older dict layout of ``scores_``/``coefs_paths_`` and arrays
+        for ``C_``.
+
+    Attributes
+    ----------
+    C_ : float
+    Cs_ : ndarray (n_cs,)
+    l1_ratio_ : float (0.0), l1_ratios_ : ndarray ([0.])
+    scores_ : ndarray (n_folds, 1, n_cs) (K-fold) or (1, 1, n_cs) (ALO: one "fold")
+    coefs_paths_ : ndarray (n_folds, 1, n_cs, n_classes', n_features + intercept)
+    n_iter_ : ndarray (n_folds, 1, n_cs)
+    coef_, intercept_, classes_ : as :class:`LogisticRegression`
+    lambda_ : float
+        Canonical λ of ``C_`` on the full data.
+    cv_result_ : RidgeCVResult
+        The CV curve (mean ± SE per C), λ_min and λ_1se.
+    """
+
+    def __init__(self, *, Cs=10, l1_ratios="warn", fit_intercept=True, cv=None, dual=False,
+                 penalty="deprecated", scoring=None, solver="auto", tol=1e-8, max_iter=100,
+                 class_weight=None, n_jobs=None, verbose=0, refit=True, intercept_scaling=1.0,
+                 random_state=None, use_legacy_attributes=False, method="kfold", rule="min"):
+        self.Cs = Cs
+        self.l1_ratios = l1_ratios
+        self.fit_intercept = fit_intercept
+        self.cv = cv
+        self.dual = dual
+        self.penalty = penalty
+        self.scoring = scoring
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.class_weight = class_weight
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.refit = refit
+        self.intercept_scaling = intercept_scaling
+        self.random_state = random_state
+        self.use_legacy_attributes = use_legacy_attributes
+        self.method = method
+        self.rule = rule
+
+    def _grid(self) -> np.ndarray:
+        if isinstance(self.Cs, (int, np.integer)) and not isinstance(self.Cs, bool):
+            if self.Cs < 1:
+                raise ValueError(f"Cs must be a positive int or a grid of C, got {self.Cs!r}")
+            return np.logspace(-4, 4, int(self.Cs))
+        Cs = np.asarray(self.Cs, dtype=np.float64).ravel()
+        if Cs.size == 0:
+            raise ValueError("Cs is empty: give at least one C")
+        for C in Cs:
+            check_C(float(C), "every C in Cs")
+        return Cs
+
+    def fit(self, X, y, sample_weight=None):
+        """Choose C on X (n, p) and labels y (n,), then fit at it; returns self."""
+        Cs = self._grid()
+        if self.penalty not in ("deprecated", "l2"):
+            check_penalty_alias(self.penalty, 1.0)
+        if not (isinstance(self.l1_ratios, str) and self.l1_ratios == "warn"):
+            check_l1_ratio(self.l1_ratios, "l1_ratios")
+        check_tol_iter(self.tol, self.max_iter)
+        if self.dual:
+            raise ValueError("dual=True is not available: ridgeline solves the primal problem")
+        if self.method not in ("kfold", "alo"):
+            raise ValueError(f"method must be 'kfold' or 'alo', got {self.method!r}")
+        if self.rule not in ("min", "1se"):
+            raise ValueError(f"rule must be 'min' or '1se', got {self.rule!r}")
+        resolve_glm_solver(self.solver)
+        X, y = check_X_y(self, X, y, y_numeric=False)
+        Y, loss, s, labels = encode_labels(self, X, y, sample_weight)
+        problem = GLMProblem(X, Y, s, loss, self.fit_intercept)
+        scorer = resolve_glm_scorer(None if self.scoring == "warn" else self.scoring, loss)
+        lambdas = lambda_from_C(Cs, s.sum())
+        if self.method == "alo":
+            self._fit_alo(problem, labels, lambdas, Cs, scorer, X.dtype)
+        else:
+            self._fit_kfold(problem, X, labels, lambdas, Cs, scorer, X.dtype)
+        self.Cs_ = Cs
+        self.l1_ratio_ = 0.0
+        self.l1_ratios_ = np.array([0.0])
+        if self.use_legacy_attributes:
+            self._legacy_layout()
+        return self
+
+    def _fit_kfold(self, problem, X, labels, lambdas, Cs, scorer, dtype):
+        cv = check_cv(self.cv, labels, classifier=True)
+        splits = list(cv.split(X, labels))
+        sel = kfold_glm(problem, labels, splits, lambdas, Cs, scorer, classes=self.classes_,
+                        solver=self.solver, tol=self.tol, max_iter=self.max_iter,
+                        rule=self.rule, warn_stacklevel=3)
+        path = sel.path
+        warn_convergence_path(path, self.tol, self.max_iter)
+        res = sel.result
+        idx = int(res.index_)
+        if self.refit:
+            C = float(Cs[idx])
+            start = (path.coef[idx].mean(axis=0)[None], path.intercept[idx].mean(axis=0)[None])
+            lam = float(lambdas[idx])
+            fit, name = fit_glm(problem, lam, solver=self.solver, tol=self.tol,
+                                max_iter=self.max_iter, start=start,
+                                who="LogisticRegressionCV (refit)")
+            coef, inter = fit.coef[0], fit.intercept[0]
+            self.solver_ = name
+        else:
+            best = np.argmax(res.fold_scores[:, :, 0], axis=1)
+            F = len(splits)
+            coef = np.mean([path.coef[best[k], k] for k in range(F)], axis=0)
+            inter = np.mean([path.intercept[best[k], k] for k in range(F)], axis=0)
+            C = float(np.mean(Cs[best]))
+            lam = float(lambda_from_C(C, problem.weights.sum()))
+            self.solver_ = path.solver
+        self._store(coef, inter, dtype)
+        self.C_ = C
+        self.lambda_ = lam
+        self.cv_result_ = res
+        self.scores_ = res.fold_scores[:, :, 0][:, None, :]
+        self.n_iter_ = path.n_iter.T[:, None, :]
+        self.coefs_paths_ = self._paths(path.coef.transpose(1, 0, 2, 3),
+                                        path.intercept.transpose(1, 0, 2))
+
+    def _fit_alo(self, problem, labels, lambdas, Cs, scorer, dtype):
+        name = choose_solver(problem, resolve_glm_solver(self.solver))
+        if name != "newton":
+            raise ValueError(
+                "method='alo' needs the Newton solver (a Hessian of at most "
+                f"{problem.n_features * problem.n_outputs} rows is too large here, or "
+                f"solver={self.solver!r} was asked for): use method='kfold'")
+        sel = alo_glm(problem, labels, lambdas, Cs, scorer, classes=self.classes_, tol=self.tol,
+                      max_iter=self.max_iter, rule=self.rule, warn_stacklevel=3)
+        path = sel.path
+        warn_convergence_path(path, self.tol, self.max_iter)
+        res = sel.result
+        idx = int(res.index_)
+        self._store(path.coef[idx, 0], path.intercept[idx, 0], dtype)
+        self.C_ = float(Cs[idx])
+        self.lambda_ = float(lambdas[idx])
+        self.solver_ = "newton"
+        self.cv_result_ = res
+        self.scores_ = res.mean_score[None, None, :]
+        self.n_iter_ = path.n_iter.T[:, None, :]
+        self.coefs_paths_ = self._paths(path.coef.transpose(1, 0, 2, 3),
+                                        path.intercept.transpose(1, 0, 2))
+
+    def _paths(self, coef, intercept):
+        """(F, L, p, m), (F, L, m) → scikit-learn's (F, 1, L, m, p [+1])."""
+        C = coef.transpose(0, 1, 3, 2)
+        if self.fit_intercept:
+            C = np.concatenate([C, intercept[..., None]], axis=-1)
+        return C[:, None]
+
+    def _legacy_layout(self):
+        keys = self.classes_[1:] if self.classes_.size == 2 else self.classes_
+        n_cls = len(keys)
+        self.scores_ = {k: self.scores_[:, 0, :] for k in keys}
+        paths = self.coefs_paths_[:, 0]  # (F, L, m, d)
+        if self.classes_.size == 2:
+            self.coefs_paths_ = {keys[0]: paths[:, :, 0, :]}
+        else:
+            self.coefs_paths_ = {k: paths[:, :, i, :] for i, k in enumerate(keys)}
+        self.C_ = np.full(n_cls, self.C_)
+        self.l1_ratio_ = np.full(n_cls, self.l1_ratio_)
+        self.n_iter_ = self.n_iter_[None, :, 0, :]
+
+
+def warn_convergence_path(path, tol, max_iter):
+    """One ConvergenceWarning for a path whose solutions did not all reach tol."""
+    if np.all(path.converged):
+        return
+    from ridgeline.solvers.glm_problem import GLMFit
+
+    bad = ~path.converged
+    fit = GLMFit(coef=None, intercept=None, n_iter=path.n_iter[bad], grad_norm=path.grad_norm[bad],
+                 converged=path.converged[bad], objective=None, solver=path.solver)
+    warn_convergence(fit, tol, max_iter, "LogisticRegressionCV path", stacklevel=5)

@@ -1,0 +1,102 @@
+"""L2-regularized Poisson regression (log link) for counts: ``PoissonRegressor``.
+
+Objective (DESIGN.md) with the Poisson deviance ``ℓ = 2(y log(y/μ) − y + μ)``, μ = e^η::
+
+    minimize  (1/n_w) Σ_i s_i ℓ(y_i, x_iᵀw + b)  +  λ ‖w‖²,        λ = alpha
+
+which is twice scikit-learn's ``(1/2n_w) Σ s_i ℓ_i + (α/2)‖w‖²``: the same minimizer, λ = α.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.metrics import d2_tweedie_score
+from sklearn.utils.validation import check_is_fitted
+
+from ridgeline.estimators._base import SparseInputMixin
+from ridgeline.estimators._glm import check_tol_iter, fit_glm
+from ridgeline.estimators._validation import check_strength, check_weights, check_X, check_X_y
+from ridgeline.losses import PoissonLoss
+from ridgeline.solvers.glm_problem import GLMProblem
+from ridgeline.solvers.glm_solve import resolve_glm_solver
+
+
+class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
+    """Poisson regression with an L2 penalty, a drop-in for scikit-learn's ``PoissonRegressor``.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Penalty with scikit-learn's meaning; the canonical ``lambda_`` equals it.
+    fit_intercept : bool, default=True
+    solver : {"auto", "newton", "lbfgs", "trust-ncg"} or scikit-learn's "newton-cholesky"
+    max_iter : int, default=100
+    tol : float, default=1e-8
+        Stop when the largest absolute gradient entry of the objective is ≤ tol.
+    warm_start : bool, default=False
+    verbose : int, accepted, unused.
+
+    Attributes
+    ----------
+    coef_ : ndarray (n_features,)
+    intercept_ : float
+    n_iter_ : int
+    lambda_ : float
+    solver_ : str
+    grad_norm_ : float
+        Largest absolute gradient entry at the solution (the optimality certificate).
+    """
+
+    def __init__(self, *, alpha=1.0, fit_intercept=True, solver="auto", max_iter=100, tol=1e-8,
+                 warm_start=False, verbose=0):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit on X (n, p) and counts y (n,) ≥ 0; returns self."""
+        alpha = check_strength(self.alpha, "alpha")
+        if alpha.ndim != 0:
+            raise ValueError(f"alpha must be a single number, got {self.alpha!r}")
+        check_tol_iter(self.tol, self.max_iter)
+        resolve_glm_solver(self.solver)
+        X, y = check_X_y(self, X, y, y_numeric=True)
+        y = np.asarray(y, dtype=np.float64)
+        if y.ndim != 1:
+            raise ValueError(f"y must be one count per sample (shape (n,)), got {y.shape}")
+        if np.any(y < 0):
+            raise ValueError(f"Poisson targets must be non-negative; {int(np.sum(y < 0))} "
+                             f"value(s) of y are negative (smallest {y.min():g})")
+        s = check_weights(sample_weight, X)
+        if not (s @ y) > 0:
+            raise ValueError("Poisson targets are all zero (weighted): the mean count must be "
+                             "positive for a log-link model")
+        problem = GLMProblem(X, y, s, PoissonLoss(), self.fit_intercept)
+        start = None
+        if self.warm_start and hasattr(self, "coef_") and self.coef_.shape == (X.shape[1],):
+            start = (np.asarray(self.coef_, dtype=np.float64)[None, :, None].copy(),
+                     np.array([[float(self.intercept_)]]))
+        fit, name = fit_glm(problem, float(alpha), solver=self.solver, tol=self.tol,
+                            max_iter=self.max_iter, start=start, who="PoissonRegressor")
+        self.coef_ = fit.coef[0, :, 0].astype(X.dtype, copy=False)
+        self.intercept_ = float(fit.intercept[0, 0]) if self.fit_intercept else 0.0
+        self.n_iter_ = int(fit.n_iter[0])
+        self.lambda_ = float(alpha)
+        self.solver_ = name
+        self.grad_norm_ = float(fit.grad_norm[0])
+        return self
+
+    def predict(self, X):
+        """Expected counts μ = exp(Xw + b), shape (n,)."""
+        check_is_fitted(self)
+        X = check_X(self, X)
+        return np.exp(np.minimum(np.asarray(X @ self.coef_).ravel() + self.intercept_, 700.0))
+
+    def score(self, X, y, sample_weight=None):
+        """D², the fraction of Poisson deviance explained (as scikit-learn's)."""
+        return d2_tweedie_score(y, self.predict(X), sample_weight=sample_weight, power=1)

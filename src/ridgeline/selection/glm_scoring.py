@@ -1,0 +1,83 @@
+"""Scorers for GLM linear predictors (held-out folds or approximate leave-one-out).
+
+All "greater is better". ``neg_log_loss``, ``accuracy`` and (Poisson) ``neg_mean_poisson_deviance``
+are computed directly from η and give per-sample values (so a standard error over samples); any
+other scikit-learn scorer name or callable is handed a stand-in estimator whose input is η.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn import metrics
+
+from ridgeline.selection._identity import IdentityGLM
+
+
+@dataclass(frozen=True)
+class GLMScorer:
+    """A resolved scoring rule for linear predictors.
+
+    Attributes
+    ----------
+    name : str
+    per_sample : callable or None
+        ``(y, eta) -> (n,)`` values whose weighted mean is the score (direct scorers).
+    sk_scorer : callable or None
+        A scikit-learn scorer ``scorer(estimator, X, y, sample_weight=...)``.
+    """
+
+    name: str
+    per_sample: Callable | None = None
+    sk_scorer: Callable | None = None
+
+    def score(self, y, labels, eta: np.ndarray, w: np.ndarray, loss, classes) -> float:
+        """Score of linear predictors ``eta`` (n, m) against encoded ``y`` / original ``labels``."""
+        if self.per_sample is not None:
+            return float(w @ self.per_sample(loss, y, eta) / w.sum())
+        est = IdentityGLM(loss=loss, classes=classes)
+        try:
+            return float(self.sk_scorer(est, eta, labels, sample_weight=w))
+        except TypeError:
+            return float(self.sk_scorer(est, eta, labels))
+
+
+def _neg_loss(loss, y, eta):
+    return -loss.value(y, eta if loss.multi else eta[:, 0])
+
+
+def _accuracy(loss, y, eta):
+    if loss.multi:
+        return (np.argmax(eta, axis=1) == np.argmax(y, axis=1)).astype(float)
+    return ((eta[:, 0] > 0) == (y > 0.5)).astype(float)
+
+
+def _neg_half_deviance(loss, y, eta):
+    return -loss.value(y, eta[:, 0])
+
+
+def resolve_glm_scorer(scoring, loss) -> GLMScorer:
+    """``None`` → accuracy (classifiers) or mean Poisson deviance; names; sklearn callables."""
+    classifier = loss.name != "poisson"
+    if scoring is None:
+        scoring = "accuracy" if classifier else "neg_mean_poisson_deviance"
+    if isinstance(scoring, str):
+        key = scoring.lower()
+        if classifier and key in ("neg_log_loss", "log_loss"):
+            return GLMScorer("neg_log_loss", per_sample=_neg_loss)
+        if classifier and key == "accuracy":
+            return GLMScorer("accuracy", per_sample=_accuracy)
+        if not classifier and key == "neg_mean_poisson_deviance":
+            return GLMScorer(key, per_sample=_neg_half_deviance)
+        try:
+            fn = metrics.get_scorer(scoring)
+        except ValueError as exc:
+            raise ValueError(f"unknown scoring {scoring!r}: use a scikit-learn scorer name "
+                             "(e.g. 'neg_log_loss', 'accuracy', 'roc_auc', 'neg_brier_score') "
+                             "or a callable scorer(estimator, X, y)") from exc
+        return GLMScorer(scoring, sk_scorer=fn)
+    if callable(scoring):
+        return GLMScorer(getattr(scoring, "__name__", repr(scoring)), sk_scorer=scoring)
+    raise TypeError(f"scoring must be None, a string or a callable, got {type(scoring).__name__}")

@@ -1,0 +1,62 @@
+"""Choosing and calling a GLM solver (Newton, L-BFGS or trust-region Newton-CG)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ridgeline.solvers.glm_problem import GLMFit, GLMProblem
+from ridgeline.solvers.lbfgs import lbfgs
+from ridgeline.solvers.newton import NewtonState, newton
+from ridgeline.solvers.trust_region import trust_region
+
+GLM_SOLVERS = ("auto", "newton", "lbfgs", "trust-ncg")
+
+#: scikit-learn's solver names mapped to ridgeline's (same objective, same optimum).
+SKLEARN_SOLVER_NAMES = {
+    "newton-cholesky": "newton",
+    "newton-cg": "trust-ncg",
+    "liblinear": "trust-ncg",
+    "sag": "auto",
+    "saga": "auto",
+}
+
+#: Newton forms a d×d Hessian (d = coefficients per output × outputs); above this, Newton-CG.
+NEWTON_MAX_DIM = 1000
+
+
+def resolve_glm_solver(solver: str) -> str:
+    """Validate a solver name (ridgeline's or scikit-learn's) and map it to ridgeline's."""
+    name = SKLEARN_SOLVER_NAMES.get(solver, solver)
+    if name not in GLM_SOLVERS:
+        raise ValueError(f"unknown solver {solver!r}; choose one of {GLM_SOLVERS} "
+                         f"(or scikit-learn's {tuple(SKLEARN_SOLVER_NAMES)})")
+    return name
+
+
+def choose_solver(problem: GLMProblem, solver: str = "auto") -> str:
+    """``newton`` when the Hessian is small enough to form, else ``trust-ncg``."""
+    solver = resolve_glm_solver(solver)
+    if solver != "auto":
+        return solver
+    d = problem.n_features * problem.n_outputs
+    return "newton" if d <= NEWTON_MAX_DIM else "trust-ncg"
+
+
+def solve(problem: GLMProblem, lam: float, W0: np.ndarray, b0: np.ndarray, *, solver: str,
+          tol: float, max_iter: int, state: NewtonState | None = None) -> GLMFit:
+    """One solution with a concrete solver name (see :func:`choose_solver`)."""
+    if solver == "newton":
+        return newton(problem, lam, W0, b0, tol=tol, max_iter=max_iter, state=state)
+    if solver not in ("lbfgs", "trust-ncg"):
+        raise ValueError(f"unknown solver {solver!r}")
+    method = lbfgs if solver == "lbfgs" else trust_region
+    if problem.n_batch == 1:
+        return method(problem, lam, W0, b0, tol=tol, max_iter=max_iter)
+    fits = [method(problem.single(j), lam, W0[j:j + 1], b0[j:j + 1], tol=tol,
+                   max_iter=max_iter) for j in range(problem.n_batch)]
+    return GLMFit(coef=np.concatenate([f.coef for f in fits]),
+                  intercept=np.concatenate([f.intercept for f in fits]),
+                  n_iter=np.concatenate([f.n_iter for f in fits]),
+                  grad_norm=np.concatenate([f.grad_norm for f in fits]),
+                  converged=np.concatenate([f.converged for f in fits]),
+                  objective=np.concatenate([f.objective for f in fits]), solver=solver)

@@ -1,0 +1,347 @@
+"""GLM λ selection: approximate leave-one-out against n refits, and K-fold against fold refits.
+
+ALO (Rad & Maleki 2020) estimates refitting without sample i *at the same C*: the summed loss
+keeps its penalty ``n_w λ ‖W‖²``, so in the canonical (mean-loss) convention the exact refit uses
+``λ_i = λ · n_w / (n_w − s_i)``. The exact leave-one-out fits here are just that: sample i's
+weight set to zero and λ rescaled.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.special import expit, logsumexp, softmax, xlogy
+from sklearn import metrics
+from sklearn.model_selection import KFold
+from threadpoolctl import threadpool_limits
+
+from ridgeline.losses import LOSSES
+from ridgeline.path.glm_path import glm_path
+from ridgeline.selection.glm_scoring import resolve_glm_scorer
+from ridgeline.selection.glm_select import alo_glm, alo_predictors, kfold_glm
+from ridgeline.solvers.glm_problem import GLMProblem
+from ridgeline.solvers.glm_solve import solve
+from ridgeline.solvers.newton import newton
+
+KINDS = ["binomial", "multinomial", "poisson"]
+
+#: Per-sample log loss / Poisson deviance from the definitions, η (n,) or (n, K).
+LOSS_REF = {
+    "binomial": lambda y, eta: np.logaddexp(0.0, eta) - y * eta,
+    "multinomial": lambda Y, E: logsumexp(E, axis=-1) - np.sum(Y * E, axis=-1),
+    "poisson": lambda y, eta: 2.0 * (xlogy(y, y) - y * eta - y + np.exp(eta)),
+}
+
+
+def make_data(kind: str, seed: int, n: int, p: int, K: int = 3, weighted: bool = False):
+    """Standard normal features, targets drawn from a moderately informative model."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p))
+    if kind == "binomial":
+        y = (rng.uniform(size=n) < expit(X @ rng.normal(size=p) * 0.4 + 0.2)).astype(float)
+    elif kind == "multinomial":
+        P = softmax(X @ rng.normal(size=(p, K)) * 0.4, axis=1)
+        lab = (rng.uniform(size=(n, 1)) > np.cumsum(P, axis=1)).sum(axis=1)
+        y = np.eye(K)[np.minimum(lab, K - 1)]
+    else:
+        y = rng.poisson(np.exp(X @ rng.normal(size=p) * 0.15 + 0.3)).astype(float)
+    s = rng.uniform(0.5, 2.0, n) if weighted else np.ones(n)
+    return X, y, s
+
+
+def per_sample(kind, y, E):
+    """Loss of each sample at linear predictors E (n, m)."""
+    return LOSS_REF[kind](y, E if kind == "multinomial" else E[:, 0])
+
+
+def full_fit(kind, X, y, s, lam, fit_intercept=True):
+    problem = GLMProblem(X, y, s, LOSSES[kind], fit_intercept)
+    fit = newton(problem, lam, *problem.zeros(), tol=1e-10)
+    assert fit.converged[0]
+    return problem, fit
+
+
+def exact_loo_eta(kind, X, y, s, lam, fit, fit_intercept=True):
+    """η of sample i from the fit without sample i at the same C: λ_i = λ n_w / (n_w − s_i).
+
+    Unit weights share one λ_i, so all n refits are one batched problem (column i: weight 0
+    on sample i); otherwise each refit runs alone. Warm-started at the full-data solution.
+    Many tiny factorizations: one BLAS thread is much faster than several here.
+    """
+    with threadpool_limits(limits=1):
+        return _exact_loo_eta(kind, X, y, s, lam, fit, fit_intercept)
+
+
+def _exact_loo_eta(kind, X, y, s, lam, fit, fit_intercept):
+    n = X.shape[0]
+    nw = s.sum()
+    lam_i = lam * nw / (nw - s)
+    if np.all(s == s[0]):
+        S = s[:, None] * (1.0 - np.eye(n))
+        batch = GLMProblem(X, y, S, LOSSES[kind], fit_intercept)
+        loo = newton(batch, float(lam_i[0]), np.repeat(fit.coef, n, axis=0),
+                     np.repeat(fit.intercept, n, axis=0), tol=1e-9)
+        assert loo.converged.all()
+        return np.einsum("ip,ipm->im", X, loo.coef) + loo.intercept
+    out = np.empty((n, fit.coef.shape[2]))
+    for i in range(n):
+        si = s.copy()
+        si[i] = 0.0
+        problem = GLMProblem(X, y, si, LOSSES[kind], fit_intercept)
+        f = newton(problem, float(lam_i[i]), fit.coef, fit.intercept, tol=1e-9)
+        assert f.converged[0]
+        out[i] = X[i] @ f.coef[0] + f.intercept[0]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# ALO against n exact refits (n = 300, p = 20)
+# ---------------------------------------------------------------------------------------------
+
+ALO_CASES = [
+    ("binomial", 1e-3), ("binomial", 1e-2), ("binomial", 1e-1),
+    ("multinomial", 3e-3), ("multinomial", 3e-2), ("multinomial", 3e-1),
+    ("poisson", 1e-3), ("poisson", 1e-2), ("poisson", 1e-1),
+]
+
+
+@pytest.mark.parametrize(("kind", "lam"), ALO_CASES)
+def test_alo_matches_exact_leave_one_out(kind, lam):
+    X, y, s = make_data(kind, 7, n=300, p=20)
+    problem, fit = full_fit(kind, X, y, s, lam)
+    eta_alo, dof = alo_predictors(problem, fit.coef, fit.intercept, lam)
+    assert eta_alo.shape == (300, problem.n_outputs)
+    eta_loo = exact_loo_eta(kind, X, y, s, lam, fit)
+    l_alo, l_loo = per_sample(kind, y, eta_alo), per_sample(kind, y, eta_loo)
+    assert np.mean(np.abs(l_alo - l_loo)) <= 0.01 * np.mean(l_loo)
+    assert np.mean(l_alo) == pytest.approx(np.mean(l_loo), rel=0.01)
+    # leave-one-out is pessimistic against the training loss
+    l_train = per_sample(kind, y, problem.linear(fit.coef, fit.intercept)[:, 0])
+    assert np.mean(l_alo) > np.mean(l_train)
+    bound = (21 * 2 if kind == "multinomial" else 21)
+    assert 0 < dof < bound
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_alo_matches_exact_leave_one_out_weighted(kind):
+    """Unequal weights: each refit has its own λ_i = λ n_w / (n_w − s_i)."""
+    X, y, s = make_data(kind, 8, n=300, p=20, weighted=True)
+    lam = 0.01
+    problem, fit = full_fit(kind, X, y, s, lam)
+    eta_alo, _ = alo_predictors(problem, fit.coef, fit.intercept, lam)
+    eta_loo = exact_loo_eta(kind, X, y, s, lam, fit)
+    l_alo, l_loo = per_sample(kind, y, eta_alo), per_sample(kind, y, eta_loo)
+    assert (s @ np.abs(l_alo - l_loo)) / s.sum() <= 0.01 * (s @ l_loo) / s.sum()
+
+
+def _one_newton_step_loo(problem, fit, lam):
+    """The definition ALO rests on: one exact Newton step on ``f − ω_i ℓ_i`` from the full
+    solution, for every i, with the Hessian formed column by column (pseudo-inverse for the
+    free common intercept shift of multinomial)."""
+    p, m = problem.n_features, problem.n_outputs
+    fi = problem.fit_intercept
+    d = p * m + (m if fi else 0)
+    X = problem.X.toarray() if sp.issparse(problem.X) else problem.X
+    eta = problem.linear(fit.coef, fit.intercept)
+    r, h = problem.derivatives(eta)
+    H = np.empty((d, d))
+    for k in range(d):
+        e = np.zeros(d)
+        e[k] = 1.0
+        VW, vb = problem.unpack(e)
+        HW, Hb = problem.hessian_times(h, VW, vb, lam)
+        H[:, k] = problem.pack(HW, Hb)
+    om = problem.omega[:, 0]
+    n = X.shape[0]
+    out = np.empty((n, m))
+    for i in range(n):
+        A = np.zeros((d, m))  # ∂η_i/∂θ
+        for k in range(m):
+            A[k:p * m:m, k] = X[i]
+            if fi:
+                A[p * m + k, k] = 1.0
+        if problem.loss.multi:
+            Bi = problem.loss.hessian_blocks(h[i:i + 1, 0])[0]
+        else:
+            Bi = np.array([[h[i, 0]]])
+        Hi = H - om[i] * A @ Bi @ A.T
+        step = np.linalg.pinv(Hi, rcond=1e-12, hermitian=True) @ (A @ r[i, 0])
+        out[i] = eta[i, 0] + A.T @ step
+    return out
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("fmt", [None, sp.csr_matrix, sp.csc_matrix], ids=["dense", "csr", "csc"])
+def test_alo_is_one_newton_step_without_the_sample(kind, fit_intercept, fmt):
+    X, y, s = make_data(kind, 9, n=40, p=4, weighted=True)
+    lam = 0.02
+    problem = GLMProblem(X if fmt is None else fmt(X), y, s, LOSSES[kind], fit_intercept)
+    fit = newton(problem, lam, *problem.zeros(), tol=1e-12)
+    eta_alo, _ = alo_predictors(problem, fit.coef, fit.intercept, lam)
+    np.testing.assert_allclose(eta_alo, _one_newton_step_loo(problem, fit, lam), rtol=1e-8,
+                               atol=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# degrees of freedom
+# ---------------------------------------------------------------------------------------------
+
+
+def hat_trace(kind, X, y, s, fit, lam, fit_intercept):
+    """``tr(D^½ X̃ H⁻¹ X̃ᵀ D^½)`` for scalar losses, D = diag(ω ℓ''), formed explicitly."""
+    om = s / s.sum()
+    eta = X @ fit.coef[0, :, 0] + (fit.intercept[0, 0] if fit_intercept else 0.0)
+    _, h = LOSSES[kind].derivatives(y, eta)
+    D = om * h
+    Xt = np.column_stack([X, np.ones(len(y))]) if fit_intercept else X
+    pen = 2 * lam * np.eye(Xt.shape[1])
+    if fit_intercept:
+        pen[-1, -1] = 0.0
+    H = Xt.T @ (D[:, None] * Xt) + pen
+    return float(np.trace(np.linalg.solve(H, Xt.T @ (D[:, None] * Xt))))
+
+
+@pytest.mark.parametrize("kind", ["binomial", "poisson"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_alo_dof_limits_and_hat_trace(kind, fit_intercept):
+    p = 5
+    X, y, s = make_data(kind, 10, n=120, p=p, weighted=True)
+    lambdas = np.array([1e-9, 1e-4, 1e-2, 1.0, 1e4])
+    dofs = []
+    for lam in lambdas:
+        problem, fit = full_fit(kind, X, y, s, lam, fit_intercept)
+        _, dof = alo_predictors(problem, fit.coef, fit.intercept, lam)
+        assert dof == pytest.approx(hat_trace(kind, X, y, s, fit, lam, fit_intercept), rel=1e-8)
+        dofs.append(dof)
+    dofs = np.array(dofs)
+    top = p + 1 if fit_intercept else p
+    assert np.all(dofs >= 0) and np.all(dofs <= top + 1e-8)
+    assert np.all(np.diff(dofs) < 0)  # more penalty, fewer effective parameters
+    # λ → 0: the unpenalized GLM uses every parameter; λ → ∞: only the intercept is left
+    assert dofs[0] == pytest.approx(top, abs=1e-6)
+    assert dofs[-1] == pytest.approx(1.0 if fit_intercept else 0.0, abs=1e-3)
+
+
+def test_alo_dof_multinomial_limits():
+    p, K = 4, 3
+    X, y, s = make_data("multinomial", 11, n=150, p=p, K=K)
+    top = (p + 1) * (K - 1)  # a common shift of all classes is free
+    dofs = []
+    for lam in (1e-9, 1e-2, 1e4):
+        problem, fit = full_fit("multinomial", X, y, s, lam)
+        dofs.append(alo_predictors(problem, fit.coef, fit.intercept, lam)[1])
+    assert dofs[0] == pytest.approx(top, abs=1e-5)
+    assert top > dofs[1] > dofs[2] > 0
+    assert dofs[2] == pytest.approx(K - 1, abs=1e-2)
+
+
+# ---------------------------------------------------------------------------------------------
+# K-fold with explicit splits against fold-by-fold refits
+# ---------------------------------------------------------------------------------------------
+
+
+def _scores_by_refit(kind, X, y, s, labels, splits, lambdas, scoring):
+    """Held-out score (F, L) of cold-start fits on each training fold, scored by hand."""
+    out = np.empty((len(splits), len(lambdas)))
+    for k, (tr, te) in enumerate(splits):
+        problem = GLMProblem(X[tr], y[tr], s[tr], LOSSES[kind], True)
+        for i, lam in enumerate(lambdas):
+            W0, b0 = problem.zeros()
+            fit = solve(problem, float(lam), W0, b0, solver="newton", tol=1e-10, max_iter=100)
+            assert fit.converged[0]
+            E = X[te] @ fit.coef[0] + fit.intercept[0]
+            w = s[te]
+            if scoring == "neg_log_loss":
+                v = -per_sample(kind, y[te], E)
+            elif scoring == "accuracy":
+                pred = np.argmax(E, axis=1) if kind == "multinomial" else (E[:, 0] > 0)
+                v = (pred == labels[te]).astype(float)
+            elif scoring == "neg_mean_poisson_deviance":
+                v = -metrics.mean_poisson_deviance(y[te], np.exp(E[:, 0]), sample_weight=w)
+                v = np.full(len(te), v)
+            elif scoring == "roc_auc":
+                v = np.full(len(te), metrics.roc_auc_score(labels[te], E[:, 0], sample_weight=w))
+            out[k, i] = w @ v / w.sum()
+    return out
+
+
+KFOLD_CASES = [
+    ("binomial", "neg_log_loss"), ("binomial", "accuracy"), ("binomial", "roc_auc"),
+    ("multinomial", "neg_log_loss"), ("multinomial", "accuracy"),
+    ("poisson", "neg_mean_poisson_deviance"),
+]
+
+
+@pytest.mark.parametrize(("kind", "scoring"), KFOLD_CASES)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_kfold_glm_equals_fold_refits(kind, scoring, weighted):
+    X, y, s = make_data(kind, 12, n=80, p=4, weighted=weighted)
+    labels = np.argmax(y, axis=1) if kind == "multinomial" else y.astype(int)
+    classes = None if kind == "poisson" else np.unique(labels)
+    splits = list(KFold(4, shuffle=True, random_state=0).split(X))
+    lambdas = np.array([0.01, 0.3, 1e-3])  # not sorted: results come back in this order
+    alphas = 1.0 / (2.0 * lambdas * s.sum())
+    problem = GLMProblem(X, y, s, LOSSES[kind], True)
+    scorer = resolve_glm_scorer(scoring, problem.loss)
+    assert scorer.name == scoring
+    sel = kfold_glm(problem, labels, splits, lambdas, alphas, scorer, classes=classes,
+                    tol=1e-10)
+    res = sel.result
+    assert res.method == "kfold" and res.n_splits == 4
+    assert res.fold_scores.shape == (4, 3, 1)
+    np.testing.assert_array_equal(res.lambdas, lambdas)
+    np.testing.assert_array_equal(res.alphas, alphas)
+    ref = _scores_by_refit(kind, X, y, s, labels, splits, lambdas, scoring)
+    np.testing.assert_allclose(res.fold_scores[:, :, 0], ref, rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(res.mean_score, ref.mean(axis=0), rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(res.se, ref.std(axis=0, ddof=1) / 2.0, rtol=1e-6, atol=1e-8)
+    assert res.index_min == int(np.argmax(res.mean_score))
+    assert res.lambda_min == lambdas[res.index_min]
+    assert sel.path.coef.shape == (3, 4, 4, problem.n_outputs)
+
+
+def test_kfold_glm_fold_paths_are_fold_fits():
+    X, y, s = make_data("multinomial", 13, n=60, p=3, weighted=True)
+    labels = np.argmax(y, axis=1)
+    splits = [(np.arange(20, 60), np.arange(20)), (np.arange(40), np.arange(40, 60))]
+    lambdas = np.array([0.05, 0.005])
+    problem = GLMProblem(X, y, s, LOSSES["multinomial"], True)
+    sel = kfold_glm(problem, labels, splits, lambdas, lambdas, resolve_glm_scorer(
+        "neg_log_loss", problem.loss), classes=np.arange(3), tol=1e-10)
+    for k, (tr, _) in enumerate(splits):
+        fold = GLMProblem(X[tr], y[tr], s[tr], LOSSES["multinomial"], True)
+        for i, lam in enumerate(lambdas):
+            fit = newton(fold, float(lam), *fold.zeros(), tol=1e-10)
+            np.testing.assert_allclose(sel.path.coef[i, k], fit.coef[0], rtol=1e-7, atol=1e-9)
+            np.testing.assert_allclose(sel.path.intercept[i, k], fit.intercept[0], rtol=1e-7,
+                                       atol=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# alo_glm: the ALO curve over a grid
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_alo_glm_curve(kind):
+    X, y, s = make_data(kind, 14, n=100, p=5, weighted=True)
+    labels = np.argmax(y, axis=1) if kind == "multinomial" else y
+    classes = np.arange(3) if kind == "multinomial" else (None if kind == "poisson" else
+                                                          np.array([0.0, 1.0]))
+    lambdas = np.array([0.1, 1e-3, 0.01])
+    problem = GLMProblem(X, y, s, LOSSES[kind], True)
+    scoring = "neg_mean_poisson_deviance" if kind == "poisson" else "neg_log_loss"
+    sel = alo_glm(problem, labels, lambdas, lambdas, resolve_glm_scorer(scoring, problem.loss),
+                  classes=classes, tol=1e-10)
+    res = sel.result
+    assert res.method == "alo" and res.fold_scores is None
+    path = glm_path(problem, lambdas, solver="newton", tol=1e-10)
+    np.testing.assert_allclose(sel.path.coef, path.coef, rtol=1e-9, atol=1e-12)
+    for i, lam in enumerate(lambdas):
+        eta, dof = alo_predictors(problem, path.coef[i], path.intercept[i], float(lam))
+        vals = per_sample(kind, y, eta)
+        assert res.mean_score[i] == pytest.approx(-(s @ vals) / s.sum(), rel=1e-9)
+        assert res.dof[i] == pytest.approx(dof, rel=1e-9)
+    assert res.index_min == int(np.argmax(res.mean_score))
