@@ -338,9 +338,10 @@ def test_alo_glm_curve(kind):
     res = sel.result
     assert res.method == "alo" and res.fold_scores is None
     path = glm_path(problem, lambdas, solver="newton", tol=1e-10)
-    np.testing.assert_allclose(sel.path.coef, path.coef, rtol=1e-9, atol=1e-12)
+    # both paths stop at max|∇f| ≤ 1e-10, through different Hessian sequences
+    np.testing.assert_allclose(sel.path.coef, path.coef, rtol=0, atol=1e-8)
     for i, lam in enumerate(lambdas):
-        eta, dof = alo_predictors(problem, path.coef[i], path.intercept[i], float(lam))
+        eta, dof = alo_predictors(problem, sel.path.coef[i], sel.path.intercept[i], float(lam))
         vals = per_sample(kind, y, eta)
         assert res.mean_score[i] == pytest.approx(-(s @ vals) / s.sum(), rel=1e-9)
         assert res.dof[i] == pytest.approx(dof, rel=1e-9)

@@ -26,6 +26,7 @@ from ridgeline.estimators._glm import (
     warn_if_separable,
 )
 from ridgeline.estimators._validation import check_X, check_X_y
+from ridgeline.path.glm_path import auto_glm_grid
 from ridgeline.selection.glm_scoring import resolve_glm_scorer
 from ridgeline.selection.glm_select import alo_glm, kfold_glm
 from ridgeline.solvers.glm_problem import GLMProblem
@@ -195,8 +196,10 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
 
     Parameters
     ----------
-    Cs : int or array-like, default=10
-        An int gives ``np.logspace(-4, 4, Cs)`` (scikit-learn's grid); or the grid itself.
+    Cs : int, array-like or "auto", default=10
+        An int gives ``np.logspace(-4, 4, Cs)`` (scikit-learn's grid); or the grid itself;
+        ``"auto"``: 20 values whose effective degrees of freedom at the null model span 5% to
+        99% of the rank (see :func:`ridgeline.path.auto_glm_grid`).
     l1_ratios : must be None, "warn" or (0,)
     fit_intercept : bool, default=True
     cv : int, splitter or iterable, default=None (5-fold stratified)
@@ -257,7 +260,11 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
         self.method = method
         self.rule = rule
 
-    def _grid(self) -> np.ndarray:
+    def _grid(self) -> np.ndarray | None:
+        if isinstance(self.Cs, str):
+            if self.Cs != "auto":
+                raise ValueError(f"Cs must be an int, a grid of C or 'auto', got {self.Cs!r}")
+            return None
         if isinstance(self.Cs, (int, np.integer)) and not isinstance(self.Cs, bool):
             if self.Cs < 1:
                 raise ValueError(f"Cs must be a positive int or a grid of C, got {self.Cs!r}")
@@ -288,6 +295,9 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
         Y, loss, s, labels = encode_labels(self, X, y, sample_weight)
         problem = GLMProblem(X, Y, s, loss, self.fit_intercept)
         scorer = resolve_glm_scorer(None if self.scoring == "warn" else self.scoring, loss)
+        if Cs is None:  # "auto": 20 values spanning 5%..99% of the null model's dof
+            lambdas = auto_glm_grid(problem, 20)
+            Cs = 1.0 / (2.0 * lambdas * s.sum())
         lambdas = lambda_from_C(Cs, s.sum())
         if self.method == "alo":
             self._fit_alo(problem, labels, lambdas, Cs, scorer, X.dtype)

@@ -28,6 +28,7 @@ from ridgeline.path.glm_path import GLMPath, glm_path
 from ridgeline.selection.glm_scoring import GLMScorer
 from ridgeline.selection.result import RidgeCVResult, edge_sides, select_1se, select_min, warn_edges
 from ridgeline.solvers.glm_problem import Curvature, GLMProblem
+from ridgeline.solvers.newton import NewtonState, newton
 from ridgeline.stats.chunks import iter_row_chunks
 
 
@@ -109,14 +110,42 @@ def _predictors(X, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
 
 def alo_glm(problem: GLMProblem, labels, lambdas, alphas, scorer: GLMScorer, *, classes,
             tol=1e-8, max_iter=100, rule="min", warn_stacklevel: int = 0) -> GLMSelection:
-    """Approximate leave-one-out scores of every λ from one full-data fit per λ (Newton)."""
-    path = glm_path(problem, lambdas, solver="newton", tol=tol, max_iter=max_iter)
+    """Approximate leave-one-out scores of every λ from one full-data Newton fit per λ.
+
+    The fits run along the grid from strong to weak regularization. The Hessian at each
+    optimum serves twice: for the leverages, and as the next λ's Newton curvature. Where the
+    curvature weights ω_i ℓ''(η_i) barely change between optima (relative change ≤ 1e-3, as
+    for the weakly regularized end of a grid), the eigenbasis and the rotated rows
+    ``(X − μ)V`` are reused, so a λ costs O(n p) instead of O(n p²).
+    """
+    lambdas = np.asarray(lambdas, dtype=np.float64)
     L = lambdas.size
+    B, p, m = 1, problem.n_features, problem.n_outputs
+    path = GLMPath(lambdas=lambdas, coef=np.zeros((L, B, p, m)), intercept=np.zeros((L, B, m)),
+                   n_iter=np.zeros((L, B), dtype=np.int64), grad_norm=np.zeros((L, B)),
+                   converged=np.zeros((L, B), dtype=bool), objective=np.zeros((L, B)),
+                   solver="newton")
     mean, se, dof = np.zeros(L), np.full(L, np.nan), np.zeros(L)
     s = problem.weights
-    for i in range(L):
-        eta_loo, dof[i] = alo_predictors(problem, path.coef[i], path.intercept[i],
-                                         float(lambdas[i]))
+    state = NewtonState()
+    W, b = problem.zeros()
+    basis = None
+    for i in np.argsort(-lambdas, kind="stable"):
+        lam = float(lambdas[i])
+        fit = newton(problem, lam, W, b, tol=tol, max_iter=max_iter, state=state)
+        W, b = fit.coef, fit.intercept
+        path.coef[i], path.intercept[i] = W, b
+        path.n_iter[i], path.grad_norm[i] = fit.n_iter, fit.grad_norm
+        path.converged[i], path.objective[i] = fit.converged, fit.objective
+        if problem.loss.multi:
+            eta_loo, dof[i] = alo_predictors(problem, W, b, lam)
+        else:
+            eta = state.point[3][:, 0]
+            h = state.point[7][:, 0]
+            if basis is None or not basis.close_to(h):
+                basis = LeverageBasis(problem, h)
+            state.curvature = [basis.curvature]  # exact at this optimum: the next λ's Newton
+            eta_loo, dof[i] = basis.alo(problem, eta, lam)
         if scorer.per_sample is not None:
             vals = scorer.per_sample(problem.loss, problem.y, eta_loo)
             mean[i] = float(s @ vals / s.sum())
@@ -128,6 +157,48 @@ def alo_glm(problem: GLMProblem, labels, lambdas, alphas, scorer: GLMScorer, *, 
     return GLMSelection(result=res, path=path)
 
 
+class LeverageBasis:
+    """Leverages ``x̃_iᵀ (H + 2λI)⁻¹ x̃_i`` for every λ from one Hessian (scalar outputs).
+
+    With the intercept eliminated, ``x̃ᵀH⁻¹x̃ = (x − μ)ᵀ(S + 2λI)⁻¹(x − μ) + 1/d`` where
+    ``S = VEVᵀ``; so with ``Z = (X − μ)V`` (one pass, kept as Z²) the leverages of any λ are
+    ``Z² · 1/(e + 2λ) + 1/d``.
+    """
+
+    def __init__(self, problem: GLMProblem, h: np.ndarray):
+        self.h = h
+        self.curvature = problem.curvature(h[:, None])
+        c = self.curvature
+        if problem.fit_intercept:
+            self.d_inv = float(c.Hbb_pinv[0, 0])
+            mu = c.Hwb[:, 0] * self.d_inv
+        else:
+            self.d_inv, mu = 0.0, np.zeros(problem.n_features)
+        muV = mu @ c.V
+        X = problem.X
+        self.Z2 = np.empty((X.shape[0], c.V.shape[1]))
+        for rows, Xc in iter_row_chunks(X):
+            Z = np.asarray(Xc @ c.V) - muV
+            self.Z2[rows] = Z * Z
+
+    def close_to(self, h: np.ndarray, rtol: float = 1e-3) -> bool:
+        """Whether curvature weights ``h`` are within ``rtol`` (relative, L1) of this basis'."""
+        return float(np.abs(h - self.h).sum()) <= rtol * float(np.abs(self.h).sum())
+
+    def leverages(self, lam: float) -> np.ndarray:
+        d = self.curvature.e + 2.0 * lam
+        inv = np.where(d > 0, 1.0 / np.where(d > 0, d, 1.0), 0.0)
+        return self.Z2 @ inv + self.d_inv
+
+    def alo(self, problem: GLMProblem, eta: np.ndarray, lam: float) -> tuple[np.ndarray, float]:
+        """ALO linear predictors (n, 1) and effective dof at the solution with predictor ``eta``."""
+        om = problem.omega[:, 0]
+        g, h = problem.loss.derivatives(problem.y, eta[:, 0])
+        lev = self.leverages(lam)
+        step = lev * om * g / (1.0 - om * h * lev)
+        return eta + step[:, None], float(np.sum(om * h * lev))
+
+
 def alo_predictors(problem: GLMProblem, W: np.ndarray, b: np.ndarray,
                    lam: float) -> tuple[np.ndarray, float]:
     """Approximate leave-one-out linear predictors (n, m) at the solution (W (1,p,m), b (1,m)).
@@ -137,43 +208,19 @@ def alo_predictors(problem: GLMProblem, W: np.ndarray, b: np.ndarray,
     """
     eta = problem.linear(W, b)[:, 0]
     r, h = problem.derivatives(eta[:, None])
+    if not problem.loss.multi:
+        return LeverageBasis(problem, h[:, 0]).alo(problem, eta, lam)
     curv = problem.curvature(h)
     om = problem.omega[:, 0]
     g = r[:, 0] / np.where(om > 0, om, 1.0)[:, None]  # unweighted ℓ'
-    if problem.loss.multi:
-        J = _block_leverages(problem.X, curv, lam, problem.fit_intercept)
-        P = h[:, 0]
-        Bm = problem.loss.hessian_blocks(P)
-        K = P.shape[1]
-        A = np.eye(K)[None] - om[:, None, None] * np.einsum("ikl,ilm->ikm", Bm, J)
-        step = np.einsum("ikl,il->ik", J, np.linalg.solve(A, (om[:, None] * g)[..., None])[..., 0])
-        dof = float(np.sum(om * np.einsum("ikl,ilk->i", Bm, J)))
-        return eta + step, dof
-    lev = _leverages(problem.X, curv, lam, problem.fit_intercept)
-    hh = h[:, 0]
-    denom = 1.0 - om * hh * lev
-    step = lev * om * g[:, 0] / denom
-    return eta + step[:, None], float(np.sum(om * hh * lev))
-
-
-def _leverages(X, curv: Curvature, lam: float, fit_intercept: bool) -> np.ndarray:
-    """``x̃_iᵀ H⁻¹ x̃_i`` for every row (scalar outputs), in row chunks."""
-    M = curv.inverse(lam)
-    n = X.shape[0]
-    lev = np.empty(n)
-    if fit_intercept:
-        d_inv = float(curv.Hbb_pinv[0, 0])
-        mu = curv.Hwb[:, 0] * d_inv
-        Mmu = M @ mu
-        const = float(mu @ Mmu) + d_inv
-    for rows, Xc in iter_row_chunks(X):
-        XM = np.asarray(Xc @ M)
-        q = np.asarray(Xc.multiply(XM).sum(axis=1)).ravel() if sp.issparse(Xc) \
-            else np.einsum("ij,ij->i", XM, Xc)
-        if fit_intercept:
-            q = q - 2.0 * np.asarray(Xc @ Mmu).ravel() + const
-        lev[rows] = q
-    return lev
+    J = _block_leverages(problem.X, curv, lam, problem.fit_intercept)
+    P = h[:, 0]
+    Bm = problem.loss.hessian_blocks(P)
+    K = P.shape[1]
+    A = np.eye(K)[None] - om[:, None, None] * np.einsum("ikl,ilm->ikm", Bm, J)
+    step = np.einsum("ikl,il->ik", J, np.linalg.solve(A, (om[:, None] * g)[..., None])[..., 0])
+    dof = float(np.sum(om * np.einsum("ikl,ilk->i", Bm, J)))
+    return eta + step, dof
 
 
 def _block_leverages(X, curv: Curvature, lam: float, fit_intercept: bool) -> np.ndarray:

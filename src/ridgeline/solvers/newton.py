@@ -36,11 +36,17 @@ _MAX_HALVINGS = 40
 class NewtonState:
     """What a path carries from one λ to the next: curvature and the last point's pass results.
 
+    ``curvature[j]`` is member j's current Hessian (None: re-form before the next step);
+    ``shared[j]`` says it is the batch's shared one; ``own[j]`` that a shared Hessian proved
+    too rough for member j, which then always gets its own.
+
     ``point`` holds ``(lam, W, b, eta, loss, gW_loss, gb, h)`` of the last solution, so the next
     λ starts without a pass over X.
     """
 
     curvature: list = field(default_factory=list)
+    shared: np.ndarray | None = None
+    own: np.ndarray | None = None
     point: tuple | None = None
     n_hessian: int = 0
 
@@ -67,7 +73,8 @@ def newton(problem: GLMProblem, lam: float, W0: np.ndarray, b0: np.ndarray, *,
     B = problem.n_batch
     state = state if state is not None else NewtonState()
     if len(state.curvature) != B:
-        state.curvature = [None] * B
+        state.curvature, state.shared = [None] * B, np.zeros(B, dtype=bool)
+        state.own = np.zeros(B, dtype=bool)
     W, b, eta, loss, gWl, gb, h = _start(problem, W0, b0, state)
     f = loss + lam * np.einsum("bpm,bpm->b", W, W)
     gW = gWl + 2.0 * lam * W
@@ -79,19 +86,18 @@ def newton(problem: GLMProblem, lam: float, W0: np.ndarray, b0: np.ndarray, *,
     fresh = np.zeros(B, dtype=bool)
     while not done.all():
         act = np.flatnonzero(~done)
+        _refresh(problem, state, eta, h, act, fresh)
         dW, db = np.zeros_like(W), np.zeros_like(b)
         for j in act:
-            if state.curvature[j] is None:
-                state.curvature[j], fresh[j] = problem.curvature(h, j), True
-                state.n_hessian += 1
             dW[j], db[j] = state.curvature[j].solve(lam, gW[j], gb[j])
-        t, ok, d_eta = _line_search(problem, lam, W, eta, f, gW, gb, dW, db, act)
+        t, ok, d_eta, f_new = _line_search(problem, lam, W, eta, f, gW, gb, dW, db, act)
         for j in act[~ok]:
-            if fresh[j]:
+            if fresh[j] and not state.shared[j]:
                 converged[j] = _at_rounding_floor(f[j], gW[j], gb[j], dW[j], db[j])
                 done[j] = True
-            else:
-                state.curvature[j] = None  # stale curvature: re-form it and retry
+            else:  # stale or shared curvature: re-form this member's own and retry
+                state.own[j] |= bool(state.shared[j] and fresh[j])
+                state.curvature[j] = None
         acc = act[ok]
         if acc.size == 0:
             continue
@@ -99,22 +105,43 @@ def newton(problem: GLMProblem, lam: float, W0: np.ndarray, b0: np.ndarray, *,
         b[acc] += t[acc, None] * db[acc]
         eta[:, acc] += t[None, acc, None] * d_eta[:, acc]
         n_iter[acc] += 1
-        fresh[acc] = False
         r, h = problem.derivatives(eta)
-        loss = problem.loss_value(eta)
-        f = loss + lam * np.einsum("bpm,bpm->b", W, W)
+        loss[acc] = f_new[acc] - lam * np.einsum("bpm,bpm->b", W[acc], W[acc])
+        f[acc] = f_new[acc]
         gWl, gb = problem.loss_gradient(r)
         gW = gWl + 2.0 * lam * W
         new = kkt_norms(gW, gb, problem.fit_intercept)
         for j in acc:
             if new[j] > _REFRESH_RATE * gnorm[j]:
-                state.curvature[j] = None  # slow progress: next step gets a fresh Hessian
+                # slow progress: a fresh Hessian next step (the member's own if even a
+                # freshly formed shared one was not good enough)
+                state.own[j] |= bool(state.shared[j] and fresh[j])
+                state.curvature[j] = None
+        fresh[acc] = False
         gnorm[acc] = new[acc]
         converged[acc] = new[acc] <= tol
         done |= converged | (n_iter >= max_iter)
     state.point = (lam, W, b, eta, loss, gWl, gb, h)
     return GLMFit(coef=W, intercept=b, n_iter=n_iter, grad_norm=gnorm, converged=converged,
                   objective=f, solver="newton", n_hessian=state.n_hessian - hess0)
+
+
+def _refresh(problem, state, eta, h, act, fresh):
+    """Form missing Hessians: one shared for all eligible members, then members' own."""
+    need = [j for j in act if state.curvature[j] is None]
+    if not need:
+        return
+    pool = [j for j in need if not state.own[j]] if problem.n_batch > 1 else []
+    if len(pool) > 1:
+        shared = problem.shared_curvature(eta)
+        state.n_hessian += 1
+        for j in pool:
+            state.curvature[j], state.shared[j], fresh[j] = shared, True, True
+    for j in need:
+        if state.curvature[j] is None:
+            state.curvature[j] = problem.curvature(h, j)
+            state.shared[j], fresh[j] = False, True
+            state.n_hessian += 1
 
 
 def _start(problem, W0, b0, state):
@@ -137,8 +164,9 @@ def _line_search(problem, lam, W, eta, f, gW, gb, dW, db, act):
     slope = np.einsum("bpm,bpm->b", gW, dW) + np.einsum("bm,bm->b", gb, db)
     ok = np.zeros(act.size, dtype=bool)
     pending = slope[act] < 0
+    f_new = np.full(W.shape[0], np.nan)
     if not pending.any():
-        return t, ok, None
+        return t, ok, None, f_new
     d_eta = problem.linear(dW, db)
     for _ in range(_MAX_HALVINGS):
         cols = act[pending]
@@ -148,12 +176,13 @@ def _line_search(problem, lam, W, eta, f, gW, gb, dW, db, act):
         fc, sc, tc = f[cols], slope[cols], t[cols]
         good = np.isfinite(f_t) & ((f_t <= fc + _ARMIJO * tc * sc) | _floor_ok(fc, f_t, sc, tc))
         idx = np.flatnonzero(pending)
+        f_new[cols[good]] = f_t[good]
         ok[idx[good]] = True
         pending[idx[good]] = False
         if not pending.any():
             break
         t[act[pending]] *= 0.5
-    return t, ok, d_eta
+    return t, ok, d_eta, f_new
 
 
 def _floor_ok(f, f_t, slope, t):
