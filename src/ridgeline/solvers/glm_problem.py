@@ -116,6 +116,7 @@ class GLMProblem:
     def __post_init__(self) -> None:
         s = np.asarray(self.weights, dtype=np.float64)
         s = s[:, None] if s.ndim == 1 else s
+        self._raw = s
         self.omega = s / s.sum(axis=0)
         # targets broadcast against η (n, B, m) or its squeezed (n, B)
         self._yb = self.y[:, None, :] if self.loss.multi else self.y[:, None]
@@ -167,11 +168,15 @@ class GLMProblem:
         vals = self.loss.value(self._yb, self._squeeze(eta))
         return np.einsum("ib,ib->b", om, vals)
 
-    def derivatives(self, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(ω ℓ', curvature)``: weighted η-gradient (n, B, m) and ℓ'' (n, B) or p (n, B, K)."""
+    def derivatives(self, eta: np.ndarray, cols=None) -> tuple[np.ndarray, np.ndarray]:
+        """``(ω ℓ', curvature)``: weighted η-gradient (n, B, m) and ℓ'' (n, B) or p (n, B, K).
+
+        With ``cols``, ``eta`` holds only those members' columns (n, len(cols), m).
+        """
         g, h = self.loss.derivatives(self._yb, self._squeeze(eta))
         g = g if self.loss.multi else g[..., None]
-        return g * self.omega[:, :, None], h
+        om = self.omega if cols is None else self.omega[:, cols]
+        return g * om[:, :, None], h
 
     def loss_gradient(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Gradient of the loss part in (W, b) from ``r = ω ℓ'`` (n, B, m): (B, p, m), (B, m)."""
@@ -183,26 +188,50 @@ class GLMProblem:
     # ---- curvature -----------------------------------------------------------------------
     def curvature(self, h: np.ndarray, j: int = 0) -> Curvature:
         """Eigendecomposed Schur-complement loss Hessian of member ``j`` at curvature ``h``."""
-        return self._curvature(h[:, j], self.omega[:, j])
+        return self._factor(*self._blocks(h[:, j], self.omega[:, j]))
 
-    def shared_curvature(self, eta: np.ndarray) -> Curvature:
-        """One Hessian standing in for every member: at the members' mean η, mean weights.
+    def shared_curvature(self, eta: np.ndarray, members) -> dict[int, Curvature]:
+        """Hessians for several members from one pass over X, at the members' mean η.
 
-        The training folds of K-fold CV overlap in (K−2)/(K−1) of their rows and their
-        solutions are close, so their Hessians differ by sampling noise of order √(p/n); one
-        Gram pass instead of K then preconditions every fold's Newton step.
+        Each member's Hessian is the exact Gram of its own rows, weighted by the curvature at
+        the batch's mean linear predictor. For K-fold CV the rows fall into K groups (each held
+        out by one fold); one weighted Gram per group — one pass over X in all — gives every
+        training fold's Hessian as the sum of the other groups' (the ridge engine's
+        "training = total − held-out", here with curvature weights). Only the small difference
+        between the folds' own η and their mean is left out, so each fold's Newton step keeps
+        nearly the rate of an exact Hessian. Batches without such a structure get the Hessian
+        of their mean weights.
         """
         _, h = self.loss.derivatives(self.y, self._squeeze(eta.mean(axis=1)))
-        return self._curvature(h, self.omega.mean(axis=1))
+        raw = self._raw
+        row_w = raw.max(axis=1)
+        pattern = raw > 0
+        keys, inv = np.unique(pattern, axis=0, return_inverse=True)
+        inv = inv.ravel()
+        consistent = bool(np.all(~pattern | (raw == row_w[:, None])))
+        if not consistent or keys.shape[0] > 2 * self.n_batch:
+            one = self._factor(*self._blocks(h, self.omega.mean(axis=1)))
+            return {j: one for j in members}
+        parts = []
+        for g in range(keys.shape[0]):
+            if keys[g, members].any():
+                rows = np.flatnonzero(inv == g)
+                parts.append((keys[g], self._blocks(h[rows], row_w[rows], rows)))
+        out = {}
+        for j in members:
+            mine = [blk for key, blk in parts if key[j]]
+            total = raw[:, j].sum()
+            out[j] = self._factor(*(sum(b[i] for b in mine) / total for i in range(3)))
+        return out
 
-    def _curvature(self, h: np.ndarray, om: np.ndarray) -> Curvature:
+    def _blocks(self, h: np.ndarray, om: np.ndarray, rows=None):
+        """Loss Hessian blocks ``(H_ww, H_wb, H_bb)`` for weights ω (over ``rows`` if given)."""
         if self.loss.multi:
-            Hww, Hwb, Hbb = self._multinomial_blocks(h, om)
-        else:
-            wh = om * h
-            Hww = weighted_gram(self.X, wh)
-            Hwb = np.asarray(self.X.T @ wh).reshape(-1, 1)
-            Hbb = np.array([[wh.sum()]])
+            return self._multinomial_blocks(h, om, rows)
+        G, c, t = weighted_moments(self.X, om * h, rows)
+        return G, c.reshape(-1, 1), np.array([[t]])
+
+    def _factor(self, Hww, Hwb, Hbb) -> Curvature:
         if self.fit_intercept:
             Hbb_pinv = np.linalg.pinv(Hbb, rcond=1e-12, hermitian=True)
             S = Hww - Hwb @ Hbb_pinv @ Hwb.T
@@ -212,7 +241,7 @@ class GLMProblem:
         e, V = np.linalg.eigh(0.5 * (S + S.T))
         return Curvature(V=V, e=np.maximum(e, 0.0), Hwb=Hwb, Hbb_pinv=Hbb_pinv)
 
-    def _multinomial_blocks(self, P: np.ndarray, om: np.ndarray):
+    def _multinomial_blocks(self, P: np.ndarray, om: np.ndarray, rows=None):
         """Softmax loss Hessian blocks; W is ordered row-major (feature j, class k)."""
         p, K = self.n_features, P.shape[1]
         Hww = np.empty((p * K, p * K))
@@ -221,13 +250,12 @@ class GLMProblem:
         for k in range(K):
             for q in range(k, K):
                 wkq = om * (P[:, k] * ((k == q) - P[:, q]))
-                G = weighted_gram(self.X, wkq, signed=k != q)
+                G, col, t = weighted_moments(self.X, wkq, rows, signed=k != q)
                 Hww[k::K, q::K] = G
                 Hww[q::K, k::K] = G.T
-                col = np.asarray(self.X.T @ wkq)
                 Hwb[k::K, q] = col
                 Hwb[q::K, k] = col
-                Hbb[k, q] = Hbb[q, k] = wkq.sum()
+                Hbb[k, q] = Hbb[q, k] = t
         return Hww, Hwb, Hbb
 
     def hessian_times(self, h: np.ndarray, VW: np.ndarray, vb: np.ndarray,
@@ -254,25 +282,37 @@ class GLMProblem:
         return W, b
 
 
-def weighted_gram(X, w: np.ndarray, signed: bool = False) -> np.ndarray:
-    """``Xᵀ diag(w) X`` (p, p) in float64, in bounded row chunks; sparse X stays sparse.
+def weighted_moments(X, w: np.ndarray, rows=None,
+                     signed: bool = False) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(Xᵀ diag(w) X, Xᵀw, Σw)`` over ``rows`` (all by default; ``w`` aligned with them).
 
-    Non-negative weights use the symmetric ``(√w X)ᵀ(√w X)`` product (half the flops); rows of
-    zero weight (held-out folds) are skipped.
+    Float64, in bounded row chunks, one pass; sparse X stays sparse. Non-negative weights use
+    the symmetric ``(√w X)ᵀ(√w X)`` product (half the flops).
     """
     p = X.shape[1]
     if sp.issparse(X):
-        G = X.T @ sp.csr_matrix(X.multiply(w[:, None]))
-        return np.asarray(G.toarray(), dtype=np.float64)
+        Xr = X if rows is None else X[rows]
+        G = Xr.T @ sp.csr_matrix(Xr.multiply(w[:, None]))
+        return (np.asarray(G.toarray(), dtype=np.float64), np.asarray(Xr.T @ w).ravel(),
+                float(w.sum()))
     G = np.zeros((p, p))
-    for rows, Xc in iter_row_chunks(X):
-        wc = w[rows]
+    c = np.zeros(p)
+    pos = 0
+    for _, Xc in iter_row_chunks(X, rows):
+        wc = w[pos:pos + Xc.shape[0]]
+        pos += Xc.shape[0]
         if signed:
             G += Xc.T @ (Xc * wc[:, None])
         else:
             A = Xc * np.sqrt(np.maximum(wc, 0.0))[:, None]
             G += A.T @ A
-    return G
+        c += wc @ Xc
+    return G, c, float(w.sum())
+
+
+def weighted_gram(X, w: np.ndarray, signed: bool = False) -> np.ndarray:
+    """``Xᵀ diag(w) X`` (p, p) over all rows (see :func:`weighted_moments`)."""
+    return weighted_moments(X, w, None, signed)[0]
 
 
 def kkt_norms(gW: np.ndarray, gb: np.ndarray, fit_intercept: bool) -> np.ndarray:

@@ -76,6 +76,7 @@ def newton(problem: GLMProblem, lam: float, W0: np.ndarray, b0: np.ndarray, *,
         state.curvature, state.shared = [None] * B, np.zeros(B, dtype=bool)
         state.own = np.zeros(B, dtype=bool)
     W, b, eta, loss, gWl, gb, h = _start(problem, W0, b0, state)
+    gWl, gb, h, loss = gWl.copy(), gb.copy(), h.copy(), loss.copy()
     f = loss + lam * np.einsum("bpm,bpm->b", W, W)
     gW = gWl + 2.0 * lam * W
     gnorm = kkt_norms(gW, gb, problem.fit_intercept)
@@ -103,12 +104,14 @@ def newton(problem: GLMProblem, lam: float, W0: np.ndarray, b0: np.ndarray, *,
             continue
         W[acc] += t[acc, None, None] * dW[acc]
         b[acc] += t[acc, None] * db[acc]
-        eta[:, acc] += t[None, acc, None] * d_eta[:, acc]
+        eta[:, acc] += t[None, acc, None] * d_eta[:, np.searchsorted(act, acc)]
         n_iter[acc] += 1
-        r, h = problem.derivatives(eta)
+        # passes over X only for the members that moved
+        r, h_acc = problem.derivatives(eta[:, acc], acc)
+        h[:, acc] = h_acc
         loss[acc] = f_new[acc] - lam * np.einsum("bpm,bpm->b", W[acc], W[acc])
         f[acc] = f_new[acc]
-        gWl, gb = problem.loss_gradient(r)
+        gWl[acc], gb[acc] = problem.loss_gradient(r)
         gW = gWl + 2.0 * lam * W
         new = kkt_norms(gW, gb, problem.fit_intercept)
         for j in acc:
@@ -133,10 +136,10 @@ def _refresh(problem, state, eta, h, act, fresh):
         return
     pool = [j for j in need if not state.own[j]] if problem.n_batch > 1 else []
     if len(pool) > 1:
-        shared = problem.shared_curvature(eta)
+        shared = problem.shared_curvature(eta, pool)
         state.n_hessian += 1
         for j in pool:
-            state.curvature[j], state.shared[j], fresh[j] = shared, True, True
+            state.curvature[j], state.shared[j], fresh[j] = shared[j], True, True
     for j in need:
         if state.curvature[j] is None:
             state.curvature[j] = problem.curvature(h, j)
@@ -167,11 +170,11 @@ def _line_search(problem, lam, W, eta, f, gW, gb, dW, db, act):
     f_new = np.full(W.shape[0], np.nan)
     if not pending.any():
         return t, ok, None, f_new
-    d_eta = problem.linear(dW, db)
+    d_eta = problem.linear(dW[act], db[act])  # columns in the order of ``act``
     for _ in range(_MAX_HALVINGS):
         cols = act[pending]
         W_t = W[cols] + t[cols, None, None] * dW[cols]
-        eta_t = eta[:, cols] + t[None, cols, None] * d_eta[:, cols]
+        eta_t = eta[:, cols] + t[None, cols, None] * d_eta[:, pending]
         f_t = problem.loss_value(eta_t, cols) + lam * np.einsum("bpm,bpm->b", W_t, W_t)
         fc, sc, tc = f[cols], slope[cols], t[cols]
         good = np.isfinite(f_t) & ((f_t <= fc + _ARMIJO * tc * sc) | _floor_ok(fc, f_t, sc, tc))
