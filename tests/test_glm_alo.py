@@ -242,14 +242,19 @@ def test_alo_dof_multinomial_limits():
 # ---------------------------------------------------------------------------------------------
 
 
-def _scores_by_refit(kind, X, y, s, labels, splits, lambdas, scoring):
-    """Held-out score (F, L) of cold-start fits on each training fold, scored by hand."""
+def _scores_by_refit(kind, X, y, s, labels, splits, lambdas, scoring, fixed_C=True):
+    """Held-out score (F, L) of cold-start fits on each training fold, scored by hand.
+
+    ``fixed_C``: each fold is fit at the same C (λ·n_w/n_w,train), as scikit-learn does;
+    otherwise at the same canonical λ.
+    """
     out = np.empty((len(splits), len(lambdas)))
     for k, (tr, te) in enumerate(splits):
         problem = GLMProblem(X[tr], y[tr], s[tr], LOSSES[kind], True)
+        scale = s.sum() / s[tr].sum() if fixed_C else 1.0
         for i, lam in enumerate(lambdas):
             W0, b0 = problem.zeros()
-            fit = solve(problem, float(lam), W0, b0, solver="newton", tol=1e-10, max_iter=100)
+            fit = solve(problem, float(lam) * scale, W0, b0, solver="newton", tol=1e-10, max_iter=100)
             assert fit.converged[0]
             E = X[te] @ fit.coef[0] + fit.intercept[0]
             w = s[te]
@@ -276,7 +281,8 @@ KFOLD_CASES = [
 
 @pytest.mark.parametrize(("kind", "scoring"), KFOLD_CASES)
 @pytest.mark.parametrize("weighted", [False, True])
-def test_kfold_glm_equals_fold_refits(kind, scoring, weighted):
+@pytest.mark.parametrize("fixed_C", [True, False])
+def test_kfold_glm_equals_fold_refits(kind, scoring, weighted, fixed_C):
     X, y, s = make_data(kind, 12, n=80, p=4, weighted=weighted)
     labels = np.argmax(y, axis=1) if kind == "multinomial" else y.astype(int)
     classes = None if kind == "poisson" else np.unique(labels)
@@ -287,13 +293,13 @@ def test_kfold_glm_equals_fold_refits(kind, scoring, weighted):
     scorer = resolve_glm_scorer(scoring, problem.loss)
     assert scorer.name == scoring
     sel = kfold_glm(problem, labels, splits, lambdas, alphas, scorer, classes=classes,
-                    tol=1e-10)
+                    tol=1e-10, fixed_C=fixed_C)
     res = sel.result
     assert res.method == "kfold" and res.n_splits == 4
     assert res.fold_scores.shape == (4, 3, 1)
     np.testing.assert_array_equal(res.lambdas, lambdas)
     np.testing.assert_array_equal(res.alphas, alphas)
-    ref = _scores_by_refit(kind, X, y, s, labels, splits, lambdas, scoring)
+    ref = _scores_by_refit(kind, X, y, s, labels, splits, lambdas, scoring, fixed_C)
     np.testing.assert_allclose(res.fold_scores[:, :, 0], ref, rtol=1e-7, atol=1e-8)
     np.testing.assert_allclose(res.mean_score, ref.mean(axis=0), rtol=1e-7, atol=1e-8)
     np.testing.assert_allclose(res.se, ref.std(axis=0, ddof=1) / 2.0, rtol=1e-6, atol=1e-8)
@@ -313,7 +319,8 @@ def test_kfold_glm_fold_paths_are_fold_fits():
     for k, (tr, _) in enumerate(splits):
         fold = GLMProblem(X[tr], y[tr], s[tr], LOSSES["multinomial"], True)
         for i, lam in enumerate(lambdas):
-            fit = newton(fold, float(lam), *fold.zeros(), tol=1e-10)
+            # the same C on each fold: λ scaled by n_w / n_w,train
+            fit = newton(fold, float(lam) * s.sum() / s[tr].sum(), *fold.zeros(), tol=1e-10)
             np.testing.assert_allclose(sel.path.coef[i, k], fit.coef[0], rtol=1e-7, atol=1e-9)
             np.testing.assert_allclose(sel.path.intercept[i, k], fit.intercept[0], rtol=1e-7,
                                        atol=1e-9)

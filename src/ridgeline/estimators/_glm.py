@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
 from ridgeline.estimators._validation import check_weights
@@ -98,15 +98,24 @@ def fit_glm(problem: GLMProblem, lam: float, *, solver: str, tol: float, max_ite
     return fit, name
 
 
-def warn_convergence(fit: GLMFit, tol: float, max_iter: int, who: str, stacklevel: int = 4):
-    if bool(np.all(fit.converged)):
+def warn_convergence(fit, tol: float, max_iter: int, who: str, stacklevel: int = 4) -> None:
+    """A ConvergenceWarning naming the final gradient norm, if any solution missed ``tol``.
+
+    ``fit`` is a :class:`~ridgeline.solvers.glm_problem.GLMFit` or a
+    :class:`~ridgeline.path.glm_path.GLMPath` (anything with ``converged``, ``grad_norm``,
+    ``n_iter`` and ``solver``).
+    """
+    bad = ~np.asarray(fit.converged, dtype=bool)
+    if not bad.any():
         return
-    g = float(np.max(fit.grad_norm))
+    g = float(np.max(np.asarray(fit.grad_norm)[bad]))
+    its = int(np.max(np.asarray(fit.n_iter)[bad]))
+    where = f" at {int(bad.sum())} of {bad.size} grid points" if bad.size > 1 else ""
     warnings.warn(
-        f"{who} did not converge ({fit.solver}, {int(np.max(fit.n_iter))} of max_iter="
-        f"{max_iter} iterations): the largest gradient entry is {g:.2e} > tol={tol:g}. "
-        "Increase max_iter, standardize the features (StandardScaler), increase the penalty "
-        "(smaller C / larger alpha), or loosen tol.",
+        f"{who} did not converge{where} ({fit.solver}, {its} of max_iter={max_iter} "
+        f"iterations): the largest gradient entry is {g:.2e} > tol={tol:g}. Increase "
+        "max_iter, standardize the features (StandardScaler), increase the penalty (smaller C "
+        "/ larger alpha), or loosen tol.",
         ConvergenceWarning, stacklevel=stacklevel)
 
 
@@ -123,6 +132,3 @@ def warn_if_separable(problem: GLMProblem, fit: GLMFit, lam: float, who: str) ->
             "ones are cut off where the solver stopped. Use a finite C.",
             ConvergenceWarning, stacklevel=4)
 
-
-def target_type(y) -> str:
-    return type_of_target(y)

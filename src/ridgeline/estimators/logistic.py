@@ -317,7 +317,7 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
                         solver=self.solver, tol=self.tol, max_iter=self.max_iter,
                         rule=self.rule, warn_stacklevel=3)
         path = sel.path
-        warn_convergence_path(path, self.tol, self.max_iter)
+        warn_convergence(path, self.tol, self.max_iter, "LogisticRegressionCV", stacklevel=4)
         res = sel.result
         idx = int(res.index_)
         if self.refit:
@@ -356,7 +356,7 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
         sel = alo_glm(problem, labels, lambdas, Cs, scorer, classes=self.classes_, tol=self.tol,
                       max_iter=self.max_iter, rule=self.rule, warn_stacklevel=3)
         path = sel.path
-        warn_convergence_path(path, self.tol, self.max_iter)
+        warn_convergence(path, self.tol, self.max_iter, "LogisticRegressionCV", stacklevel=4)
         res = sel.result
         idx = int(res.index_)
         self._store(path.coef[idx, 0], path.intercept[idx, 0], dtype)
@@ -388,15 +388,3 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
         self.C_ = np.full(n_cls, self.C_)
         self.l1_ratio_ = np.full(n_cls, self.l1_ratio_)
         self.n_iter_ = self.n_iter_[None, :, 0, :]
-
-
-def warn_convergence_path(path, tol, max_iter):
-    """One ConvergenceWarning for a path whose solutions did not all reach tol."""
-    if np.all(path.converged):
-        return
-    from ridgeline.solvers.glm_problem import GLMFit
-
-    bad = ~path.converged
-    fit = GLMFit(coef=None, intercept=None, n_iter=path.n_iter[bad], grad_norm=path.grad_norm[bad],
-                 converged=path.converged[bad], objective=None, solver=path.solver)
-    warn_convergence(fit, tol, max_iter, "LogisticRegressionCV path", stacklevel=5)

@@ -41,7 +41,8 @@ class GLMPath:
 
 
 def glm_path(problem: GLMProblem, lambdas, *, solver: str = "auto", tol: float = 1e-8,
-             max_iter: int = 100, start: tuple[np.ndarray, np.ndarray] | None = None) -> GLMPath:
+             max_iter: int = 100, start: tuple[np.ndarray, np.ndarray] | None = None,
+             lambda_scale=None) -> GLMPath:
     """Solve for every λ, warm-starting each from its larger neighbour.
 
     The grid is visited from the largest λ (the solution nearest the null model) down; the
@@ -56,6 +57,9 @@ def glm_path(problem: GLMProblem, lambdas, *, solver: str = "auto", tol: float =
     tol, max_iter : stopping rule of each solve (see the solvers)
     start : (W (B, p, m), b (B, m)), optional
         Starting point of the first (largest) λ; default the null model.
+    lambda_scale : ndarray (B,), optional
+        Member j is solved at ``lambdas · lambda_scale[j]`` (e.g. scikit-learn's fixed-C
+        convention on training folds: ``n_w / n_w,train``); default 1.
     """
     lambdas = np.asarray(lambdas, dtype=np.float64)
     name = choose_solver(problem, solver)
@@ -68,8 +72,9 @@ def glm_path(problem: GLMProblem, lambdas, *, solver: str = "auto", tol: float =
                   solver=name)
     W, b = start if start is not None else problem.zeros()
     state = NewtonState()
+    scale = np.ones(B) if lambda_scale is None else np.asarray(lambda_scale, dtype=np.float64)
     for i in order:
-        fit = solve(problem, float(lambdas[i]), W, b, solver=name, tol=tol, max_iter=max_iter,
+        fit = solve(problem, lambdas[i] * scale, W, b, solver=name, tol=tol, max_iter=max_iter,
                     state=state)
         W, b = fit.coef, fit.intercept
         out.coef[i], out.intercept[i] = W, b

@@ -65,7 +65,7 @@ def _finish(lambdas, alphas, method, scorer, fold_scores, mean, se, dof, rule, n
 
 
 def kfold_glm(problem: GLMProblem, labels, splits, lambdas, alphas, scorer: GLMScorer, *,
-              classes, solver="auto", tol=1e-8, max_iter=100, rule="min",
+              classes, solver="auto", tol=1e-8, max_iter=100, rule="min", fixed_C=True,
               warn_stacklevel: int = 0) -> GLMSelection:
     """K-fold CV scores of every λ along warm-started paths.
 
@@ -77,7 +77,10 @@ def kfold_glm(problem: GLMProblem, labels, splits, lambdas, alphas, scorer: GLMS
         Original class labels (or targets) for scikit-learn scorers.
     splits : list of (train_idx, test_idx)
     lambdas, alphas : ndarray (L,)
-        Canonical grid and the same grid in the estimator's parameter (e.g. C).
+        Canonical grid on the full data and the same grid in the estimator's parameter (C).
+    fixed_C : bool
+        True (scikit-learn's convention): a training fold is fit at the same C, i.e. at
+        λ·n_w/n_w,train; False: at the same canonical λ (which does not depend on n).
     """
     s = problem.weights
     n = s.shape[0]
@@ -86,7 +89,9 @@ def kfold_glm(problem: GLMProblem, labels, splits, lambdas, alphas, scorer: GLMS
     for k, (tr, _) in enumerate(splits):
         train_w[tr, k] = s[tr]
     batch = GLMProblem(problem.X, problem.y, train_w, problem.loss, problem.fit_intercept)
-    path = glm_path(batch, lambdas, solver=solver, tol=tol, max_iter=max_iter)
+    scale = s.sum() / train_w.sum(axis=0) if fixed_C else None
+    path = glm_path(batch, lambdas, solver=solver, tol=tol, max_iter=max_iter,
+                    lambda_scale=scale)
     L = lambdas.size
     scores = np.zeros((F, L))
     for k, (_, te) in enumerate(splits):

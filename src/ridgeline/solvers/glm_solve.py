@@ -42,17 +42,21 @@ def choose_solver(problem: GLMProblem, solver: str = "auto") -> str:
     return "newton" if d <= NEWTON_MAX_DIM else "trust-ncg"
 
 
-def solve(problem: GLMProblem, lam: float, W0: np.ndarray, b0: np.ndarray, *, solver: str,
+def solve(problem: GLMProblem, lam, W0: np.ndarray, b0: np.ndarray, *, solver: str,
           tol: float, max_iter: int, state: NewtonState | None = None) -> GLMFit:
-    """One solution with a concrete solver name (see :func:`choose_solver`)."""
+    """One solution with a concrete solver name (see :func:`choose_solver`).
+
+    ``lam`` is one λ, or one per member of a batched problem (B,).
+    """
+    lam = np.broadcast_to(np.asarray(lam, dtype=np.float64), (problem.n_batch,))
     if solver == "newton":
         return newton(problem, lam, W0, b0, tol=tol, max_iter=max_iter, state=state)
     if solver not in ("lbfgs", "trust-ncg"):
         raise ValueError(f"unknown solver {solver!r}")
     method = lbfgs if solver == "lbfgs" else trust_region
     if problem.n_batch == 1:
-        return method(problem, lam, W0, b0, tol=tol, max_iter=max_iter)
-    fits = [method(problem.single(j), lam, W0[j:j + 1], b0[j:j + 1], tol=tol,
+        return method(problem, float(lam[0]), W0, b0, tol=tol, max_iter=max_iter)
+    fits = [method(problem.single(j), float(lam[j]), W0[j:j + 1], b0[j:j + 1], tol=tol,
                    max_iter=max_iter) for j in range(problem.n_batch)]
     return GLMFit(coef=np.concatenate([f.coef for f in fits]),
                   intercept=np.concatenate([f.intercept for f in fits]),

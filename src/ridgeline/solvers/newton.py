@@ -51,7 +51,7 @@ class NewtonState:
     n_hessian: int = 0
 
 
-def newton(problem: GLMProblem, lam: float, W0: np.ndarray, b0: np.ndarray, *,
+def newton(problem: GLMProblem, lam, W0: np.ndarray, b0: np.ndarray, *,
            tol: float = 1e-8, max_iter: int = 100,
            state: NewtonState | None = None) -> GLMFit:
     """Minimize ``f(W, b)`` for one λ by damped Newton, for every member of the batch.
@@ -59,8 +59,8 @@ def newton(problem: GLMProblem, lam: float, W0: np.ndarray, b0: np.ndarray, *,
     Parameters
     ----------
     problem : GLMProblem
-    lam : float
-        Canonical penalty λ ≥ 0.
+    lam : float or ndarray (B,)
+        Canonical penalty λ ≥ 0 (one per member, or one for all).
     W0 : ndarray (B, p, m), b0 : ndarray (B, m)
         Starting point (a warm start along a path).
     tol : float
@@ -77,8 +77,10 @@ def newton(problem: GLMProblem, lam: float, W0: np.ndarray, b0: np.ndarray, *,
         state.own = np.zeros(B, dtype=bool)
     W, b, eta, loss, gWl, gb, h = _start(problem, W0, b0, state)
     gWl, gb, h, loss = gWl.copy(), gb.copy(), h.copy(), loss.copy()
+    lam = np.broadcast_to(np.asarray(lam, dtype=np.float64), (B,))
+    lw = lam[:, None, None]
     f = loss + lam * np.einsum("bpm,bpm->b", W, W)
-    gW = gWl + 2.0 * lam * W
+    gW = gWl + 2.0 * lw * W
     gnorm = kkt_norms(gW, gb, problem.fit_intercept)
     hess0 = state.n_hessian
     n_iter = np.zeros(B, dtype=np.int64)
@@ -90,7 +92,7 @@ def newton(problem: GLMProblem, lam: float, W0: np.ndarray, b0: np.ndarray, *,
         _refresh(problem, state, eta, h, act, fresh)
         dW, db = np.zeros_like(W), np.zeros_like(b)
         for j in act:
-            dW[j], db[j] = state.curvature[j].solve(lam, gW[j], gb[j])
+            dW[j], db[j] = state.curvature[j].solve(float(lam[j]), gW[j], gb[j])
         t, ok, d_eta, f_new = _line_search(problem, lam, W, eta, f, gW, gb, dW, db, act)
         for j in act[~ok]:
             if fresh[j] and not state.shared[j]:
@@ -109,10 +111,10 @@ def newton(problem: GLMProblem, lam: float, W0: np.ndarray, b0: np.ndarray, *,
         # passes over X only for the members that moved
         r, h_acc = problem.derivatives(eta[:, acc], acc)
         h[:, acc] = h_acc
-        loss[acc] = f_new[acc] - lam * np.einsum("bpm,bpm->b", W[acc], W[acc])
+        loss[acc] = f_new[acc] - lam[acc] * np.einsum("bpm,bpm->b", W[acc], W[acc])
         f[acc] = f_new[acc]
         gWl[acc], gb[acc] = problem.loss_gradient(r)
-        gW = gWl + 2.0 * lam * W
+        gW = gWl + 2.0 * lw * W
         new = kkt_norms(gW, gb, problem.fit_intercept)
         for j in acc:
             if new[j] > _REFRESH_RATE * gnorm[j]:
@@ -175,7 +177,7 @@ def _line_search(problem, lam, W, eta, f, gW, gb, dW, db, act):
         cols = act[pending]
         W_t = W[cols] + t[cols, None, None] * dW[cols]
         eta_t = eta[:, cols] + t[None, cols, None] * d_eta[:, pending]
-        f_t = problem.loss_value(eta_t, cols) + lam * np.einsum("bpm,bpm->b", W_t, W_t)
+        f_t = problem.loss_value(eta_t, cols) + lam[cols] * np.einsum("bpm,bpm->b", W_t, W_t)
         fc, sc, tc = f[cols], slope[cols], t[cols]
         good = np.isfinite(f_t) & ((f_t <= fc + _ARMIJO * tc * sc) | _floor_ok(fc, f_t, sc, tc))
         idx = np.flatnonzero(pending)
