@@ -350,6 +350,8 @@ def test_alo_glm_curve(kind):
     for i, lam in enumerate(lambdas):
         eta, dof = alo_predictors(problem, sel.path.coef[i], sel.path.intercept[i], float(lam))
         vals = per_sample(kind, y, eta)
-        assert res.mean_score[i] == pytest.approx(-(s @ vals) / s.sum(), rel=1e-9)
-        assert res.dof[i] == pytest.approx(dof, rel=1e-9)
+        # alo_glm may reuse the eigenbasis of a neighbouring optimum whose curvature weights
+        # differ by ≤ 1% (scalar losses): leverages then differ at that order, scores far less
+        assert res.mean_score[i] == pytest.approx(-(s @ vals) / s.sum(), rel=1e-4)
+        assert res.dof[i] == pytest.approx(dof, rel=1e-2)
     assert res.index_min == int(np.argmax(res.mean_score))

