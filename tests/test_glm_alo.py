@@ -355,3 +355,20 @@ def test_alo_glm_curve(kind):
         assert res.mean_score[i] == pytest.approx(-(s @ vals) / s.sum(), rel=1e-4)
         assert res.dof[i] == pytest.approx(dof, rel=1e-2)
     assert res.index_min == int(np.argmax(res.mean_score))
+
+
+@pytest.mark.parametrize("kind", ["binomial", "poisson"])
+def test_alo_grid_with_reused_basis_matches_exact_leave_one_out(kind):
+    """Over a fine grid alo_glm reuses one leverage basis; every λ stays within 1% of LOO."""
+    X, y, s = make_data(kind, 21, n=300, p=20)
+    lambdas = np.array([2e-3, 1.8e-3, 1.6e-3, 1.4e-3])
+    problem = GLMProblem(X, y, s, LOSSES[kind], True)
+    scoring = "neg_mean_poisson_deviance" if kind == "poisson" else "neg_log_loss"
+    labels = y if kind == "poisson" else y.astype(int)
+    classes = None if kind == "poisson" else np.array([0, 1])
+    sel = alo_glm(problem, labels, lambdas, lambdas, resolve_glm_scorer(scoring, problem.loss),
+                  classes=classes, tol=1e-10)
+    for i, lam in enumerate(lambdas):
+        fit = newton(problem, float(lam), *problem.zeros(), tol=1e-10)
+        loo = per_sample(kind, y, exact_loo_eta(kind, X, y, s, float(lam), fit))
+        assert -sel.result.mean_score[i] == pytest.approx(np.mean(loo), rel=0.01)
