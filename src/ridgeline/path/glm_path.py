@@ -9,6 +9,7 @@ import numpy as np
 from ridgeline.solvers.glm_problem import GLMProblem, weighted_gram
 from ridgeline.solvers.glm_solve import choose_solver, solve
 from ridgeline.solvers.newton import NewtonState
+from ridgeline.solvers.newton_cg import NewtonCGState
 
 
 @dataclass
@@ -71,7 +72,7 @@ def glm_path(problem: GLMProblem, lambdas, *, solver: str = "auto", tol: float =
                   converged=np.zeros((L, B), dtype=bool), objective=np.zeros((L, B)),
                   solver=name)
     W, b = start if start is not None else problem.zeros()
-    state = NewtonState()
+    state = NewtonCGState() if name == "newton-cg" else NewtonState()
     scale = np.ones(B) if lambda_scale is None else np.asarray(lambda_scale, dtype=np.float64)
     for i in order:
         fit = solve(problem, lambdas[i] * scale, W, b, solver=name, tol=tol, max_iter=max_iter,

@@ -131,6 +131,10 @@ class GLMProblem:
         return self.y.shape[1] if self.loss.multi else 1
 
     @property
+    def sparse(self) -> bool:
+        return sp.issparse(self.X)
+
+    @property
     def n_batch(self) -> int:
         return self.omega.shape[1]
 

@@ -6,15 +6,16 @@ import numpy as np
 
 from ridgeline.solvers.glm_problem import GLMFit, GLMProblem
 from ridgeline.solvers.lbfgs import lbfgs
-from ridgeline.solvers.newton import NewtonState, newton
+from ridgeline.solvers.newton import newton
+from ridgeline.solvers.newton_cg import newton_cg
 from ridgeline.solvers.trust_region import trust_region
 
-GLM_SOLVERS = ("auto", "newton", "lbfgs", "trust-ncg")
+GLM_SOLVERS = ("auto", "newton", "newton-cg", "lbfgs", "trust-ncg")
 
 #: scikit-learn's solver names mapped to ridgeline's (same objective, same optimum).
 SKLEARN_SOLVER_NAMES = {
     "newton-cholesky": "newton",
-    "newton-cg": "trust-ncg",
+    "newton-cg": "newton-cg",
     "liblinear": "trust-ncg",
     "sag": "auto",
     "saga": "auto",
@@ -34,16 +35,24 @@ def resolve_glm_solver(solver: str) -> str:
 
 
 def choose_solver(problem: GLMProblem, solver: str = "auto") -> str:
-    """``newton`` when the Hessian is small enough to form, else ``trust-ncg``."""
+    """``newton`` when the Hessian is small enough to form; else preconditioned ``newton-cg``
+    for dense multinomial problems, ``trust-ncg`` otherwise (sparse or large-p binary, Poisson).
+    """
     solver = resolve_glm_solver(solver)
+    if solver == "newton-cg" and problem.loss.name == "poisson":
+        raise ValueError("solver='newton-cg' preconditions with the logistic curvature bound; "
+                         "use 'newton', 'trust-ncg' or 'lbfgs' for Poisson regression")
     if solver != "auto":
         return solver
     d = problem.n_features * problem.n_outputs
-    return "newton" if d <= NEWTON_MAX_DIM else "trust-ncg"
+    if d <= NEWTON_MAX_DIM:
+        return "newton"
+    dense_multi = problem.loss.multi and not problem.sparse
+    return "newton-cg" if dense_multi else "trust-ncg"
 
 
 def solve(problem: GLMProblem, lam, W0: np.ndarray, b0: np.ndarray, *, solver: str,
-          tol: float, max_iter: int, state: NewtonState | None = None) -> GLMFit:
+          tol: float, max_iter: int, state=None) -> GLMFit:
     """One solution with a concrete solver name (see :func:`choose_solver`).
 
     ``lam`` is one λ, or one per member of a batched problem (B,).
@@ -51,6 +60,8 @@ def solve(problem: GLMProblem, lam, W0: np.ndarray, b0: np.ndarray, *, solver: s
     lam = np.broadcast_to(np.asarray(lam, dtype=np.float64), (problem.n_batch,))
     if solver == "newton":
         return newton(problem, lam, W0, b0, tol=tol, max_iter=max_iter, state=state)
+    if solver == "newton-cg":
+        return newton_cg(problem, lam, W0, b0, tol=tol, max_iter=max_iter, state=state)
     if solver not in ("lbfgs", "trust-ncg"):
         raise ValueError(f"unknown solver {solver!r}")
     method = lbfgs if solver == "lbfgs" else trust_region
