@@ -254,7 +254,8 @@ def _scores_by_refit(kind, X, y, s, labels, splits, lambdas, scoring, fixed_C=Tr
         scale = s.sum() / s[tr].sum() if fixed_C else 1.0
         for i, lam in enumerate(lambdas):
             W0, b0 = problem.zeros()
-            fit = solve(problem, float(lam) * scale, W0, b0, solver="newton", tol=1e-10, max_iter=100)
+            fit = solve(problem, float(lam) * scale, W0, b0, solver="newton", tol=1e-10,
+                        max_iter=100)
             assert fit.converged[0]
             E = X[te] @ fit.coef[0] + fit.intercept[0]
             w = s[te]

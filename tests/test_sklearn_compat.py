@@ -12,7 +12,16 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from conftest import make_regression, rel_err
-from ridgeline import GridEdgeWarning, Ridge, RidgeClassifier, RidgeClassifierCV, RidgeCV
+from ridgeline import (
+    GridEdgeWarning,
+    LogisticRegression,
+    LogisticRegressionCV,
+    PoissonRegressor,
+    Ridge,
+    RidgeClassifier,
+    RidgeClassifierCV,
+    RidgeCV,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::ridgeline.selection.result.GridEdgeWarning")
 
@@ -243,7 +252,8 @@ def test_positive_ridge_matches_sklearn(alpha):
 # ---------------------------------------------------------------------------------------------
 
 
-@parametrize_with_checks([Ridge(), RidgeCV(), RidgeClassifier(), RidgeClassifierCV()])
+@parametrize_with_checks([Ridge(), RidgeCV(), RidgeClassifier(), RidgeClassifierCV(),
+                          LogisticRegression(), LogisticRegressionCV(), PoissonRegressor()])
 def test_sklearn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GridEdgeWarning)

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import compute_sample_weight
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
@@ -42,7 +42,10 @@ def encode_labels(est, X, y, sample_weight):
                          "classes")
     s = check_weights(sample_weight, X)
     if est.class_weight is not None:
-        s = s * compute_sample_weight(est.class_weight, y)
+        # as scikit-learn 1.9: "balanced" counts classes by their (sample-)weighted totals
+        cw = compute_class_weight(est.class_weight, classes=est.classes_, y=y,
+                                  sample_weight=None if sample_weight is None else s)
+        s = s * cw[codes]
         if not s.sum() > 0:
             raise ValueError("class_weight and sample_weight leave no sample with positive "
                              "weight")
@@ -89,12 +92,15 @@ def check_penalty_alias(penalty, C: float) -> float:
 
 
 def fit_glm(problem: GLMProblem, lam: float, *, solver: str, tol: float, max_iter: int,
-            start=None, who: str = "the model") -> tuple[GLMFit, str]:
-    """One solution at λ; warns (ConvergenceWarning) with the final gradient norm if needed."""
+            start=None, who: str = "the model", stacklevel: int = 4) -> tuple[GLMFit, str]:
+    """One solution at λ; warns (ConvergenceWarning) with the final gradient norm if needed.
+
+    ``stacklevel`` as for :func:`warn_convergence` (4: the caller of the caller of this).
+    """
     name = choose_solver(problem, resolve_glm_solver(solver))
     W0, b0 = start if start is not None else problem.zeros()
     fit = solve(problem, lam, W0, b0, solver=name, tol=tol, max_iter=max_iter)
-    warn_convergence(fit, tol, max_iter, who)
+    warn_convergence(fit, tol, max_iter, who, stacklevel=stacklevel)
     return fit, name
 
 
@@ -130,5 +136,5 @@ def warn_if_separable(problem: GLMProblem, fit: GLMFit, lam: float, who: str) ->
             f"{who}: the classes are linearly separable (training log loss {mean_loss:.1e}); "
             "without a penalty (C=inf) the coefficients grow without bound and the returned "
             "ones are cut off where the solver stopped. Use a finite C.",
-            ConvergenceWarning, stacklevel=4)
+            ConvergenceWarning, stacklevel=3)
 

@@ -315,7 +315,7 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
         splits = list(cv.split(X, labels))
         sel = kfold_glm(problem, labels, splits, lambdas, Cs, scorer, classes=self.classes_,
                         solver=self.solver, tol=self.tol, max_iter=self.max_iter,
-                        rule=self.rule, warn_stacklevel=3)
+                        rule=self.rule, warn_stacklevel=4)
         path = sel.path
         warn_convergence(path, self.tol, self.max_iter, "LogisticRegressionCV", stacklevel=4)
         res = sel.result
@@ -326,7 +326,7 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
             lam = float(lambdas[idx])
             fit, name = fit_glm(problem, lam, solver=self.solver, tol=self.tol,
                                 max_iter=self.max_iter, start=start,
-                                who="LogisticRegressionCV (refit)")
+                                who="LogisticRegressionCV (refit)", stacklevel=5)
             coef, inter = fit.coef[0], fit.intercept[0]
             self.solver_ = name
         else:
@@ -354,7 +354,7 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
                 f"{problem.n_features * problem.n_outputs} rows is too large here, or "
                 f"solver={self.solver!r} was asked for): use method='kfold'")
         sel = alo_glm(problem, labels, lambdas, Cs, scorer, classes=self.classes_, tol=self.tol,
-                      max_iter=self.max_iter, rule=self.rule, warn_stacklevel=3)
+                      max_iter=self.max_iter, rule=self.rule, warn_stacklevel=4)
         path = sel.path
         warn_convergence(path, self.tol, self.max_iter, "LogisticRegressionCV", stacklevel=4)
         res = sel.result
@@ -377,14 +377,18 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
         return C[:, None]
 
     def _legacy_layout(self):
+        """scikit-learn's older attribute layout (dicts keyed by class; the l1-ratio axis is
+        kept when ``l1_ratios`` was given, as scikit-learn does)."""
         keys = self.classes_[1:] if self.classes_.size == 2 else self.classes_
         n_cls = len(keys)
-        self.scores_ = {k: self.scores_[:, 0, :] for k in keys}
+        axis = not (self.l1_ratios is None or isinstance(self.l1_ratios, str))
+        scores = self.scores_.transpose(0, 2, 1)  # (F, L, 1)
         paths = self.coefs_paths_[:, 0]  # (F, L, m, d)
-        if self.classes_.size == 2:
-            self.coefs_paths_ = {keys[0]: paths[:, :, 0, :]}
-        else:
-            self.coefs_paths_ = {k: paths[:, :, i, :] for i, k in enumerate(keys)}
+        self.scores_ = {k: scores if axis else scores[:, :, 0] for k in keys}
+        cols = [0] if self.classes_.size == 2 else range(n_cls)
+        self.coefs_paths_ = {k: paths[:, :, i, None, :] if axis else paths[:, :, i, :]
+                             for k, i in zip(keys, cols, strict=True)}
         self.C_ = np.full(n_cls, self.C_)
         self.l1_ratio_ = np.full(n_cls, self.l1_ratio_)
-        self.n_iter_ = self.n_iter_[None, :, 0, :]
+        n_iter = self.n_iter_.transpose(0, 2, 1)[None]  # (1, F, L, 1)
+        self.n_iter_ = n_iter if axis else n_iter[..., 0]

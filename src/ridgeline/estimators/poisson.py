@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import d2_tweedie_score
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ridgeline.estimators._base import SparseInputMixin
 from ridgeline.estimators._glm import check_tol_iter, fit_glm
@@ -67,6 +67,8 @@ class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
         resolve_glm_solver(self.solver)
         X, y = check_X_y(self, X, y, y_numeric=True)
         y = np.asarray(y, dtype=np.float64)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
         if y.ndim != 1:
             raise ValueError(f"y must be one count per sample (shape (n,)), got {y.shape}")
         if np.any(y < 0):
@@ -90,6 +92,11 @@ class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
         self.solver_ = name
         self.grad_norm_ = float(fit.grad_norm[0])
         return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.positive_only = True
+        return tags
 
     def predict(self, X):
         """Expected counts μ = exp(Xw + b), shape (n,)."""

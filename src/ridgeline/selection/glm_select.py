@@ -60,7 +60,9 @@ def _finish(lambdas, alphas, method, scorer, fold_scores, mean, se, dof, rule, n
                         rule=rule, per_target=False, train_mse=None, n_splits=n_splits)
     if warn_stacklevel:
         warn_edges(edge_sides(lambdas, np.array([res.index_])), dof=dof, lambdas=lambdas,
-                   stacklevel=warn_stacklevel + 1)
+                   stacklevel=warn_stacklevel + 1,
+                   remedy="widen the grid (Cs: smaller values for a larger λ, larger for a "
+                          "smaller λ)")
     return res
 
 

@@ -134,7 +134,8 @@ def edge_sides(lambdas: np.ndarray, index: np.ndarray) -> set[str]:
 
 
 def warn_edges(sides: set[str], *, dof: np.ndarray | None = None, lambdas=None,
-               dof_max: float | None = None, stacklevel: int = 2) -> None:
+               dof_max: float | None = None, stacklevel: int = 2,
+               remedy: str = "widen the grid (alphas/lambdas) or pass extend_grid=True") -> None:
     """Warn that the chosen λ sits on an edge of the grid.
 
     ``stacklevel`` counts from the caller of this function (2 = the caller's caller).
@@ -149,7 +150,7 @@ def warn_edges(sides: set[str], *, dof: np.ndarray | None = None, lambdas=None,
                          f"{dof_max:.0f}: the data call for little regularization)")
         warnings.warn(
             f"the selected λ is the {which} value of the grid{extra}; the optimum may lie "
-            "beyond it: widen the grid (alphas/lambdas) or pass extend_grid=True",
+            f"beyond it: {remedy}",
             GridEdgeWarning,
             stacklevel=stacklevel + 1,
         )
