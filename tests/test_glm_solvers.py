@@ -456,7 +456,7 @@ def test_choose_solver_by_dimension():
     p = NEWTON_MAX_DIM // 3 + 1  # p·K just above the limit
     big = GLMProblem(sp.random(5, p, density=0.1, random_state=0, format="csr"),
                      np.eye(3)[[0, 1, 2, 0, 1]], np.ones(5), LOSSES["multinomial"])
-    assert choose_solver(big) == "trust-ncg"
+    assert choose_solver(big) == "lbfgs"
     assert choose_solver(big, "newton-cholesky") == "newton"
     edge = GLMProblem(sp.random(5, NEWTON_MAX_DIM, density=0.1, random_state=0, format="csr"),
                       np.array([0.0, 1, 0, 1, 1]), np.ones(5), LOSSES["binomial"])
