@@ -248,25 +248,44 @@ class GLMProblem:
         """
         _, h = self.loss.derivatives(self.y, self._squeeze(eta.mean(axis=1)))
         raw = self._raw
-        row_w = raw.max(axis=1)
-        pattern = raw > 0
-        keys, inv = np.unique(pattern, axis=0, return_inverse=True)
-        inv = inv.ravel()
-        consistent = bool(np.all(~pattern | (raw == row_w[:, None])))
-        if not consistent or keys.shape[0] > 2 * self.n_batch:
+        groups = self._row_groups()
+        if groups is None:
             one = self._factor(*self._blocks(h, self.omega.mean(axis=1)))
             return {j: one for j in members}
+        keys, group_rows, row_w = groups
         parts = []
-        for g in range(keys.shape[0]):
-            if keys[g, members].any():
-                rows = np.flatnonzero(inv == g)
-                parts.append((keys[g], self._blocks(h[rows], row_w[rows], rows)))
+        for key, rows in zip(keys, group_rows, strict=True):
+            if key[members].any():
+                parts.append((key, self._blocks(h[rows], row_w[rows], rows)))
         out = {}
         for j in members:
             mine = [blk for key, blk in parts if key[j]]
             total = raw[:, j].sum()
             out[j] = self._factor(*(sum(b[i] for b in mine) / total for i in range(3)))
         return out
+
+    def _row_groups(self):
+        """Rows grouped by which members use them: ``(keys (G, B), rows per group, weights)``.
+
+        None when a row's weight differs between the members that use it, or when there are
+        more than 2B groups (no K-fold-like structure). Computed once per problem.
+        """
+        if not hasattr(self, "_groups"):
+            raw = self._raw
+            row_w = raw.max(axis=1)
+            pattern = raw > 0
+            B = self.n_batch
+            self._groups = None
+            if B <= 62 and bool(np.all(~pattern | (raw == row_w[:, None]))):
+                codes = pattern.astype(np.int64) @ (np.int64(1) << np.arange(B, dtype=np.int64))
+                uniq, inv = np.unique(codes, return_inverse=True)
+                if uniq.size <= 2 * B:
+                    order = np.argsort(inv, kind="stable")
+                    bounds = np.searchsorted(inv[order], np.arange(uniq.size + 1))
+                    rows = [np.sort(order[bounds[g]:bounds[g + 1]]) for g in range(uniq.size)]
+                    keys = ((uniq[:, None] >> np.arange(B)) & 1).astype(bool)
+                    self._groups = (keys, rows, row_w)
+        return self._groups
 
     def _blocks(self, h: np.ndarray, om: np.ndarray, rows=None):
         """Loss Hessian blocks ``(H_ww, H_wb, H_bb)`` for weights ω (over ``rows`` if given)."""
