@@ -26,6 +26,7 @@ from ridgeline.estimators._glm import (
     warn_if_separable,
 )
 from ridgeline.estimators._validation import check_X, check_X_y
+from ridgeline.losses import BinomialLoss, MultinomialLoss
 from ridgeline.path.glm_path import auto_glm_grid
 from ridgeline.selection.glm_scoring import resolve_glm_scorer
 from ridgeline.selection.glm_select import alo_glm, kfold_glm
@@ -70,8 +71,6 @@ class _LogisticMixin(SparseInputMixin, ClassifierMixin):
         return self.classes_[np.argmax(d, axis=1)]
 
     def _loss(self):
-        from ridgeline.losses import BinomialLoss, MultinomialLoss
-
         return BinomialLoss() if self.classes_.size == 2 else MultinomialLoss()
 
     def _store(self, coef: np.ndarray, intercept: np.ndarray, dtype) -> None:
