@@ -106,14 +106,18 @@ def newton(problem: GLMProblem, lam, W0: np.ndarray, b0: np.ndarray, *,
             continue
         W[acc] += t[acc, None, None] * dW[acc]
         b[acc] += t[acc, None] * db[acc]
-        eta[:, acc] += t[None, acc, None] * d_eta[:, np.searchsorted(act, acc)]
         n_iter[acc] += 1
-        # passes over X only for the members that moved
-        r, h_acc = problem.derivatives(eta[:, acc], acc)
-        h[:, acc] = h_acc
+        if acc.size == B:  # every member moved: whole arrays, no gathers
+            eta += t[None, :, None] * d_eta
+            r, h = problem.derivatives(eta)
+            gWl, gb = problem.loss_gradient(r)
+        else:  # passes over X only for the members that moved
+            eta[:, acc] += t[None, acc, None] * d_eta[:, np.searchsorted(act, acc)]
+            r, h_acc = problem.derivatives(eta[:, acc], acc)
+            h[:, acc] = h_acc
+            gWl[acc], gb[acc] = problem.loss_gradient(r)
         loss[acc] = f_new[acc] - lam[acc] * np.einsum("bpm,bpm->b", W[acc], W[acc])
         f[acc] = f_new[acc]
-        gWl[acc], gb[acc] = problem.loss_gradient(r)
         gW = gWl + 2.0 * lw * W
         new = kkt_norms(gW, gb, problem.fit_intercept)
         for j in acc:
@@ -176,7 +180,10 @@ def _line_search(problem, lam, W, eta, f, gW, gb, dW, db, act):
     for _ in range(_MAX_HALVINGS):
         cols = act[pending]
         W_t = W[cols] + t[cols, None, None] * dW[cols]
-        eta_t = eta[:, cols] + t[None, cols, None] * d_eta[:, pending]
+        if cols.size == W.shape[0]:  # all members, in order: no gathers
+            eta_t = eta + t[None, :, None] * d_eta
+        else:
+            eta_t = eta[:, cols] + t[None, cols, None] * d_eta[:, pending]
         f_t = problem.loss_value(eta_t, cols) + lam[cols] * np.einsum("bpm,bpm->b", W_t, W_t)
         fc, sc, tc = f[cols], slope[cols], t[cols]
         good = np.isfinite(f_t) & ((f_t <= fc + _ARMIJO * tc * sc) | _floor_ok(fc, f_t, sc, tc))
