@@ -86,11 +86,14 @@ class RidgeCVResult:
     def summary(self) -> str:
         """A few lines of text: the grid, the chosen λ and why."""
         lam = np.atleast_1d(self.lambda_)
+        own = np.atleast_1d(self.alphas[np.atleast_1d(self.index_)])
         lines = [
             f"{self.method} cross-validation over {self.lambdas.size} λ "
             f"[{self.lambdas.min():.3g}, {self.lambdas.max():.3g}], scoring={self.scoring}",
             f"rule={self.rule}: λ = {', '.join(f'{v:.4g}' for v in lam[:5])}"
-            + (" ..." if lam.size > 5 else ""),
+            + (" ..." if lam.size > 5 else "")
+            + f" (the estimator's own parameter: {', '.join(f'{v:.4g}' for v in own[:5])}; "
+            f"mean score {np.atleast_1d(self.best_score)[0]:.6g})",
         ]
         return "\n".join(lines)
 
