@@ -31,7 +31,7 @@ from ridgeline.path.glm_path import auto_glm_grid
 from ridgeline.selection.glm_scoring import resolve_glm_scorer
 from ridgeline.selection.glm_select import alo_glm, kfold_glm
 from ridgeline.solvers.glm_problem import GLMProblem
-from ridgeline.solvers.glm_solve import choose_solver, resolve_glm_solver
+from ridgeline.solvers.glm_solve import NEWTON_MAX_DIM, choose_solver, resolve_glm_solver
 
 
 def lambda_from_C(C, n_w: float):
@@ -348,10 +348,11 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
     def _fit_alo(self, problem, labels, lambdas, Cs, scorer, dtype):
         name = choose_solver(problem, resolve_glm_solver(self.solver))
         if name != "newton":
-            raise ValueError(
-                "method='alo' needs the Newton solver (a Hessian of at most "
-                f"{problem.n_features * problem.n_outputs} rows is too large here, or "
-                f"solver={self.solver!r} was asked for): use method='kfold'")
+            d = problem.n_features * problem.n_outputs
+            why = (f"solver={self.solver!r} was asked for" if self.solver != "auto" else
+                   f"the Hessian would have {d} rows, above the limit of {NEWTON_MAX_DIM}")
+            raise ValueError(f"method='alo' needs the Newton solver's Hessian ({why}): use "
+                             "method='kfold'")
         sel = alo_glm(problem, labels, lambdas, Cs, scorer, classes=self.classes_, tol=self.tol,
                       max_iter=self.max_iter, rule=self.rule, warn_stacklevel=4)
         path = sel.path
