@@ -152,7 +152,7 @@ def alo_glm(problem: GLMProblem, labels, lambdas, alphas, scorer: GLMScorer, *, 
             eta = state.point[3][:, 0]
             h = state.point[7][:, 0]
             if basis is None or not basis.close_to(h):
-                basis = LeverageBasis(problem, h)
+                basis = LeverageBasis(problem, h, dtype=np.float32)
             state.curvature = [basis.curvature]  # exact at this optimum: the next λ's Newton
             eta_loo, dof[i] = basis.alo(problem, eta, lam)
         if scorer.per_sample is not None:
@@ -174,7 +174,7 @@ class LeverageBasis:
     ``Z² · 1/(e + 2λ) + 1/d``.
     """
 
-    def __init__(self, problem: GLMProblem, h: np.ndarray):
+    def __init__(self, problem: GLMProblem, h: np.ndarray, dtype=np.float64):
         self.h = h
         self.curvature = problem.curvature(h[:, None])
         c = self.curvature
@@ -185,10 +185,14 @@ class LeverageBasis:
             self.d_inv, mu = 0.0, np.zeros(problem.n_features)
         muV = mu @ c.V
         X = problem.X
-        self.Z2 = np.empty((X.shape[0], c.V.shape[1]))
+        # alo_glm stores Z² in float32 (leverages to ~1e-7, far below ALO's own error; half
+        # the memory traffic); alo_predictors keeps float64 (the exact formula)
+        self.Z2 = np.empty((X.shape[0], c.V.shape[1]), dtype=dtype)
         for rows, Xc in iter_row_chunks(X):
-            Z = np.asarray(Xc @ c.V) - muV
-            self.Z2[rows] = Z * Z
+            Z = np.asarray(Xc @ c.V)
+            Z -= muV
+            np.square(Z, out=Z)
+            self.Z2[rows] = Z
 
     def close_to(self, h: np.ndarray, rtol: float = 1e-2) -> bool:
         """Whether curvature weights ``h`` are within ``rtol`` (relative, L1) of this basis'."""
@@ -197,7 +201,7 @@ class LeverageBasis:
     def leverages(self, lam: float) -> np.ndarray:
         d = self.curvature.e + 2.0 * lam
         inv = np.where(d > 0, 1.0 / np.where(d > 0, d, 1.0), 0.0)
-        return self.Z2 @ inv + self.d_inv
+        return (self.Z2 @ inv.astype(self.Z2.dtype)).astype(np.float64) + self.d_inv
 
     def alo(self, problem: GLMProblem, eta: np.ndarray, lam: float) -> tuple[np.ndarray, float]:
         """ALO linear predictors (n, 1) and effective dof at the solution with predictor ``eta``."""
