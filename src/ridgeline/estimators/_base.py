@@ -123,7 +123,7 @@ class SparseInputMixin:
 
 def store_coef(est, coef: np.ndarray, intercept: np.ndarray, squeeze: bool, dtype) -> None:
     """Set ``coef_`` (k, p) or (p,) and ``intercept_`` in scikit-learn's shapes and dtype."""
-    coef = coef.T.astype(dtype, copy=False)  # (k, p)
+    coef = np.ascontiguousarray(coef.T, dtype=dtype)  # (k, p), not a view of solver arrays
     intercept = intercept.astype(dtype, copy=False)
     if squeeze:
         est.coef_ = coef[0]

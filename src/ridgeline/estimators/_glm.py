@@ -9,10 +9,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
 
-from ridgeline.estimators._validation import check_weights
+from ridgeline.estimators._validation import check_labels, check_two_classes, check_weights
 from ridgeline.losses import BinomialLoss, MultinomialLoss
 from ridgeline.solvers.glm_problem import GLMFit, GLMProblem
 from ridgeline.solvers.glm_solve import choose_solver, resolve_glm_solver, solve
@@ -23,23 +21,12 @@ def encode_labels(est, X, y, sample_weight):
 
     Sets ``est.classes_``.
     """
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = column_or_1d(y, warn=True)
-    if y.ndim != 1:
-        raise ValueError(f"y must hold one label per sample (shape (n,)), got shape {y.shape}")
-    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
-        raise ValueError("y contains NaN or infinite labels; remove or impute those samples")
-    check_classification_targets(y)
+    y = check_labels(y)
     enc = LabelEncoder()
     codes = enc.fit_transform(y)
     est.classes_ = enc.classes_
+    check_two_classes(est.classes_)
     K = est.classes_.size
-    if K < 2:
-        only = est.classes_[0]
-        only = only.item() if isinstance(only, np.generic) else only
-        raise ValueError(f"only one class ({only!r}) in y: a classifier needs at least two "
-                         "classes")
     s = check_weights(sample_weight, X)
     if est.class_weight is not None:
         # as scikit-learn 1.9: "balanced" counts classes by their (sample-)weighted totals

@@ -6,7 +6,8 @@ import numbers
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, column_or_1d, validate_data
 
 
 def check_X_y(est, X, y, *, reset: bool = True, y_numeric: bool = True):
@@ -75,3 +76,25 @@ def check_grid(alphas, name: str) -> np.ndarray:
     if grid.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {grid.shape}")
     return grid
+
+
+def check_labels(y) -> np.ndarray:
+    """Class labels as a 1-d array: one per sample, finite, of a classification type."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = column_or_1d(y, warn=True)
+    if y.ndim != 1:
+        raise ValueError(f"y must hold one label per sample (shape (n,)), got shape {y.shape}")
+    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+        raise ValueError("y contains NaN or infinite labels; remove or impute those samples")
+    check_classification_targets(y)
+    return y
+
+
+def check_two_classes(classes: np.ndarray) -> None:
+    """A classifier needs at least two classes."""
+    if classes.size < 2:
+        only = classes[0]
+        only = only.item() if isinstance(only, np.generic) else only
+        raise ValueError(f"only one class ({only!r}) in y: a classifier needs at least two "
+                         "classes")

@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted
 
-from ridgeline.estimators._base import SparseInputMixin
+from ridgeline.estimators._base import SparseInputMixin, store_coef
 from ridgeline.estimators._glm import (
     check_C,
     check_l1_ratio,
@@ -75,9 +75,8 @@ class _LogisticMixin(SparseInputMixin, ClassifierMixin):
 
     def _store(self, coef: np.ndarray, intercept: np.ndarray, dtype) -> None:
         """coef (p, m), intercept (m,) → scikit-learn's ``coef_`` (m, p), ``intercept_`` (m,)."""
-        self.coef_ = np.ascontiguousarray(coef.T).astype(dtype, copy=False)
         inter = intercept if self.fit_intercept else np.zeros_like(intercept)
-        self.intercept_ = inter.astype(dtype, copy=False)
+        store_coef(self, coef, inter, False, dtype)
 
 
 class LogisticRegression(_LogisticMixin, BaseEstimator):

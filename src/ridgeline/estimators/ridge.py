@@ -6,8 +6,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MultiOutputMixin, RegressorMixin
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
 
 from ridgeline.estimators._base import (
     LinearClassifierMixin,
@@ -18,7 +16,9 @@ from ridgeline.estimators._base import (
 )
 from ridgeline.estimators._validation import (
     as_2d_targets,
+    check_labels,
     check_strength,
+    check_two_classes,
     check_weights,
     check_X_y,
 )
@@ -150,21 +150,11 @@ class RidgeClassifier(SparseInputMixin, LinearClassifierMixin, ClassifierMixin, 
 
 def encode_classes(est, X, y, sample_weight) -> tuple[np.ndarray, np.ndarray]:
     """±1 indicator targets (n, k) and sample weights with class weights folded in."""
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = column_or_1d(y, warn=True)
-    if y.ndim != 1:
-        raise ValueError("ridge classifiers take one label per sample (y of shape (n,))")
-    check_classification_targets(y)
+    y = check_labels(y)
     binarizer = LabelBinarizer(pos_label=1, neg_label=-1)
     Y = binarizer.fit_transform(y).astype(np.float64)
     est.classes_ = binarizer.classes_
-    if est.classes_.size < 2:
-        only = est.classes_[0]
-        only = only.item() if isinstance(only, np.generic) else only
-        raise ValueError(
-            f"only one class ({only!r}) in y: a classifier needs at least two classes"
-        )
+    check_two_classes(est.classes_)
     s = check_weights(sample_weight, X)
     if est.class_weight is not None:
         s = s * compute_sample_weight(est.class_weight, y)

@@ -40,6 +40,21 @@ class GLMPath:
     objective: np.ndarray
     solver: str
 
+    @classmethod
+    def empty(cls, lambdas: np.ndarray, B: int, p: int, m: int, solver: str) -> GLMPath:
+        """A path of zeros for ``lambdas``, to be filled by :meth:`record`."""
+        L = lambdas.size
+        return cls(lambdas=lambdas, coef=np.zeros((L, B, p, m)), intercept=np.zeros((L, B, m)),
+                   n_iter=np.zeros((L, B), dtype=np.int64), grad_norm=np.zeros((L, B)),
+                   converged=np.zeros((L, B), dtype=bool), objective=np.zeros((L, B)),
+                   solver=solver)
+
+    def record(self, i: int, fit) -> None:
+        """Store the solution (a :class:`~ridgeline.solvers.glm_problem.GLMFit`) of grid point i."""
+        self.coef[i], self.intercept[i] = fit.coef, fit.intercept
+        self.n_iter[i], self.grad_norm[i] = fit.n_iter, fit.grad_norm
+        self.converged[i], self.objective[i] = fit.converged, fit.objective
+
 
 def glm_path(problem: GLMProblem, lambdas, *, solver: str = "auto", tol: float = 1e-8,
              max_iter: int = 100, start: tuple[np.ndarray, np.ndarray] | None = None,
@@ -65,12 +80,8 @@ def glm_path(problem: GLMProblem, lambdas, *, solver: str = "auto", tol: float =
     lambdas = np.asarray(lambdas, dtype=np.float64)
     name = choose_solver(problem, solver)
     order = np.argsort(-lambdas, kind="stable")
-    B, p, m = problem.n_batch, problem.n_features, problem.n_outputs
-    L = lambdas.size
-    out = GLMPath(lambdas=lambdas, coef=np.zeros((L, B, p, m)), intercept=np.zeros((L, B, m)),
-                  n_iter=np.zeros((L, B), dtype=np.int64), grad_norm=np.zeros((L, B)),
-                  converged=np.zeros((L, B), dtype=bool), objective=np.zeros((L, B)),
-                  solver=name)
+    B = problem.n_batch
+    out = GLMPath.empty(lambdas, B, problem.n_features, problem.n_outputs, name)
     W, b = start if start is not None else problem.zeros()
     state = NewtonCGState() if name == "newton-cg" else NewtonState()
     scale = np.ones(B) if lambda_scale is None else np.asarray(lambda_scale, dtype=np.float64)
@@ -78,9 +89,7 @@ def glm_path(problem: GLMProblem, lambdas, *, solver: str = "auto", tol: float =
         fit = solve(problem, lambdas[i] * scale, W, b, solver=name, tol=tol, max_iter=max_iter,
                     state=state)
         W, b = fit.coef, fit.intercept
-        out.coef[i], out.intercept[i] = W, b
-        out.n_iter[i], out.grad_norm[i] = fit.n_iter, fit.grad_norm
-        out.converged[i], out.objective[i] = fit.converged, fit.objective
+        out.record(i, fit)
     return out
 
 

@@ -129,11 +129,7 @@ def alo_glm(problem: GLMProblem, labels, lambdas, alphas, scorer: GLMScorer, *, 
     """
     lambdas = np.asarray(lambdas, dtype=np.float64)
     L = lambdas.size
-    B, p, m = 1, problem.n_features, problem.n_outputs
-    path = GLMPath(lambdas=lambdas, coef=np.zeros((L, B, p, m)), intercept=np.zeros((L, B, m)),
-                   n_iter=np.zeros((L, B), dtype=np.int64), grad_norm=np.zeros((L, B)),
-                   converged=np.zeros((L, B), dtype=bool), objective=np.zeros((L, B)),
-                   solver="newton")
+    path = GLMPath.empty(lambdas, 1, problem.n_features, problem.n_outputs, "newton")
     mean, se, dof = np.zeros(L), np.full(L, np.nan), np.zeros(L)
     s = problem.weights
     state = NewtonState()
@@ -143,14 +139,12 @@ def alo_glm(problem: GLMProblem, labels, lambdas, alphas, scorer: GLMScorer, *, 
         lam = float(lambdas[i])
         fit = newton(problem, lam, W, b, tol=tol, max_iter=max_iter, state=state)
         W, b = fit.coef, fit.intercept
-        path.coef[i], path.intercept[i] = W, b
-        path.n_iter[i], path.grad_norm[i] = fit.n_iter, fit.grad_norm
-        path.converged[i], path.objective[i] = fit.converged, fit.objective
+        path.record(i, fit)
         if problem.loss.multi:
             eta_loo, dof[i] = alo_predictors(problem, W, b, lam)
         else:
-            eta = state.point[3][:, 0]
-            h = state.point[7][:, 0]
+            eta = state.point.eta[:, 0]
+            h = state.point.h[:, 0]
             if basis is None or not basis.close_to(h):
                 basis = LeverageBasis(problem, h, dtype=np.float32)
             state.curvature = [basis.curvature]  # exact at this optimum: the next λ's Newton

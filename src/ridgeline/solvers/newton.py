@@ -21,6 +21,7 @@ point (the Newton decrement has reached rounding level), or after ``max_iter`` s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -32,6 +33,20 @@ _ARMIJO = 1e-4
 _MAX_HALVINGS = 40
 
 
+class NewtonPoint(NamedTuple):
+    """A solution with what its passes over X produced (weighted mean loss, loss gradient,
+    curvature weights), so the next λ can start there without a pass."""
+
+    lam: np.ndarray
+    W: np.ndarray
+    b: np.ndarray
+    eta: np.ndarray
+    loss: np.ndarray
+    gW_loss: np.ndarray
+    gb: np.ndarray
+    h: np.ndarray
+
+
 @dataclass
 class NewtonState:
     """What a path carries from one λ to the next: curvature and the last point's pass results.
@@ -40,14 +55,14 @@ class NewtonState:
     ``shared[j]`` says it is the batch's shared one; ``own[j]`` that a shared Hessian proved
     too rough for member j, which then always gets its own.
 
-    ``point`` holds ``(lam, W, b, eta, loss, gW_loss, gb, h)`` of the last solution, so the next
-    λ starts without a pass over X.
+    ``point`` is the last solution (a :class:`NewtonPoint`), so the next λ starts without a
+    pass over X.
     """
 
     curvature: list = field(default_factory=list)
     shared: np.ndarray | None = None
     own: np.ndarray | None = None
-    point: tuple | None = None
+    point: NewtonPoint | None = None
     n_hessian: int = 0
 
 
@@ -130,7 +145,7 @@ def newton(problem: GLMProblem, lam, W0: np.ndarray, b0: np.ndarray, *,
         gnorm[acc] = new[acc]
         converged[acc] = new[acc] <= tol
         done |= converged | (n_iter >= max_iter)
-    state.point = (lam, W, b, eta, loss, gWl, gb, h)
+    state.point = NewtonPoint(lam, W, b, eta, loss, gWl, gb, h)
     return GLMFit(coef=W, intercept=b, n_iter=n_iter, grad_norm=gnorm, converged=converged,
                   objective=f, solver="newton", n_hessian=state.n_hessian - hess0)
 
@@ -156,10 +171,9 @@ def _refresh(problem, state, eta, h, act, fresh):
 def _start(problem, W0, b0, state):
     """Loss, gradient and curvature at the start; free when it is the last λ's solution."""
     pt = state.point
-    if pt is not None and pt[1].shape == np.shape(W0) and np.array_equal(pt[1], W0) \
-            and np.array_equal(pt[2], b0):
-        _, W, b, eta, loss, gWl, gb, h = pt
-        return W.copy(), b.copy(), eta, loss, gWl, gb, h
+    if pt is not None and pt.W.shape == np.shape(W0) and np.array_equal(pt.W, W0) \
+            and np.array_equal(pt.b, b0):
+        return pt.W.copy(), pt.b.copy(), pt.eta, pt.loss, pt.gW_loss, pt.gb, pt.h
     W, b = np.array(W0, dtype=np.float64), np.array(b0, dtype=np.float64)
     eta = problem.linear(W, b)
     r, h = problem.derivatives(eta)
