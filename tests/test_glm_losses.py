@@ -17,6 +17,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.special import expit, logsumexp, softmax, xlogy
 
+import glm_data
 from ridgeline.losses import LOSSES, BinomialLoss, MultinomialLoss, PoissonLoss
 from ridgeline.solvers.glm_problem import GLMProblem, kkt_norms, weighted_gram
 
@@ -30,24 +31,9 @@ LOSS_REF = {
 }
 
 
-def make_glm_data(kind: str, seed: int, n: int = 40, p: int = 4, K: int = 3,
-                  weighted: bool = True):
-    """Shifted, unevenly scaled features; targets drawn from the model (not separable)."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, p)) * rng.uniform(0.5, 2.0, p) + 0.5 * rng.normal(size=p)
-    if kind == "binomial":
-        eta = X @ rng.normal(size=p) * 0.5 + 0.3
-        y = (rng.uniform(size=n) < expit(eta)).astype(float)
-    elif kind == "multinomial":
-        E = X @ rng.normal(size=(p, K)) * 0.5
-        u = rng.uniform(size=(n, 1))
-        lab = np.minimum((u > np.cumsum(softmax(E, axis=1), axis=1)).sum(axis=1), K - 1)
-        y = np.eye(K)[lab]
-    else:
-        eta = 0.3 * X @ rng.normal(size=p) + 0.2
-        y = rng.poisson(np.exp(eta)).astype(float)
-    s = rng.uniform(0.3, 3.0, n) if weighted else np.ones(n)
-    return X, y, s
+def make_glm_data(kind: str, seed: int, n: int = 40, p: int = 4, **kw):
+    """This file's default size of :func:`glm_data.make_glm_data`."""
+    return glm_data.make_glm_data(kind, seed, n, p, **kw)
 
 
 def n_out(kind: str, y: np.ndarray) -> int:

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from scipy.special import expit, logsumexp, softmax, xlogy
 from sklearn.linear_model import LogisticRegression, PoissonRegressor
 
+import glm_data
 from ridgeline.losses import LOSSES
 from ridgeline.path.glm_path import auto_glm_grid, glm_path
 from ridgeline.solvers.glm_problem import GLMProblem
@@ -43,24 +44,9 @@ def no_poisson_cg(solver, kind):
         pytest.skip("newton-cg preconditions with the logistic curvature bound")
 
 
-def make_glm_data(kind: str, seed: int, n: int = 60, p: int = 5, K: int = 3,
-                  weighted: bool = True):
-    """Shifted, unevenly scaled features; targets drawn from the model (not separable)."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, p)) * rng.uniform(0.5, 2.0, p) + 0.5 * rng.normal(size=p)
-    if kind == "binomial":
-        eta = X @ rng.normal(size=p) * 0.5 + 0.3
-        y = (rng.uniform(size=n) < expit(eta)).astype(float)
-    elif kind == "multinomial":
-        E = X @ rng.normal(size=(p, K)) * 0.5
-        u = rng.uniform(size=(n, 1))
-        lab = np.minimum((u > np.cumsum(softmax(E, axis=1), axis=1)).sum(axis=1), K - 1)
-        y = np.eye(K)[lab]
-    else:
-        eta = 0.3 * X @ rng.normal(size=p) + 0.2
-        y = rng.poisson(np.exp(eta)).astype(float)
-    s = rng.uniform(0.3, 3.0, n) if weighted else np.ones(n)
-    return X, y, s
+def make_glm_data(kind: str, seed: int, n: int = 60, p: int = 5, **kw):
+    """This file's default size of :func:`glm_data.make_glm_data`."""
+    return glm_data.make_glm_data(kind, seed, n, p, **kw)
 
 
 def dense(X):
