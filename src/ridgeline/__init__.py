@@ -5,14 +5,23 @@ One objective everywhere (see ``ridgeline.conventions``)::
     minimize  (1/n_w) Σ_i s_i ℓ(y_i, x_iᵀw + b)  +  λ Σ_j w_j²
 
 with ℓ the squared error (ridge), the log loss (logistic, binary or multinomial) or the
-Poisson deviance.
+Poisson deviance; and, for comparison, the L1, elastic-net and group-lasso relatives of
+``Σ w_j²`` (``ridgeline.penalties``) with certified coordinate descent: ``Lasso``,
+``ElasticNet``, ``GroupLasso``, their CV versions, ``enet_path`` and ``compare_penalties``.
 
 The estimators are drop-ins for scikit-learn's and report the canonical ``lambda_`` beside
 their own ``alpha``/``C``.
 """
 
-from ridgeline import conventions
+from ridgeline import conventions, penalties
+from ridgeline.compare import PenaltyComparison, compare_penalties
 from ridgeline.estimators import (
+    ElasticNet,
+    ElasticNetCV,
+    GroupLasso,
+    GroupLassoCV,
+    Lasso,
+    LassoCV,
     LogisticRegression,
     LogisticRegressionCV,
     PoissonRegressor,
@@ -20,17 +29,27 @@ from ridgeline.estimators import (
     RidgeClassifier,
     RidgeClassifierCV,
     RidgeCV,
+    enet_path,
+    group_lasso_path,
 )
 from ridgeline.path import GLMPath, RidgePath, auto_glm_grid, auto_lambda_grid, glm_path, ridge_path
+from ridgeline.path.sparse_path import SparsePath
 from ridgeline.selection import GridEdgeWarning, RidgeCVResult, select_ridge
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ElasticNet",
+    "ElasticNetCV",
     "GLMPath",
     "GridEdgeWarning",
+    "GroupLasso",
+    "GroupLassoCV",
+    "Lasso",
+    "LassoCV",
     "LogisticRegression",
     "LogisticRegressionCV",
+    "PenaltyComparison",
     "PoissonRegressor",
     "Ridge",
     "RidgeCV",
@@ -38,11 +57,16 @@ __all__ = [
     "RidgeClassifier",
     "RidgeClassifierCV",
     "RidgePath",
+    "SparsePath",
     "__version__",
     "auto_glm_grid",
     "auto_lambda_grid",
+    "compare_penalties",
     "conventions",
+    "enet_path",
     "glm_path",
+    "group_lasso_path",
+    "penalties",
     "ridge_path",
     "select_ridge",
 ]

@@ -50,15 +50,17 @@ def check_C(C, name: str = "C") -> float:
     return float(C)
 
 
-def check_l1_ratio(l1_ratio, name: str = "l1_ratio") -> None:
-    """Only the pure L2 penalty (l1_ratio = 0) is available for logistic regression here."""
-    vals = np.atleast_1d(np.asarray(l1_ratio if l1_ratio is not None else 0.0, dtype=float))
+def check_l1_ratio(l1_ratio, name: str = "l1_ratio") -> np.ndarray:
+    """The l1 ratio(s) in [0, 1], as a 1-d float array (None means 0: the L2 penalty)."""
+    try:
+        vals = np.atleast_1d(np.asarray(l1_ratio if l1_ratio is not None else 0.0, dtype=float))
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number in [0, 1], got {l1_ratio!r}") from None
+    if vals.ndim != 1 or vals.size == 0:
+        raise ValueError(f"{name} must be a number or a non-empty list, got {l1_ratio!r}")
     if np.any(~np.isfinite(vals)) or np.any((vals < 0) | (vals > 1)):
         raise ValueError(f"{name} must lie in [0, 1], got {l1_ratio!r}")
-    if np.any(vals != 0):
-        raise ValueError(f"{name}={l1_ratio!r}: ridgeline's logistic regression fits the L2 "
-                         "penalty (l1_ratio=0); L1 and elastic-net penalties are not available "
-                         "for it yet")
+    return vals
 
 
 def check_tol_iter(tol, max_iter) -> None:

@@ -25,6 +25,7 @@ from ridgeline.estimators._glm import (
     warn_convergence,
     warn_if_separable,
 )
+from ridgeline.estimators._logistic_sparse import check_binary, cv_binary, fit_binary, sparse_lambda
 from ridgeline.estimators._validation import check_X, check_X_y
 from ridgeline.losses import BinomialLoss, MultinomialLoss
 from ridgeline.path.glm_path import auto_glm_grid
@@ -150,13 +151,15 @@ class LogisticRegression(_LogisticMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None):
         """Fit on X (n, p) dense or sparse and labels y (n,); returns self."""
         C = check_penalty_alias(self.penalty, check_C(self.C))
-        check_l1_ratio(self.l1_ratio)
+        rho = float(check_l1_ratio(self.l1_ratio)[0])
         check_tol_iter(self.tol, self.max_iter)
         if self.dual:
             raise ValueError("dual=True is not available: ridgeline solves the primal problem")
         resolve_glm_solver(self.solver)
         X, y = check_X_y(self, X, y, y_numeric=False)
         Y, loss, s, _ = encode_labels(self, X, y, sample_weight)
+        if rho > 0 and np.isfinite(C):
+            return self._fit_sparse(X, Y, s, C, rho)
         problem = GLMProblem(X, Y, s, loss, self.fit_intercept)
         lam = float(lambda_from_C(C, s.sum()))
         fit, name = fit_glm(problem, lam, solver=self.solver, tol=self.tol,
@@ -168,6 +171,19 @@ class LogisticRegression(_LogisticMixin, BaseEstimator):
         self.lambda_ = lam
         self.solver_ = name
         self.grad_norm_ = float(fit.grad_norm[0])
+        return self
+
+    def _fit_sparse(self, X, Y, s, C: float, rho: float):
+        """``l1_ratio > 0``: certified proximal Newton (binary problems)."""
+        check_binary(self.classes_, "LogisticRegression")
+        path, lam = fit_binary(X, Y, s, C, rho, fit_intercept=self.fit_intercept,
+                               penalty_factor=None, tol=self.tol, max_iter=self.max_iter,
+                               who="LogisticRegression")
+        self._store(path.coefs[0][:, None], path.intercepts[:1], X.dtype)
+        self.n_iter_ = np.array([int(path.n_iter[0])])
+        self.lambda_ = lam
+        self.solver_ = "prox-newton"
+        self.grad_norm_ = float(path.certificates[0])
         return self
 
     def _start(self, problem):
@@ -279,8 +295,9 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
         Cs = self._grid()
         if self.penalty not in ("deprecated", "l2"):
             check_penalty_alias(self.penalty, 1.0)
+        ratios = np.array([0.0])
         if not (isinstance(self.l1_ratios, str) and self.l1_ratios == "warn"):
-            check_l1_ratio(self.l1_ratios, "l1_ratios")
+            ratios = check_l1_ratio(self.l1_ratios, "l1_ratios")
         check_tol_iter(self.tol, self.max_iter)
         if self.dual:
             raise ValueError("dual=True is not available: ridgeline solves the primal problem")
@@ -297,6 +314,14 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
             lambdas = auto_glm_grid(problem, 20)
             Cs = 1.0 / (2.0 * lambdas * s.sum())
         lambdas = lambda_from_C(Cs, s.sum())
+        if np.any(ratios > 0):
+            if self.method != "kfold":
+                raise ValueError("l1_ratios > 0 needs method='kfold' (ALO is for the smooth "
+                                 "L2 penalty)")
+            self._fit_sparse_cv(X, Y, s, labels, loss, scorer, np.asarray(Cs, float), ratios)
+            if self.use_legacy_attributes:
+                self._legacy_layout()
+            return self
         if self.method == "alo":
             self._fit_alo(problem, labels, lambdas, Cs, scorer, X.dtype)
         else:
@@ -367,6 +392,49 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
         self.n_iter_ = path.n_iter.T[:, None, :]
         self.coefs_paths_ = self._paths(path.coef.transpose(1, 0, 2, 3),
                                         path.intercept.transpose(1, 0, 2))
+
+    def _fit_sparse_cv(self, X, Y, s, labels, loss, scorer, Cs, ratios):
+        """K-fold over every (l1_ratio, C) with certified proximal-Newton paths."""
+        check_binary(self.classes_, "LogisticRegressionCV")
+        splits = list(check_cv(self.cv, labels, classifier=True).split(X, labels))
+
+        def score(rows, eta):
+            return scorer.score(Y[rows], labels[rows], eta[:, None], s[rows], loss,
+                                self.classes_)
+
+        scores, cvs = cv_binary(X, Y, s, splits, Cs, ratios, fit_intercept=self.fit_intercept,
+                                penalty_factor=None, tol=self.tol, max_iter=self.max_iter,
+                                score=score)
+        mean = scores.mean(axis=0)  # (R, L)
+        r, i = np.unravel_index(int(np.argmax(mean)), mean.shape)
+        rho = float(ratios[r])
+        self.cv_result_ = cvs[r].result(Cs, scorer.name, self.rule)
+        i = int(self.cv_result_.index_)
+        self.scores_ = scores
+        paths = cvs[r].paths
+        coefs = np.array([p.coefs for p in paths])[..., None]  # (F, L, p, 1)
+        inters = np.array([p.intercepts for p in paths])[..., None]
+        self.coefs_paths_ = self._paths(coefs, inters)
+        self.n_iter_ = np.array([[p.n_iter for p in cv.paths] for cv in cvs]).transpose(1, 0, 2)
+        self.Cs_ = Cs
+        self.l1_ratios_ = ratios
+        self.l1_ratio_ = rho
+        if self.refit:
+            C = float(Cs[i])
+            path, lam = fit_binary(X, Y, s, C, rho, fit_intercept=self.fit_intercept,
+                                   penalty_factor=None, tol=self.tol, max_iter=self.max_iter,
+                                   who="LogisticRegressionCV (refit)")
+            coef, inter = path.coefs[0][:, None], path.intercepts[:1]
+        else:
+            best = np.argmax(scores[:, r, :], axis=1)
+            coef = np.mean([paths[k].coefs[best[k]] for k in range(len(paths))], axis=0)[:, None]
+            inter = np.array([np.mean([paths[k].intercepts[best[k]] for k in range(len(paths))])])
+            C = float(np.mean(Cs[best]))
+            lam = float(sparse_lambda(C, rho, s.sum()))
+        self._store(coef, inter, X.dtype)
+        self.C_ = C
+        self.lambda_ = float(lam)
+        self.solver_ = "prox-newton"
 
     def _paths(self, coef, intercept):
         """(F, L, p, m), (F, L, m) → scikit-learn's (F, 1, L, m, p [+1])."""

@@ -1,0 +1,175 @@
+"""Cross-validated lasso and elastic net: ``LassoCV``, ``ElasticNetCV``.
+
+For each ``l1_ratio`` a grid of ``alphas`` (default: 100 from α_max down to ``eps·α_max``, as
+scikit-learn) is solved on every training fold by warm-started, certified coordinate descent.
+With n ≥ p the folds are solved from fold statistics (one pass over X, DESIGN's central idea).
+The (l1_ratio, alpha) with the best mean held-out MSE is refit on all data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.model_selection import check_cv
+from sklearn.utils.validation import column_or_1d
+
+from ridgeline.estimators._base import LinearPredictMixin, SparseInputMixin, store_coef
+from ridgeline.estimators._sparse import (
+    alpha_grid,
+    check_cd_params,
+    check_precompute,
+    enet_penalty,
+    lambda_max_of,
+    ls_problem,
+    warn_not_certified,
+)
+from ridgeline.estimators._validation import check_weights, check_X_y
+from ridgeline.path.sparse_path import ls_path
+from ridgeline.selection.sparse_cv import ls_cv
+from ridgeline.solvers.ls_problem import use_gram
+
+
+class _EnetCVBase(SparseInputMixin, LinearPredictMixin, RegressorMixin, BaseEstimator):
+    """Shared fit of :class:`LassoCV` and :class:`ElasticNetCV`."""
+
+    def _l1_ratios(self) -> tuple[np.ndarray, bool]:
+        raise NotImplementedError
+
+    def fit(self, X, y, sample_weight=None, **params):
+        """Choose (l1_ratio, alpha) by K-fold CV on X (n, p) and y (n,), then refit."""
+        check_cd_params(self.tol, self.max_iter)
+        precompute = check_precompute(self.precompute)
+        X, y = check_X_y(self, X, y)
+        y = column_or_1d(y, warn=True).astype(np.float64)
+        s = check_weights(sample_weight, X)
+        ratios, listed = self._l1_ratios()
+        splits = list(check_cv(self.cv).split(X, y))
+        gram = use_gram(X, X.shape[0], False, False, precompute)
+        grids, mse, cvs = [], [], []
+        for rho in ratios:
+            pen = enet_penalty(rho, X.shape[1], self.penalty_factor, self.positive)
+            to_lam = 1.0 + rho
+            lam_max = lambda_max_of(X, y, s, pen, self.fit_intercept, precompute)
+            lams = alpha_grid(lam_max, self.alphas, self.eps, to_lam)
+            cv = ls_cv(X, y, s, splits, pen, lams, fit_intercept=self.fit_intercept,
+                       tol=self.tol, max_epochs=self.max_iter, gram=gram)
+            warn_not_certified(cv.paths, type(self).__name__, self.tol)
+            grids.append(lams / to_lam)
+            mse.append(-cv.fold_scores.T)  # (L, K)
+            cvs.append(cv)
+        mean = np.array([m.mean(axis=1) for m in mse])  # (R, L)
+        r, i = np.unravel_index(int(np.argmin(mean)), mean.shape)
+        rho = float(ratios[r])
+        self.l1_ratio_ = rho
+        self.alpha_ = float(grids[r][i])
+        self.alphas_ = np.array(grids) if listed else grids[0]
+        self.mse_path_ = np.array(mse) if listed else mse[0]
+        self.selection_ = cvs[r].result(grids[r], "neg_mean_squared_error")
+        self.fold_gaps_ = cvs[r].fold_certificates
+        self.fold_converged_ = cvs[r].fold_converged
+        self._refit(X, y, s, rho, grids[r][: i + 1] * (1.0 + rho), precompute)
+        return self
+
+    def _refit(self, X, y, s, rho, lams, precompute):
+        pen = enet_penalty(rho, X.shape[1], self.penalty_factor, self.positive)
+        problem = ls_problem(X, y, s, self.fit_intercept, precompute)
+        path = ls_path(problem, pen, lams, tol=self.tol, max_epochs=self.max_iter)
+        warn_not_certified([path], type(self).__name__, self.tol)
+        store_coef(self, path.coefs[-1][:, None], path.intercepts[-1:], True, X.dtype)
+        self.dual_gap_ = float(path.certificates[-1])
+        self.n_iter_ = int(path.n_iter[-1])
+        self.lambda_ = float(lams[-1])
+        self.mix_ = pen.mix
+
+
+def _common_init(est, *, eps, alphas, fit_intercept, precompute, max_iter, tol, cv, copy_X,
+                 verbose, n_jobs, positive, random_state, selection, penalty_factor):
+    est.eps = eps
+    est.alphas = alphas
+    est.fit_intercept = fit_intercept
+    est.precompute = precompute
+    est.max_iter = max_iter
+    est.tol = tol
+    est.cv = cv
+    est.copy_X = copy_X
+    est.verbose = verbose
+    est.n_jobs = n_jobs
+    est.positive = positive
+    est.random_state = random_state
+    est.selection = selection
+    est.penalty_factor = penalty_factor
+
+
+class ElasticNetCV(_EnetCVBase):
+    """Elastic net with (l1_ratio, alpha) chosen by K-fold CV; drop-in for scikit-learn's.
+
+    Parameters
+    ----------
+    l1_ratio : float or list of float, default=0.5
+        scikit-learn's mixing ρ; a list is searched too.
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max`` of the automatic grid.
+    alphas : int or array-like, default=100
+        Number of alphas on the automatic grid, or the grid itself (scikit-learn's ``alpha``).
+    fit_intercept, precompute, max_iter, tol, positive, penalty_factor :
+        As :class:`ridgeline.ElasticNet` (tol: canonical duality gap ≤ tol × var(y)).
+    cv : int, cross-validation generator or iterable, default=None (5-fold)
+    copy_X, verbose, n_jobs, random_state, selection :
+        Accepted for compatibility.
+
+    Attributes
+    ----------
+    alpha_, l1_ratio_ : float
+        The chosen values; ``lambda_`` and ``mix_`` are the canonical ones.
+    alphas_ : ndarray (n_alphas,) or (n_l1_ratio, n_alphas)
+    mse_path_ : ndarray (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
+    dual_gap_ : float
+        Duality gap of the refit (canonical objective).
+    fold_gaps_, fold_converged_ : ndarray (n_folds, n_alphas)
+        Every fold's certificate at every alpha of the chosen l1_ratio.
+    selection_ : RidgeCVResult
+        Mean score, standard errors, λ_min and λ_1se of the chosen l1_ratio.
+    coef_, intercept_, n_iter_
+    """
+
+    def __init__(self, *, l1_ratio=0.5, eps=1e-3, alphas=100, fit_intercept=True,
+                 precompute="auto", max_iter=1000, tol=1e-4, cv=None, copy_X=True, verbose=0,
+                 n_jobs=None, positive=False, random_state=None, selection="cyclic",
+                 penalty_factor=None):
+        self.l1_ratio = l1_ratio
+        _common_init(self, eps=eps, alphas=alphas, fit_intercept=fit_intercept,
+                     precompute=precompute, max_iter=max_iter, tol=tol, cv=cv, copy_X=copy_X,
+                     verbose=verbose, n_jobs=n_jobs, positive=positive,
+                     random_state=random_state, selection=selection,
+                     penalty_factor=penalty_factor)
+
+    def _l1_ratios(self):
+        listed = np.ndim(self.l1_ratio) > 0
+        ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
+        if ratios.size == 0:
+            raise ValueError("l1_ratio is an empty list")
+        if np.any((ratios < 0) | (ratios > 1)) or not np.all(np.isfinite(ratios)):
+            raise ValueError(f"l1_ratio must lie in [0, 1], got {self.l1_ratio!r}")
+        if np.any(ratios == 0) and isinstance(self.alphas, (int, np.integer)):
+            raise ValueError("l1_ratio=0 (pure ridge) has no finite alpha_max: give alphas "
+                             "explicitly, or use ridgeline.RidgeCV")
+        return ratios, listed
+
+
+class LassoCV(_EnetCVBase):
+    """Lasso with alpha chosen by K-fold CV; drop-in for scikit-learn's ``LassoCV``.
+
+    See :class:`ElasticNetCV` (here ``l1_ratio`` is fixed at 1; ``lambda_ = 2·alpha_``).
+    """
+
+    def __init__(self, *, eps=1e-3, alphas=100, fit_intercept=True, precompute="auto",
+                 max_iter=1000, tol=1e-4, copy_X=True, cv=None, verbose=False, n_jobs=None,
+                 positive=False, random_state=None, selection="cyclic", penalty_factor=None):
+        _common_init(self, eps=eps, alphas=alphas, fit_intercept=fit_intercept,
+                     precompute=precompute, max_iter=max_iter, tol=tol, cv=cv, copy_X=copy_X,
+                     verbose=verbose, n_jobs=n_jobs, positive=positive,
+                     random_state=random_state, selection=selection,
+                     penalty_factor=penalty_factor)
+
+    def _l1_ratios(self):
+        return np.array([1.0]), False

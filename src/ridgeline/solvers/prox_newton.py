@@ -1,0 +1,179 @@
+"""Proximal Newton for binary logistic regression with (group) L1 / elastic-net penalties.
+
+Objective (canonical scale)::
+
+    (1/n_w) Σ_i s_i ℓ(y_i, x_iᵀw + b)  +  Σ_g a_g ‖w_g‖₂  +  ½ Σ_j b_j w_j²
+
+Each outer step minimizes the second-order model of the log loss plus the exact penalty,
+a weighted lasso solved by :func:`ridgeline.solvers.cd.solve_blocks` (IRLS weights ``s·p(1-p)``,
+the intercept profiled out by weighted centering), then takes the longest step of the form
+``2^-k`` that satisfies the Armijo condition on the composite objective. Lee, Sun & Saunders
+(2014), "Proximal Newton-type methods for minimizing composite functions", SIAM J. Optim. 24(3);
+Friedman, Hastie & Tibshirani (2010), "Regularization paths for generalized linear models via
+coordinate descent", J. Stat. Softw. 33(1).
+
+There is no cheap dual here, so the stop is the optimality (KKT) residual: the largest
+distance between minus the gradient and the penalty's subdifferential, over blocks and the
+intercept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ridgeline.losses.binomial import BinomialLoss
+from ridgeline.solvers.cd import solve_blocks
+from ridgeline.solvers.cd_certificate import Blocks
+from ridgeline.solvers.cd_design import CDDesign
+
+_CURVATURE_FLOOR = 1e-10
+_ROUNDING = 64 * np.finfo(np.float64).eps
+
+
+@dataclass
+class ProxNewtonFit:
+    """Result of one proximal-Newton solve.
+
+    Attributes
+    ----------
+    coef : ndarray (p,)
+    intercept : float
+    objective : float
+    kkt : float
+        Largest optimality residual (see module docstring); 0 exactly at the optimum.
+    kkt_tol : float
+    converged : bool
+    n_iter : int
+        Newton steps.
+    n_epochs : int
+        Coordinate sweeps over all inner solves.
+    """
+
+    coef: np.ndarray
+    intercept: float
+    objective: float
+    kkt: float
+    kkt_tol: float
+    converged: bool
+    n_iter: int
+    n_epochs: int
+
+
+class LogisticL1Problem:
+    """Data of a binary logistic problem: X (n, p) dense or sparse, y in {0, 1}, weights s."""
+
+    def __init__(self, X, y: np.ndarray, s: np.ndarray, fit_intercept: bool):
+        self.X, self.y, self.s = X, np.asarray(y, dtype=np.float64), s
+        self.n_w = float(s.sum())
+        self.fit_intercept = fit_intercept
+
+    def eta(self, w: np.ndarray, b: float) -> np.ndarray:
+        return np.asarray(self.X @ w, dtype=np.float64).ravel() + b
+
+    def loss(self, eta: np.ndarray) -> float:
+        return float(self.s @ BinomialLoss.value(self.y, eta)) / self.n_w
+
+    def gradient(self, eta: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+        """``(∇_w, ∂_b, ℓ', ℓ'')`` of the mean loss at ``eta``."""
+        g, h = BinomialLoss.derivatives(self.y, eta)
+        sg = self.s * g
+        grad = np.asarray(self.X.T @ sg, dtype=np.float64).ravel() / self.n_w
+        return grad, float(sg.sum()) / self.n_w, g, h
+
+    def null_intercept(self) -> float:
+        return BinomialLoss.null_eta(self.y, self.s) if self.fit_intercept else 0.0
+
+
+def penalty_value(w: np.ndarray, blocks: Blocks, a: np.ndarray, b: np.ndarray) -> float:
+    return float(a @ blocks.norms(w) + 0.5 * b @ (w * w))
+
+
+def kkt_residual(w, grad, gb, blocks: Blocks, a, b, nonneg: bool, fit_intercept: bool) -> float:
+    """``max`` over blocks of ``dist(-∇_g, ∂(a_g‖w_g‖))`` (ridge part in the gradient)."""
+    g = grad + b * w
+    norms = blocks.norms(w)
+    if blocks.trivial:
+        zero = w == 0
+        res = np.abs(g + a * np.sign(w))
+        gz = -g[zero] if nonneg else np.abs(g[zero])
+        res[zero] = np.maximum(gz - a[zero], 0.0)
+    else:
+        res = np.empty(blocks.n_blocks)
+        for k in range(blocks.n_blocks):
+            cols = blocks.idx[blocks.ptr[k]:blocks.ptr[k + 1]]
+            if norms[k] > 0:
+                res[k] = np.linalg.norm(g[cols] + a[k] * w[cols] / norms[k])
+            else:
+                res[k] = max(np.linalg.norm(g[cols]) - a[k], 0.0)
+    worst = float(res.max(initial=0.0))
+    return max(worst, abs(gb)) if fit_intercept else worst
+
+
+def solve_logistic(problem: LogisticL1Problem, blocks: Blocks, a: np.ndarray, b: np.ndarray, *,
+                   nonneg: bool = False, w0: np.ndarray | None = None,
+                   b0: float | None = None, kkt_tol: float, max_iter: int = 100,
+                   max_epochs: int = 100_000) -> ProxNewtonFit:
+    """Minimize the objective of the module docstring by proximal Newton.
+
+    Parameters
+    ----------
+    problem : LogisticL1Problem
+    blocks, a, b : the penalty (see :func:`ridgeline.solvers.cd.solve_blocks`).
+    w0, b0 : warm start (default: zero coefficients and the null model's intercept).
+    kkt_tol : float
+        Stop when the KKT residual is at most this.
+    """
+    p = problem.X.shape[1]
+    w = np.zeros(p) if w0 is None else np.array(w0, dtype=np.float64)
+    b_ = problem.null_intercept() if b0 is None else float(b0)
+    eta = problem.eta(w, b_)
+    phi = problem.loss(eta) + penalty_value(w, blocks, a, b)
+    decrease, epochs, kkt = phi, 0, np.inf
+    for it in range(max_iter + 1):
+        grad, gb, g, h = problem.gradient(eta)
+        kkt = kkt_residual(w, grad, gb, blocks, a, b, nonneg, problem.fit_intercept)
+        if kkt <= kkt_tol or it == max_iter or epochs >= max_epochs:
+            break
+        hw = problem.s * np.maximum(h, _CURVATURE_FLOOR)
+        design = CDDesign(problem.X, hw, problem.fit_intercept, n_w=problem.n_w)
+        z = -g / np.maximum(h, _CURVATURE_FLOOR)
+        z_mean = float(hw @ z) / float(hw.sum()) if problem.fit_intercept else 0.0
+        target = (z - z_mean) + design.matvec(w)
+        inner = solve_blocks(design, target, blocks, a, b, nonneg=nonneg, w0=w,
+                             gap_tol=max(1e-3 * decrease, 1e-16 * phi),
+                             max_epochs=max_epochs - epochs)
+        epochs += inner.n_epochs
+        dw = inner.coef - w
+        db = z_mean - float(design.mu @ dw) if problem.fit_intercept else 0.0
+        step = _armijo(problem, blocks, a, b, w, b_, eta, phi, grad @ dw + gb * db, dw, db)
+        if step is None:
+            break
+        t, eta, phi_new = step
+        w = w + t * dw
+        if nonneg:
+            np.maximum(w, 0.0, out=w)
+        b_ += t * db
+        decrease, phi = max(phi - phi_new, 0.0), phi_new
+    return ProxNewtonFit(w, b_, phi, kkt, kkt_tol, kkt <= kkt_tol, it, epochs)
+
+
+def _armijo(problem, blocks, a, b, w, b_, eta, phi, slope, dw, db, sigma=1e-4):
+    """``(t, η(t), Φ(t))`` for the first ``t = 2^-k`` with sufficient decrease, or None."""
+    delta = slope + penalty_value(w + dw, blocks, a, b) - penalty_value(w, blocks, a, b)
+    if not delta < 0:
+        return None
+    direction = np.asarray(problem.X @ dw, dtype=np.float64).ravel() + db
+    t = 1.0
+    for _ in range(40):
+        eta_t = eta + t * direction
+        phi_t = problem.loss(eta_t) + penalty_value(w + t * dw, blocks, a, b)
+        if phi_t <= phi + sigma * t * delta:
+            return t, eta_t, phi_t
+        if t == 1.0 and -delta < _ROUNDING * abs(phi) and phi_t <= phi + _ROUNDING * abs(phi):
+            # the predicted decrease is below what Φ can resolve: accept the full Newton step
+            # (it still lowers the KKT residual, which is what the stop measures)
+            return t, eta_t, phi_t
+        t *= 0.5
+    return None
