@@ -13,7 +13,13 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from conftest import make_regression, rel_err
 from ridgeline import (
+    ElasticNet,
+    ElasticNetCV,
     GridEdgeWarning,
+    GroupLasso,
+    GroupLassoCV,
+    Lasso,
+    LassoCV,
     LogisticRegression,
     LogisticRegressionCV,
     PoissonRegressor,
@@ -253,7 +259,9 @@ def test_positive_ridge_matches_sklearn(alpha):
 
 
 @parametrize_with_checks([Ridge(), RidgeCV(), RidgeClassifier(), RidgeClassifierCV(),
-                          LogisticRegression(), LogisticRegressionCV(), PoissonRegressor()])
+                          LogisticRegression(), LogisticRegressionCV(), PoissonRegressor(),
+                          Lasso(), ElasticNet(), LassoCV(), ElasticNetCV(), GroupLasso(),
+                          GroupLassoCV(), LogisticRegression(l1_ratio=0.5)])
 def test_sklearn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GridEdgeWarning)

@@ -17,9 +17,10 @@ from ridgeline.solvers.prox_newton import LogisticL1Problem
 
 def check_binary(classes: np.ndarray, who: str) -> None:
     if classes.size != 2:
-        raise ValueError(f"{who} with l1_ratio > 0 fits binary problems (2 classes); got "
-                         f"{classes.size} classes. Fit one binary model per class, or use "
-                         "l1_ratio=0 (the L2 penalty) for multinomial regression")
+        raise ValueError(f"Only binary classification is supported. {who} with l1_ratio > 0 "
+                         f"fits two-class problems; got {classes.size} classes. Fit one binary "
+                         "model per class, or use l1_ratio=0 (the L2 penalty) for multinomial "
+                         "regression")
 
 
 def sparse_lambda(C, rho: float, n_w: float) -> np.ndarray:

@@ -43,7 +43,8 @@ def enet_penalty(l1_ratio, n_features: int, penalty_factor, positive: bool) -> E
     """The canonical penalty of scikit-learn's ``l1_ratio`` (ρ): mix = 2ρ/(1+ρ)."""
     rho = check_mix(l1_ratio, "l1_ratio")
     mix = 2.0 * rho / (1.0 + rho)
-    return ElasticNetPenalty(mix, check_factors(penalty_factor, n_features), bool(positive))
+    penalty = ElasticNetPenalty(mix, check_factors(penalty_factor, n_features), bool(positive))
+    return penalty.check_solvable()
 
 
 def enet_lambda(alpha: float, l1_ratio: float) -> float:

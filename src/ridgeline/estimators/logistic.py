@@ -173,6 +173,16 @@ class LogisticRegression(_LogisticMixin, BaseEstimator):
         self.grad_norm_ = float(fit.grad_norm[0])
         return self
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        try:
+            sparse_penalty = float(np.max(check_l1_ratio(self.l1_ratio))) > 0
+        except ValueError:
+            sparse_penalty = False
+        if sparse_penalty:  # the L1 / elastic-net solver is binary (see _fit_sparse)
+            tags.classifier_tags.multi_class = False
+        return tags
+
     def _fit_sparse(self, X, Y, s, C: float, rho: float):
         """``l1_ratio > 0``: certified proximal Newton (binary problems)."""
         check_binary(self.classes_, "LogisticRegression")

@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 from sklearn.utils.validation import check_array, check_consistent_length
 
+from ridgeline.estimators._sparse import warn_not_certified
 from ridgeline.estimators._validation import check_weights
 from ridgeline.path.sparse_path import SparsePath, geometric_grid, ls_lambda_max, ls_path
 from ridgeline.penalties import ElasticNetPenalty, GroupPenalty, TikhonovPenalty
@@ -68,13 +69,15 @@ def enet_path(X, y, *, mix: float = 1.0, lambdas=100, eps: float = 1e-3, sample_
     SparsePath
     """
     X, y, s = _data(X, y, sample_weight)
-    penalty = ElasticNetPenalty.make(mix, X.shape[1], penalty_factor, positive)
+    penalty = ElasticNetPenalty.make(mix, X.shape[1], penalty_factor, positive).check_solvable()
     P = None if tikhonov is None else TikhonovPenalty.make(tikhonov, X.shape[1]).matrix
     gram = use_gram(X, X.shape[0], False, P is not None)
     problem = LSProblem.from_data(X, y, s, fit_intercept, gram)
     grid = _grid(problem, penalty, lambdas, eps)
-    return ls_path(problem, penalty, grid, tol=tol, max_epochs=max_iter, screen=screening,
+    path = ls_path(problem, penalty, grid, tol=tol, max_epochs=max_iter, screen=screening,
                    tikhonov=P)
+    warn_not_certified([path], "enet_path", tol, stacklevel=2)
+    return path
 
 
 def group_lasso_path(X, y, groups, *, lambdas=100, eps: float = 1e-3, group_weights=None,
@@ -89,4 +92,6 @@ def group_lasso_path(X, y, groups, *, lambdas=100, eps: float = 1e-3, group_weig
     penalty = GroupPenalty.make(groups, X.shape[1], group_weights)
     problem = LSProblem.from_data(X, y, s, fit_intercept, gram=False)
     grid = _grid(problem, penalty, lambdas, eps)
-    return ls_path(problem, penalty, grid, tol=tol, max_epochs=max_iter, screen=screening)
+    path = ls_path(problem, penalty, grid, tol=tol, max_epochs=max_iter, screen=screening)
+    warn_not_certified([path], "group_lasso_path", tol, stacklevel=2)
+    return path

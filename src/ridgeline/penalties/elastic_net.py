@@ -84,6 +84,18 @@ class ElasticNetPenalty:
     factors: np.ndarray
     nonneg: bool = False
 
+    def check_solvable(self) -> ElasticNetPenalty:
+        """Refuse what the coordinate-descent solvers do not handle: bounds on free features.
+
+        Unpenalized coordinates are minimized as one exact (unconstrained) block, so
+        ``nonneg`` needs every coefficient L1-penalized.
+        """
+        if self.nonneg and (self.mix == 0.0 or np.any(self.factors == 0)):
+            raise ValueError("positive=True needs every coefficient L1-penalized: it is not "
+                             "available with unpenalized features (penalty_factor 0) or a "
+                             "pure L2 penalty (l1_ratio=0)")
+        return self
+
     @classmethod
     def make(cls, mix: float, n_features: int, factors=None, nonneg: bool = False):
         return cls(check_mix(mix, "mix"), check_factors(factors, n_features), bool(nonneg))

@@ -162,7 +162,7 @@ def solve_logistic(problem: LogisticL1Problem, blocks: Blocks, a: np.ndarray, b:
 def _armijo(problem, blocks, a, b, w, b_, eta, phi, slope, dw, db, sigma=1e-4):
     """``(t, η(t), Φ(t))`` for the first ``t = 2^-k`` with sufficient decrease, or None."""
     delta = slope + penalty_value(w + dw, blocks, a, b) - penalty_value(w, blocks, a, b)
-    if not delta < 0:
+    if not delta < _ROUNDING * abs(phi) or (not np.any(dw) and db == 0.0):
         return None
     direction = np.asarray(problem.X @ dw, dtype=np.float64).ravel() + db
     t = 1.0
