@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ridgeline.conventions import canonical_from_sklearn_enet
-from ridgeline.path.sparse_path import SparsePath, geometric_grid, ls_lambda_max, ls_path
+from ridgeline.path.sparse_path import SparsePath, geometric_grid, ls_path
 from ridgeline.penalties import ElasticNetPenalty
 from ridgeline.penalties.elastic_net import check_factors, check_mix
 from ridgeline.solvers.ls_problem import LSProblem, use_gram
@@ -98,6 +98,3 @@ def alpha_grid(problem_lambda_max: float, alphas, eps: float, to_alpha: float) -
                          "non-negative values")
     return np.sort(grid)[::-1] * to_alpha
 
-
-def lambda_max_of(X, y, s, penalty, fit_intercept, precompute, groups=False) -> float:
-    return ls_lambda_max(ls_problem(X, y, s, fit_intercept, precompute, groups), penalty)

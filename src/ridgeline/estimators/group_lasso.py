@@ -21,12 +21,11 @@ from ridgeline.estimators._sparse import (
     alpha_grid,
     check_alpha,
     check_cd_params,
-    lambda_max_of,
     ls_problem,
     warn_not_certified,
 )
 from ridgeline.estimators._validation import check_weights, check_X_y
-from ridgeline.path.sparse_path import ls_path
+from ridgeline.path.sparse_path import ls_lambda_max, ls_path
 from ridgeline.penalties import GroupPenalty
 from ridgeline.selection.sparse_cv import ls_cv
 
@@ -145,8 +144,8 @@ class GroupLassoCV(_GroupBase):
         X, y, s, penalty = self._data(X, y, sample_weight)
         self.groups_ = penalty.groups
         splits = list(check_cv(self.cv).split(X, y))
-        lam_max = lambda_max_of(X, y, s, penalty, self.fit_intercept, False, groups=True)
-        lams = alpha_grid(lam_max, self.alphas, self.eps, 2.0)
+        problem = ls_problem(X, y, s, self.fit_intercept, False, groups=True)
+        lams = alpha_grid(ls_lambda_max(problem, penalty), self.alphas, self.eps, 2.0)
         cv = ls_cv(X, y, s, splits, penalty, lams, fit_intercept=self.fit_intercept,
                    tol=self.tol, max_epochs=self.max_iter, gram=False)
         warn_not_certified(cv.paths, "GroupLassoCV", self.tol)
@@ -157,7 +156,6 @@ class GroupLassoCV(_GroupBase):
         self.selection_ = cv.result(self.alphas_, "neg_mean_squared_error")
         self.fold_gaps_ = cv.fold_certificates
         self.fold_converged_ = cv.fold_converged
-        problem = ls_problem(X, y, s, self.fit_intercept, False, groups=True)
         path = ls_path(problem, penalty, lams[: i + 1], tol=self.tol, max_epochs=self.max_iter)
         warn_not_certified([path], "GroupLassoCV", self.tol)
         self._store(X, path, i, lams[i])

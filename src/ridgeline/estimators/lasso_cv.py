@@ -19,12 +19,11 @@ from ridgeline.estimators._sparse import (
     check_cd_params,
     check_precompute,
     enet_penalty,
-    lambda_max_of,
     ls_problem,
     warn_not_certified,
 )
 from ridgeline.estimators._validation import check_weights, check_X_y
-from ridgeline.path.sparse_path import ls_path
+from ridgeline.path.sparse_path import ls_lambda_max, ls_path
 from ridgeline.selection.sparse_cv import ls_cv
 from ridgeline.solvers.ls_problem import use_gram
 
@@ -45,11 +44,12 @@ class _EnetCVBase(SparseInputMixin, LinearPredictMixin, RegressorMixin, BaseEsti
         ratios, listed = self._l1_ratios()
         splits = list(check_cv(self.cv).split(X, y))
         gram = use_gram(X, X.shape[0], False, False, precompute)
+        problem = ls_problem(X, y, s, self.fit_intercept, precompute)  # full data: λ_max, refit
         grids, mse, cvs = [], [], []
         for rho in ratios:
             pen = enet_penalty(rho, X.shape[1], self.penalty_factor, self.positive)
             to_lam = 1.0 + rho
-            lam_max = lambda_max_of(X, y, s, pen, self.fit_intercept, precompute)
+            lam_max = ls_lambda_max(problem, pen)
             lams = alpha_grid(lam_max, self.alphas, self.eps, to_lam)
             cv = ls_cv(X, y, s, splits, pen, lams, fit_intercept=self.fit_intercept,
                        tol=self.tol, max_epochs=self.max_iter, gram=gram)
@@ -67,12 +67,11 @@ class _EnetCVBase(SparseInputMixin, LinearPredictMixin, RegressorMixin, BaseEsti
         self.selection_ = cvs[r].result(grids[r], "neg_mean_squared_error")
         self.fold_gaps_ = cvs[r].fold_certificates
         self.fold_converged_ = cvs[r].fold_converged
-        self._refit(X, y, s, rho, grids[r][: i + 1] * (1.0 + rho), precompute)
+        self._refit(X, problem, rho, grids[r][: i + 1] * (1.0 + rho))
         return self
 
-    def _refit(self, X, y, s, rho, lams, precompute):
+    def _refit(self, X, problem, rho, lams):
         pen = enet_penalty(rho, X.shape[1], self.penalty_factor, self.positive)
-        problem = ls_problem(X, y, s, self.fit_intercept, precompute)
         path = ls_path(problem, pen, lams, tol=self.tol, max_epochs=self.max_iter)
         warn_not_certified([path], type(self).__name__, self.tol)
         store_coef(self, path.coefs[-1][:, None], path.intercepts[-1:], True, X.dtype)

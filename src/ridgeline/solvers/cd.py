@@ -179,9 +179,8 @@ def solve_blocks(design: CDDesign, y: np.ndarray, blocks: Blocks, a: np.ndarray,
     p, n_w = design.n_features, design.n_w
     w = np.zeros(p) if w0 is None else np.array(w0, dtype=np.float64)
     state = _Residual(design, y, w, R0)
-    sq = design.col_sq_norms()
     bmax = np.maximum.reduceat(b[blocks.idx], blocks.ptr[:-1]) if p else b
-    L = design.block_lipschitz(blocks.idx, blocks.ptr, sq) / n_w + bmax
+    L = design.block_lipschitz(blocks.idx, blocks.ptr) / n_w + bmax
     smooth = blocks.columns(np.flatnonzero(a == 0))
     M = _smooth_block(design, smooth, b)
     buf = np.empty(int(np.diff(blocks.ptr).max(initial=1)))

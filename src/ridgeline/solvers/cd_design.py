@@ -41,6 +41,7 @@ class CDDesign:
         self.mu = self.hxs / h_sum if center else np.zeros(self.X.shape[1])
         self.shift = np.zeros(1)
         self._sq = None
+        self._lipschitz = None
 
     @property
     def n_features(self) -> int:
@@ -87,8 +88,18 @@ class CDDesign:
         Xc = Xc.toarray() if self.sparse else np.asarray(Xc)
         return Xc.astype(np.float64) - self.mu[cols]
 
-    def block_lipschitz(self, gidx: np.ndarray, gptr: np.ndarray, sq: np.ndarray) -> np.ndarray:
-        """Largest eigenvalue of ``X̃_gᵀHX̃_g`` per block (``sq`` for blocks of size one)."""
+    def block_lipschitz(self, gidx: np.ndarray, gptr: np.ndarray) -> np.ndarray:
+        """Largest eigenvalue of ``X̃_gᵀHX̃_g`` per block (kept for the last partition asked:
+        a path asks for the same blocks at every λ)."""
+        cached = self._lipschitz
+        if (cached is not None and np.array_equal(cached[0], gidx)
+                and np.array_equal(cached[1], gptr)):
+            return cached[2]
+        L = self._block_lipschitz(gidx, gptr, self.col_sq_norms())
+        self._lipschitz = (gidx, gptr, L)
+        return L
+
+    def _block_lipschitz(self, gidx: np.ndarray, gptr: np.ndarray, sq: np.ndarray) -> np.ndarray:
         sizes = np.diff(gptr)
         L = np.empty(sizes.size)
         single = sizes == 1
