@@ -717,3 +717,48 @@ def test_unconverged_path_function_warns_with_the_gap(which):
     bad = ~path.converged
     assert bad.sum() >= 3
     assert np.all(path.certificates[bad] > path.certificate_tols[bad])
+
+
+# --- held-out errors from fold statistics (the fast path) against explicit predictions -----
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_held_out_sse_from_statistics_equals_explicit(fit_intercept, weighted):
+    from ridgeline.selection.sparse_cv import held_out_sse, ls_folds
+    from ridgeline.stats.moments import accumulate, reference_point
+
+    X, y, s = make_sparse_regression(61, n=120, p=10, weighted=weighted, noise=1.0)
+    X = X + 5.0  # far from the shift's origin: the intercept terms matter
+    rng = np.random.default_rng(0)
+    W, b = rng.normal(size=(7, 10)), rng.normal(size=7)
+    rows = np.arange(30, 70)
+    m = accumulate(X, y[:, None], s, rows=rows, shift=reference_point(X, y[:, None], s))
+    explicit = s[rows] @ (y[rows, None] - X[rows] @ W.T - b) ** 2
+    np.testing.assert_allclose(held_out_sse(m, W, b), explicit, rtol=1e-10)
+    folds = ls_folds(X, y, s, list(KFold(4).split(X)), fit_intercept=fit_intercept, gram=True)
+    assert folds.total is not None and len(folds.held) == 4
+
+
+def test_held_out_sse_flags_cancellation_and_cv_recomputes_it():
+    from ridgeline.selection.sparse_cv import held_out_sse, ls_cv, ls_folds
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(80, 4))
+    w = np.array([1.0, -2.0, 0.0, 3.0])
+    y = X @ w + 1e-7 * rng.normal(size=80)  # nearly exact fit: SSE ~ 1e-14 · ‖y‖²
+    s = np.ones(80)
+    splits = list(KFold(4).split(X))
+    folds = ls_folds(X, y, s, splits, fit_intercept=True, gram=True)
+    exact = held_out_sse(folds.held[0], w[None, :], np.zeros(1))
+    assert np.isnan(exact[0])  # lost to cancellation: flagged, not returned
+    pen = rl.penalties.ElasticNetPenalty.make(1.0, 4)
+    lams = np.array([1e-9, 1e-10])
+    cv = ls_cv(X, y, s, splits, pen, lams, fit_intercept=True, tol=1e-14, max_epochs=100_000,
+               gram=True, folds=folds)
+    for k, (_, te) in enumerate(splits):
+        p = cv.paths[k]
+        pred = X[te] @ p.coefs.T + p.intercepts
+        np.testing.assert_allclose(-cv.fold_scores[k], ((y[te, None] - pred) ** 2).mean(axis=0),
+                                   rtol=1e-9)
+        assert np.all(-cv.fold_scores[k] < 1e-12)

@@ -24,7 +24,7 @@ from ridgeline.estimators._sparse import (
 )
 from ridgeline.estimators._validation import check_weights, check_X_y
 from ridgeline.path.sparse_path import ls_lambda_max, ls_path
-from ridgeline.selection.sparse_cv import ls_cv
+from ridgeline.selection.sparse_cv import ls_cv, ls_folds
 from ridgeline.solvers.ls_problem import use_gram
 
 
@@ -44,7 +44,10 @@ class _EnetCVBase(SparseInputMixin, LinearPredictMixin, RegressorMixin, BaseEsti
         ratios, listed = self._l1_ratios()
         splits = list(check_cv(self.cv).split(X, y))
         gram = use_gram(X, X.shape[0], False, False, precompute)
-        problem = ls_problem(X, y, s, self.fit_intercept, precompute)  # full data: λ_max, refit
+        folds = ls_folds(X, y, s, splits, fit_intercept=self.fit_intercept, gram=gram)
+        problem = folds.full_problem(self.fit_intercept)  # all rows: λ_max and the refit
+        if problem is None:
+            problem = ls_problem(X, y, s, self.fit_intercept, precompute)
         grids, mse, cvs = [], [], []
         for rho in ratios:
             pen = enet_penalty(rho, X.shape[1], self.penalty_factor, self.positive)
@@ -52,7 +55,7 @@ class _EnetCVBase(SparseInputMixin, LinearPredictMixin, RegressorMixin, BaseEsti
             lam_max = ls_lambda_max(problem, pen)
             lams = alpha_grid(lam_max, self.alphas, self.eps, to_lam)
             cv = ls_cv(X, y, s, splits, pen, lams, fit_intercept=self.fit_intercept,
-                       tol=self.tol, max_epochs=self.max_iter, gram=gram)
+                       tol=self.tol, max_epochs=self.max_iter, gram=gram, folds=folds)
             warn_not_certified(cv.paths, type(self).__name__, self.tol)
             grids.append(lams / to_lam)
             mse.append(-cv.fold_scores.T)  # (L, K)

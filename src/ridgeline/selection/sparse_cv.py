@@ -16,7 +16,7 @@ from ridgeline.selection.kfold import _train_is_complement
 from ridgeline.selection.result import RidgeCVResult, select_1se, select_min
 from ridgeline.solvers.ls_problem import LSProblem
 from ridgeline.solvers.prox_newton import LogisticL1Problem
-from ridgeline.stats.moments import accumulate, fold_moments, reference_point
+from ridgeline.stats.moments import Moments, accumulate, fold_moments, reference_point
 
 
 @dataclass
@@ -66,38 +66,119 @@ def _held_out_predictions(X, rows, path: SparsePath) -> np.ndarray:
     return np.asarray(X[rows] @ path.coefs.T) + path.intercepts
 
 
-def ls_cv(X, y: np.ndarray, s: np.ndarray, splits, penalty, lambdas: np.ndarray, *,
-          fit_intercept: bool, tol: float, max_epochs: int, gram: bool,
-          tikhonov=None) -> SparseCV:
-    """Held-out weighted MSE of a squared-loss sparse path on each split.
+#: below this fraction of the magnitude of its terms, a held-out SSE computed from fold
+#: statistics has lost too many digits to cancellation and is recomputed from the rows
+_CANCELLATION = 1e-7
 
-    With ``gram`` the training problems come from fold statistics (one pass over X).
+
+def held_out_sse(m: Moments, coefs: np.ndarray, intercepts: np.ndarray) -> np.ndarray:
+    """Weighted held-out SSE of every λ from the held-out rows' statistics ``m`` alone.
+
+    With ``x̃ = x - shift_x``, ``ỹ = y - shift_y`` and ``b̃ = b + shift_xᵀw - shift_y``::
+
+        Σ s (ỹ - x̃ᵀw - b̃)² = yy - 2wᵀC + wᵀGw - 2b̃(sy - wᵀsx) + b̃²·sw
+
+    Entries that lost more than ``-log10(1e-7)`` digits to cancellation are NaN (the caller
+    recomputes them from the rows).
+
+    Parameters
+    ----------
+    m : Moments
+        Statistics of the held-out rows (one target).
+    coefs : ndarray (L, p)
+    intercepts : ndarray (L,)
+
+    Returns
+    -------
+    ndarray (L,)
     """
+    W = coefs
+    bt = intercepts + W @ m.shift_x - m.shift_y[0]
+    wGw = np.einsum("lp,lp->l", W @ m.G, W)
+    sse = (m.yy[0] - 2.0 * (W @ m.C[:, 0]) + wGw - 2.0 * bt * (m.sy[0] - W @ m.sx)
+           + bt * bt * m.sw)
+    scale = m.yy[0] + wGw + bt * bt * m.sw
+    return np.where(sse >= _CANCELLATION * scale, sse, np.nan)
+
+
+@dataclass
+class LSFolds:
+    """The training problems of every split, built once and shared by every penalty.
+
+    Attributes
+    ----------
+    train : list of LSProblem
+        One per split.
+    held : list of Moments or None
+        Statistics of each held-out set (Gram engine only): held-out errors come from them.
+    total : Moments or None
+        Statistics of all rows when the held-out sets partition them (Gram engine only).
+    """
+
+    train: list
+    held: list | None
+    total: Moments | None
+
+    def full_problem(self, fit_intercept: bool) -> LSProblem | None:
+        """The all-rows problem from the fold statistics (no extra pass), if at hand."""
+        return None if self.total is None else LSProblem.from_moments(self.total, fit_intercept)
+
+
+def _partitions(test_sets: list[np.ndarray], n: int) -> bool:
+    counts = np.zeros(n, dtype=np.int64)
+    for t in test_sets:
+        np.add.at(counts, t, 1)
+    return bool(np.all(counts == 1))
+
+
+def ls_folds(X, y: np.ndarray, s: np.ndarray, splits, *, fit_intercept: bool,
+             gram: bool) -> LSFolds:
+    """Training problems of every split; with ``gram``, from one pass over X (fold statistics)."""
     n = X.shape[0]
-    train_problems = []
-    if gram:
-        Y = y[:, None]
-        shift = reference_point(X, Y, s)
-        tests = [np.asarray(te) for _, te in splits]
-        total, held = fold_moments(X, Y, s, tests, shift=shift)
-        for (tr, te), m in zip(splits, held, strict=True):
-            if _train_is_complement(np.asarray(tr), np.asarray(te), n):
-                train = total - m
-            else:
-                train = accumulate(X, Y, s, rows=np.asarray(tr), shift=shift)
-            train_problems.append(LSProblem.from_moments(train, fit_intercept))
-    else:
+    if not gram:
+        train = []
         for tr, _ in splits:
             h = np.zeros(n)
             h[tr] = s[tr]
-            train_problems.append(LSProblem.from_data(X, y, h, fit_intercept, gram=False))
+            train.append(LSProblem.from_data(X, y, h, fit_intercept, gram=False))
+        return LSFolds(train, None, None)
+    Y = y[:, None]
+    shift = reference_point(X, Y, s)
+    tests = [np.asarray(te) for _, te in splits]
+    total, held = fold_moments(X, Y, s, tests, shift=shift)
+    train = []
+    for (tr, te), m in zip(splits, held, strict=True):
+        if _train_is_complement(np.asarray(tr), np.asarray(te), n):
+            part = total - m
+        else:
+            part = accumulate(X, Y, s, rows=np.asarray(tr), shift=shift)
+        train.append(LSProblem.from_moments(part, fit_intercept))
+    return LSFolds(train, held, total if _partitions(tests, n) else None)
+
+
+def ls_cv(X, y: np.ndarray, s: np.ndarray, splits, penalty, lambdas: np.ndarray, *,
+          fit_intercept: bool, tol: float, max_epochs: int, gram: bool,
+          tikhonov=None, folds: LSFolds | None = None) -> SparseCV:
+    """Held-out weighted MSE of a squared-loss sparse path on each split.
+
+    With ``gram`` the training problems come from fold statistics (one pass over X) and the
+    held-out errors from the held-out statistics (no pass at all), except where cancellation
+    would cost digits. Pass ``folds`` (from :func:`ls_folds`) to share them across penalties.
+    """
+    if folds is None:
+        folds = ls_folds(X, y, s, splits, fit_intercept=fit_intercept, gram=gram)
     scores, paths = np.empty((len(splits), lambdas.size)), []
-    for k, ((_, te), problem) in enumerate(zip(splits, train_problems, strict=True)):
+    for k, ((_, te), problem) in enumerate(zip(splits, folds.train, strict=True)):
         path = ls_path(problem, penalty, lambdas, tol=tol, max_epochs=max_epochs,
                        tikhonov=tikhonov)
-        pred = _held_out_predictions(X, te, path)
         w_te = s[te]
-        scores[k] = -(w_te @ (y[te, None] - pred) ** 2) / w_te.sum()
+        sse = (held_out_sse(folds.held[k], path.coefs, path.intercepts)
+               if folds.held is not None else np.full(lambdas.size, np.nan))
+        lost = np.isnan(sse)
+        if lost.any():
+            pred = np.asarray(X[te] @ path.coefs[lost].T) + path.intercepts[lost]
+            sse[lost] = w_te @ (y[te, None] - pred) ** 2
+        scores[k] = -sse / w_te.sum()
         paths.append(path)
     return SparseCV(lambdas, scores, paths)
 

@@ -52,6 +52,9 @@ class CDFit:
         Blocks discarded by the gap-safe test at the end.
     residual : ndarray (n,) or None
         ``y - X̃·coef`` (residual engine only), to warm-start the next solve.
+    xtr : ndarray (p,) or None
+        ``X̃ᵀH·residual/n_w`` (residual engine only): the next solve of a path starts from the
+        same residual, so it need not pay for this full product again.
     """
 
     coef: np.ndarray
@@ -62,6 +65,7 @@ class CDFit:
     n_epochs: int
     n_screened: int
     residual: np.ndarray | None = None
+    xtr: np.ndarray | None = None
 
 
 def _solve_psd(M: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -155,7 +159,7 @@ class _Residual:
 def solve_blocks(design: CDDesign, y: np.ndarray, blocks: Blocks, a: np.ndarray, b: np.ndarray,
                  *, nonneg: bool = False, w0: np.ndarray | None = None, gap_tol: float,
                  max_epochs: int = 10_000, screen: bool = True, ws_start: int = 10,
-                 R0: np.ndarray | None = None) -> CDFit:
+                 R0: np.ndarray | None = None, xtr0: np.ndarray | None = None) -> CDFit:
     """Minimize ``(1/2n_w)‖y - X̃w‖²_H + ½Σ b_j w_j² + Σ_g a_g‖w_g‖`` by block CD.
 
     Parameters
@@ -175,6 +179,8 @@ def solve_blocks(design: CDDesign, y: np.ndarray, blocks: Blocks, a: np.ndarray,
         Apply gap-safe screening (``False`` for the checks that screening changes nothing).
     R0 : ndarray (n,), optional
         ``y - X̃w0`` when the caller has it (a path passes the previous solve's residual).
+    xtr0 : ndarray (p,), optional
+        ``X̃ᵀH·R0/n_w`` with it (the previous solve's ``xtr``): saves the first full product.
     """
     p, n_w = design.n_features, design.n_w
     w = np.zeros(p) if w0 is None else np.array(w0, dtype=np.float64)
@@ -186,8 +192,10 @@ def solve_blocks(design: CDDesign, y: np.ndarray, blocks: Blocks, a: np.ndarray,
     buf = np.empty(int(np.diff(blocks.ptr).max(initial=1)))
     screened = np.zeros(blocks.n_blocks, dtype=bool)
     ws_size, epochs = max(ws_start, 2 * _n_active(w, blocks)), 0
+    raw = xtr0 if R0 is not None else None
     while True:
-        v = _exact_smooth(state, w, b, smooth, M)
+        v = _exact_smooth(state, w, b, smooth, M, raw)
+        raw = None
         cert = _cert(state, y, w, b, v, blocks, a, nonneg)
         if cert.gap <= gap_tol or epochs >= max_epochs:
             break
@@ -198,7 +206,7 @@ def solve_blocks(design: CDDesign, y: np.ndarray, blocks: Blocks, a: np.ndarray,
                          0.3 * cert.gap, max_epochs - epochs)
         ws_size = min(blocks.n_blocks, 2 * max(ws_size, _n_active(w, blocks)))
     return CDFit(w, cert.primal, cert.gap, gap_tol, cert.gap <= gap_tol, epochs,
-                 int(screened.sum()), state.settle())
+                 int(screened.sum()), state.settle(), v + b * w)
 
 
 def _n_active(w: np.ndarray, blocks: Blocks) -> int:
@@ -215,11 +223,14 @@ def _smooth_block(design: CDDesign, cols: np.ndarray, b: np.ndarray) -> np.ndarr
     return M
 
 
-def _exact_smooth(state: _Residual, w, b, cols, M) -> np.ndarray:
-    """Minimize exactly over the unpenalized columns; return ``v = X̂ᵀR̂/n_w``."""
+def _exact_smooth(state: _Residual, w, b, cols, M, raw=None) -> np.ndarray:
+    """Minimize exactly over the unpenalized columns; return ``v = X̂ᵀR̂/n_w``.
+
+    ``raw`` is ``X̃ᵀHR/n_w`` at the current residual when the caller already has it.
+    """
     design = state.design
     R = state.settle()
-    v = design.rmatvec(R) / design.n_w - b * w
+    v = (design.rmatvec(R) / design.n_w if raw is None else np.array(raw)) - b * w
     if M is not None:
         delta = _solve_psd(M[cols], v[cols])
         w[cols] += delta

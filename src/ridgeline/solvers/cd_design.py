@@ -76,10 +76,7 @@ class CDDesign:
             sq = np.asarray(self.X.multiply(self.X).T @ self.h).ravel()
             return np.maximum(sq - self.hxs * self.mu, 0.0)
         out = np.empty(self.n_features)
-        step = max(1, 2**22 // max(self.X.shape[0], 1))
-        for lo in range(0, self.n_features, step):
-            block = self.X[:, lo:lo + step] - self.mu[lo:lo + step]
-            out[lo:lo + step] = self.h @ (block * block)
+        cd_kernels.dense_col_sq_norms(self.X.T, self.h, self.mu, out)
         return out
 
     def columns(self, cols: np.ndarray) -> np.ndarray:

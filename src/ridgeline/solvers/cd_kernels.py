@@ -150,5 +150,18 @@ def _make_loops(dot, axpy):
     return block_sweep, subset_dots, axpy_cols
 
 
+@njit(cache=True, nogil=True)
+def dense_col_sq_norms(XT, h, mu, out):
+    """``out[j] = Σ_i h_i (x_ij - μ_j)²`` for ``XT`` the C-ordered (p, n) transpose of X."""
+    n = XT.shape[1]
+    for j in range(XT.shape[0]):
+        m = mu[j]
+        acc = 0.0
+        for i in range(n):
+            d = XT[j, i] - m
+            acc += h[i] * d * d
+        out[j] = acc
+
+
 DENSE = _make_loops(_dense_dot, _dense_axpy)
 SPARSE = _make_loops(_sparse_dot, _sparse_axpy)

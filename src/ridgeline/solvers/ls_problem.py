@@ -34,7 +34,7 @@ class LSProblem:
     def __init__(self, *, Q0=None, q=None, design=None, y=None, yy: float, mean_x, mean_y: float):
         self.Q0, self.q, self.design, self.y = Q0, q, design, y
         self.yy, self.mean_x, self.mean_y = float(yy), mean_x, float(mean_y)
-        self._last = None  # (coef, residual) of the last residual-engine solve
+        self._last = None  # (coef, residual, X̃ᵀHR/n_w) of the last residual-engine solve
 
     @property
     def gram(self) -> bool:
@@ -104,12 +104,13 @@ class LSProblem:
         if np.ndim(b) == 2:
             raise ValueError("a Tikhonov matrix needs the Gram engine (p ≤ "
                              f"{GRAM_MAX_FEATURES} dense features)")
-        R0 = None
+        R0 = xtr0 = None
         if self._last is not None and np.array_equal(self._last[0], w0):
-            R0 = self._last[1]
+            _, R0, xtr0 = self._last
         fit = solve_blocks(self.design, self.y, blocks, a, b, nonneg=nonneg, w0=w0,
-                           gap_tol=gap_tol, max_epochs=max_epochs, screen=screen, R0=R0)
-        self._last = (fit.coef, fit.residual)
+                           gap_tol=gap_tol, max_epochs=max_epochs, screen=screen, R0=R0,
+                           xtr0=xtr0)
+        self._last = (fit.coef, fit.residual, fit.xtr)
         return fit
 
 
