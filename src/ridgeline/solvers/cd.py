@@ -26,7 +26,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ridgeline.solvers.cd_certificate import Blocks, certificate, safe_to_discard
+from ridgeline.solvers.cd_certificate import (
+    Blocks,
+    DualCandidate,
+    certificate,
+    extrapolation_weights,
+    safe_to_discard,
+)
 from ridgeline.solvers.cd_design import CDDesign
 from ridgeline.solvers.cd_kernels import gram_sweep
 
@@ -193,17 +199,23 @@ def solve_blocks(design: CDDesign, y: np.ndarray, blocks: Blocks, a: np.ndarray,
     screened = np.zeros(blocks.n_blocks, dtype=bool)
     ws_size, epochs = max(ws_start, 2 * _n_active(w, blocks)), 0
     raw = xtr0 if R0 is not None else None
+    acc = None  # the last inner solve's extrapolated (residual, coefficients)
+    extrapolating = smooth.size == 0  # an extrapolated point is not exact on free columns
     while True:
         v = _exact_smooth(state, w, b, smooth, M, raw)
         raw = None
         cert = _cert(state, y, w, b, v, blocks, a, nonneg)
+        if cert.gap > gap_tol and acc is not None:
+            cert = _cert(state, y, w, b, v, blocks, a, nonneg,
+                         extra=_candidate(state, y, b, *acc))
         if cert.gap <= gap_tol or epochs >= max_epochs:
             break
         if screen:
             screened |= _discard(state, w, blocks, safe_to_discard(cert, L, a) & ~screened)
         ws = _working_set(cert, w, blocks, a, L, screened, ws_size)
-        epochs += _inner(state, y, w, b, blocks, a, L, nonneg, ws, buf,
-                         0.3 * cert.gap, max_epochs - epochs)
+        done, acc = _inner(state, y, w, b, blocks, a, L, nonneg, ws, buf, 0.3 * cert.gap,
+                           max_epochs - epochs, extrapolating)
+        epochs += done
         ws_size = min(blocks.n_blocks, 2 * max(ws_size, _n_active(w, blocks)))
     return CDFit(w, cert.primal, cert.gap, gap_tol, cert.gap <= gap_tol, epochs,
                  int(screened.sum()), state.settle(), v + b * w)
@@ -240,12 +252,30 @@ def _exact_smooth(state: _Residual, w, b, cols, M, raw=None) -> np.ndarray:
     return v
 
 
-def _cert(state: _Residual, y, w, b, v, blocks, a, nonneg, among=None):
+def _cert(state: _Residual, y, w, b, v, blocks, a, nonneg, among=None, extra=None):
     h, n_w = state.design.h, state.design.n_w
     R = state.R
     hR = h * R
     F = 0.5 * (hR @ R) / n_w + 0.5 * (b @ (w * w))
-    return certificate(F, (hR @ y) / n_w, v, w, blocks, a, nonneg, among)
+    return certificate(F, (hR @ y) / n_w, v, w, blocks, a, nonneg, among, extra)
+
+
+def _candidate(state: _Residual, y, b, r, w, cols=None, dots=None) -> DualCandidate:
+    """The dual candidate of the augmented residual ``(r, -√(n_w b)∘w)``.
+
+    ``v`` is computed over ``cols`` from their ``dots`` (``X̃ᵀHr``) when given, else over all
+    columns (one full product).
+    """
+    design = state.design
+    h, n_w = design.h, design.n_w
+    hr = h * r
+    if cols is None:
+        v = design.rmatvec(r) / n_w - b * w
+    else:
+        v = np.zeros_like(w)
+        v[cols] = dots / n_w - b[cols] * w[cols]
+    F = 0.5 * (hr @ r) / n_w + 0.5 * (b @ (w * w))
+    return DualCandidate((hr @ y) / n_w, F, v)
 
 
 def _discard(state: _Residual, w, blocks: Blocks, drop: np.ndarray) -> np.ndarray:
@@ -274,12 +304,23 @@ def _working_set(cert, w, blocks: Blocks, a, L, screened, size: int) -> np.ndarr
     return np.sort(ws).astype(np.int64)
 
 
+#: iterates kept for dual extrapolation (K + 1 with K = 5, as in the Celer paper)
+_HISTORY = 6
+
+
 def _inner(state: _Residual, y, w, b, blocks: Blocks, a, L, nonneg, ws, buf, target: float,
-           budget: int) -> int:
-    """Sweep the working set until its own gap is below ``target``; return sweeps done."""
+           budget: int, extrapolating: bool):
+    """Sweep the working set until its own gap is below ``target``.
+
+    Returns the sweeps done and the last extrapolated ``(residual, coefficients)`` (or None),
+    which the outer loop may use as a better dual point for the whole problem.
+    """
     design = state.design
     cols = blocks.columns(ws).astype(np.int64)
     dots = np.empty(cols.size)
+    weight = np.concatenate([np.sqrt(design.h), np.sqrt(design.n_w * b[cols])])
+    history: list[np.ndarray] = []
+    acc = None
     done = 0
     every = 2
     while done < budget:
@@ -289,9 +330,30 @@ def _inner(state: _Residual, y, w, b, blocks: Blocks, a, L, nonneg, ws, buf, tar
             done += 1
         state.settle()
         state.dots(state.D, state.R, cols, dots)
+        extra = None
+        if extrapolating:
+            history = [*history, np.concatenate([state.R, w[cols]])][-_HISTORY:]
+            acc = _extrapolated(history, weight, w, cols) if len(history) == _HISTORY else None
+            if acc is not None:
+                acc_dots = np.empty(cols.size)
+                state.dots(state.D, acc[0], cols, acc_dots)
+                extra = _candidate(state, y, b, *acc, cols=cols, dots=acc_dots)
         v = np.zeros_like(w)
         v[cols] = dots / design.n_w - b[cols] * w[cols]
-        if _cert(state, y, w, b, v, blocks, a, nonneg, among=ws).gap <= target:
+        if _cert(state, y, w, b, v, blocks, a, nonneg, among=ws, extra=extra).gap <= target:
             break
         every = min(2 * every, 10)
-    return done
+    return done, acc
+
+
+def _extrapolated(history, weight, w, cols):
+    """``(r, w)`` extrapolated from the last iterates ``[R; w_cols]`` (rows of ``history``)."""
+    H = np.asarray(history)
+    c = extrapolation_weights(H * weight)
+    if c is None:
+        return None
+    comb = c @ H[1:]
+    n = comb.size - cols.size
+    w_acc = w.copy()
+    w_acc[cols] = comb[n:]
+    return comb[:n], w_acc
