@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP_DEMO := $(VENV)/.installed-demo
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test browser lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +19,19 @@ $(STAMP_TEST): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@ $(STAMP_DEMO)
 
+# ridge on the built-in diabetes data: model file and HTML report in ridgeline-demo/
 demo: $(STAMP_DEMO)
-	$(BIN)/ridgeline fit --target target -o demo-model.ridgeline
+	$(BIN)/ridgeline demo -o ridgeline-demo
 
-test: $(STAMP_TEST)
+# headless Chromium for the report's browser test (Debian packages); when it cannot be
+# installed (no root, no apt) the browser test is skipped and says why
+browser:
+	@(command -v chromium >/dev/null && command -v chromedriver >/dev/null) || \
+	  (DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) || \
+	  echo "chromium could not be installed: the browser test will be skipped"
+
+test: $(STAMP_TEST) browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -q
 
@@ -31,4 +40,4 @@ bench: $(STAMP_TEST)
 	$(BIN)/python benchmarks/bench_ridge_cv.py
 
 clean:
-	rm -rf $(VENV) demo-model.ridgeline .pytest_cache .ruff_cache
+	rm -rf $(VENV) ridgeline-demo demo-model.ridgeline .pytest_cache .ruff_cache tests/artifacts

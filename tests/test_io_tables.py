@@ -18,10 +18,13 @@ import pytest
 from ridgeline.io.tables import (
     BUILTIN_DATASETS,
     SUPPORTED_EXTENSIONS,
+    FeatureEncoding,
     Table,
     load_builtin,
+    read_features,
     read_table,
     table_from_frame,
+    write_table,
 )
 
 RNG = np.random.default_rng(0)
@@ -173,12 +176,18 @@ def test_pandas_missing_values_are_reported() -> None:
         table_from_frame(df, "y")
 
 
-def test_pandas_non_numeric_columns() -> None:
-    df = pd.DataFrame({"a": [1.0, 2.0], "city": ["x", "y"], "mixed": [1, "a"], "y": [1.0, 2.0]})
-    with pytest.raises(ValueError, match=r"non-numeric column\(s\) 'city' \(string\), 'mixed'"):
-        table_from_frame(df, "y")
+def test_pandas_text_columns_are_one_hot_encoded() -> None:
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "city": ["x", "y", "x"], "mixed": [1, "a", 1],
+                       "y": [1.0, 2.0, 3.0]})
+    table = table_from_frame(df, "y")
+    assert table.feature_names == ["a", "city=x", "city=y", "mixed=1", "mixed=a"]
+    np.testing.assert_array_equal(table.X, [[1, 1, 0, 1, 0], [2, 0, 1, 0, 1], [3, 1, 0, 1, 0]])
+    assert table.encoding.categories == {"city": ("x", "y"), "mixed": ("1", "a")}
     table = table_from_frame(df, "y", features=["a"])
-    np.testing.assert_array_equal(table.X, [[1.0], [2.0]])
+    np.testing.assert_array_equal(table.X, [[1.0], [2.0], [3.0]])
+    with pytest.raises(ValueError, match=r"non-numeric feature column\(s\) 'city' \(string\), "
+                                         r"'mixed' \(string\).*one_hot=False"):
+        table_from_frame(df, "y", one_hot=False)
 
 
 def test_pandas_integer_column_labels() -> None:
@@ -206,9 +215,12 @@ def test_polars_multi_target_and_errors() -> None:
 
 
 def test_polars_string_column() -> None:
-    df = pl.DataFrame({"s": ["a", "b"], "y": [1.0, 2.0]})
-    with pytest.raises(ValueError, match=r"non-numeric column\(s\) 's'"):
+    df = pl.DataFrame({"s": ["b", "a", None], "y": [1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match=r"column\(s\) 's' \(1 row\)"):
         table_from_frame(df, "y")
+    table = table_from_frame(df, "y", impute="mean")
+    assert table.feature_names == ["s=a", "s=b"]
+    np.testing.assert_allclose(table.X, [[0, 1], [1, 0], [0.5, 0.5]])
 
 
 def test_pyarrow_table_accepted() -> None:
@@ -311,28 +323,34 @@ def test_duplicate_columns(tmp_path: Path) -> None:
         read_table(path, target="y")
 
 
-def test_non_numeric_feature(tmp_path: Path) -> None:
-    path = _write_csv(tmp_path / "d.csv", "a,city,y\n1,paris,3\n2,rome,4\n")
-    with pytest.raises(
-        ValueError,
-        match=r"non-numeric column\(s\) 'city' \(string\) in .*d\.csv are not supported yet; "
-        r"encode them or drop them with --features",
-    ):
-        read_table(path, target="y")
+def test_text_feature_is_one_hot_encoded_with_a_note(tmp_path: Path) -> None:
+    path = _write_csv(tmp_path / "d.csv", "a,city,y\n1,rome,3\n2,paris,4\n5,rome,6\n")
+    table = read_table(path, target="y")
+    assert table.feature_names == ["a", "city=paris", "city=rome"]
+    np.testing.assert_array_equal(table.X, [[1, 0, 1], [2, 1, 0], [5, 0, 1]])
+    assert table.notes == ("text column 'city' one-hot encoded into 2 columns (paris, rome)",)
+    assert table.encoding.feature_names == table.feature_names
     table = read_table(path, target="y", features=["a"])
-    np.testing.assert_array_equal(table.X, [[1.0], [2.0]])
+    np.testing.assert_array_equal(table.X, [[1.0], [2.0], [5.0]])
+    assert table.notes == ()
 
 
 def test_non_numeric_target(tmp_path: Path) -> None:
     path = _write_csv(tmp_path / "d.csv", "a,y\n1,yes\n2,no\n")
-    with pytest.raises(ValueError, match=r"non-numeric column\(s\) 'y' \(string\)"):
+    with pytest.raises(ValueError, match=r"non-numeric target column\(s\) 'y' \(string\).*"
+                                         r"--model logistic"):
         read_table(path, target="y")
+    table = read_table(path, target="y", labels=True)
+    assert table.y.tolist() == ["yes", "no"] and table.y.dtype.kind == "U"
 
 
-def test_non_numeric_mentions_later_release(tmp_path: Path) -> None:
-    path = _write_csv(tmp_path / "d.csv", "a,y\nx,1\nz,2\n")
-    with pytest.raises(ValueError, match="one-hot encoding comes with a later release"):
-        read_table(path, target="y")
+def test_too_many_categories(tmp_path: Path) -> None:
+    rows = "".join(f"id{i},{i}\n" for i in range(12))
+    path = _write_csv(tmp_path / "d.csv", "a,y\n" + rows)
+    with pytest.raises(ValueError, match=r"text column 'a' .* has 12 distinct values, too many "
+                                         r"to one-hot encode \(limit 10\)"):
+        read_table(path, target="y", max_categories=10)
+    assert read_table(path, target="y", max_categories=12).X.shape == (12, 12)
 
 
 def test_missing_values_named_with_counts(tmp_path: Path) -> None:
@@ -430,5 +448,123 @@ def test_non_numeric_type_labels() -> None:
             "y": [1.0, 2.0],
         }
     )
-    with pytest.raises(ValueError, match=r"'cat' \(categorical\), 'when' \(datetime\)"):
+    with pytest.raises(ValueError, match=r"non-numeric feature column\(s\) 'when' \(datetime\)"):
         table_from_frame(df, "y")
+    table = table_from_frame(df, "y", features=["cat"])
+    assert table.feature_names == ["cat=u", "cat=v"]
+    with pytest.raises(ValueError, match=r"'cat' \(categorical\)"):
+        table_from_frame(df, "y", features=["cat"], one_hot=False)
+
+
+# --------------------------------------------------------------------------- one-hot, impute
+
+
+def test_impute_mean_numeric_and_notes(tmp_path: Path) -> None:
+    path = _write_csv(tmp_path / "d.csv", "a,b,y\n1,,1\n,4,2\n3,8,3\n5,NA,4\n")
+    with pytest.raises(ValueError, match=r"'a' \(1 row\), 'b' \(2 rows\); drop those rows "
+                                         r"\(missing features can instead be imputed"):
+        read_table(path, target="y")
+    table = read_table(path, target="y", impute="mean")
+    np.testing.assert_array_equal(table.X, [[1, 6], [3, 4], [3, 8], [5, 6]])
+    assert table.encoding.fill == {"a": 3.0, "b": 6.0}
+    assert table.notes == ("1 missing value in column 'a' replaced by its mean 3",
+                           "2 missing values in column 'b' replaced by its mean 6")
+
+
+def test_impute_never_fills_targets_or_infinity(tmp_path: Path) -> None:
+    path = _write_csv(tmp_path / "d.csv", "a,y\n1,1\n2,\n3,3\n")
+    with pytest.raises(ValueError, match=r"missing values in target column\(s\) 'y' \(1 row\)"):
+        read_table(path, target="y", impute="mean")
+    path = _write_csv(tmp_path / "e.csv", "a,y\ninf,1\n2,2\n-inf,3\n")
+    with pytest.raises(ValueError, match=r"infinite values in .*'a' \(2 rows\)"):
+        read_table(path, target="y", impute="mean")
+    path = _write_csv(tmp_path / "f.csv", "a,e,y\n1,,1\n2,,2\n")
+    with pytest.raises(ValueError, match=r"'e' of .* have no values at all"):
+        read_table(path, target="y", impute="mean")
+    with pytest.raises(ValueError, match="impute must be None or one of"):
+        read_table(path, target="y", impute="median")
+
+
+def test_labels_keep_their_type(tmp_path: Path) -> None:
+    path = _write_csv(tmp_path / "d.csv", "a,k,b\n1,3,true\n2,5,false\n")
+    assert read_table(path, target="k", labels=True).y.dtype == np.int64
+    table = read_table(path, target="b", labels=True)
+    assert table.y.dtype == bool and table.y.tolist() == [True, False]
+    path = _write_csv(tmp_path / "m.csv", "a,c\n1,x\n2,\n")
+    with pytest.raises(ValueError, match=r"column\(s\) 'c' \(1 row\); drop those rows"):
+        read_table(path, target="c", labels=True)
+    with pytest.raises(ValueError, match=r"missing values in target column\(s\) 'c' \(1 row\)"):
+        read_table(path, target="c", labels=True, impute="mean")
+
+
+def _fit_table(tmp_path: Path, impute: str | None = None) -> Table:
+    path = _write_csv(tmp_path / "fit.csv",
+                      "a,city,y\n1,rome,1\n2,paris,2\n3,rome,3\n6,oslo,4\n")
+    return read_table(path, target="y", impute=impute)
+
+
+def test_read_features_reuses_the_fit_encoding(tmp_path: Path) -> None:
+    table = _fit_table(tmp_path)
+    # other column order, an extra column, a subset of the categories, no target
+    path = _write_csv(tmp_path / "new.csv", "extra,city,a\n0,rome,10\n0,rome,20\n")
+    new = read_features(path, table.encoding)
+    assert new.feature_names == table.feature_names == ["a", "city=oslo", "city=paris",
+                                                        "city=rome"]
+    np.testing.assert_array_equal(new.X, [[10, 0, 0, 1], [20, 0, 0, 1]])
+    assert new.y.shape == (2, 0)
+
+
+def test_read_features_refuses_what_was_not_seen(tmp_path: Path) -> None:
+    enc = _fit_table(tmp_path).encoding
+    path = _write_csv(tmp_path / "u.csv", "a,city\n1,tokyo\n2,rome\n3,tokyo\n")
+    with pytest.raises(ValueError, match=r"column 'city' .* has category 'tokyo' \(2 rows\) not "
+                                         r"seen when the model was fit; known: oslo, paris, rome"):
+        read_features(path, enc)
+    path = _write_csv(tmp_path / "m.csv", "city\nrome\n")
+    with pytest.raises(ValueError, match=r"feature column\(s\) 'a' not found"):
+        read_features(path, enc)
+    path = _write_csv(tmp_path / "t.csv", "a,city\nx,rome\n")
+    with pytest.raises(ValueError, match=r"feature column 'a' .* is string but was numeric"):
+        read_features(path, enc)
+    path = _write_csv(tmp_path / "n.csv", "a,city\n,rome\n")
+    with pytest.raises(ValueError, match=r"'a' \(1 row\)"):
+        read_features(path, enc)
+
+
+def test_read_features_imputes_with_the_training_means(tmp_path: Path) -> None:
+    enc = _fit_table(tmp_path, impute="mean").encoding
+    assert enc.fill["a"] == pytest.approx(3.0)
+    assert enc.fill["city=rome"] == pytest.approx(0.5)
+    path = _write_csv(tmp_path / "n.csv", "a,city\n,rome\n7,\n")
+    new = read_features(path, enc)
+    np.testing.assert_allclose(new.X, [[3, 0, 0, 1], [7, 0.25, 0.25, 0.5]])
+    assert len(new.notes) == 2
+
+
+def test_encoding_json_round_trip_and_tampering(tmp_path: Path) -> None:
+    enc = _fit_table(tmp_path, impute="mean").encoding
+    back = FeatureEncoding.from_json(enc.to_json())
+    assert back.feature_names == enc.feature_names and back.fill == enc.fill
+    assert back.categories == enc.categories
+    bad = enc.to_json()
+    bad["fill"]["a"] = "os.system('x')"
+    with pytest.raises(ValueError, match="'fill' must give a finite number"):
+        FeatureEncoding.from_json(bad)
+    for broken in ({"columns": "a"}, {"columns": ["a", "a"]}, [1],
+                   {"columns": ["a"], "categories": {"zz": ["x"]}}):
+        with pytest.raises(ValueError, match="invalid feature encoding"):
+            FeatureEncoding.from_json(broken)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".feather"])
+def test_write_table_round_trip_is_atomic(tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"p{suffix}"
+    cols = {"a": np.array([1.5, -2.0]), "label": np.array(["x", "y"]), "y": np.array([0.0, 1.0])}
+    assert write_table(out, cols) == out
+    back = read_table(out, target="y", features=["a"])
+    np.testing.assert_array_equal(back.X[:, 0], cols["a"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
+    with pytest.raises(ValueError, match="unsupported output extension"):
+        write_table(tmp_path / "p.xlsx", cols)
+    with pytest.raises(ValueError, match="different lengths"):
+        write_table(out, {"a": np.zeros(2), "b": np.zeros(3)})

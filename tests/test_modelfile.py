@@ -510,3 +510,76 @@ def test_no_pickle_module_used_for_estimators(
     path = save_estimator(_fitted_dummy(), tmp_path / "d.ridgeline")
     assert load_estimator(path, registry=REGISTRY).n_features_in_ == 3
     assert os.path.getsize(path) > 0
+
+
+# --------------------------------------------------------------------------- extra metadata
+
+
+def test_extra_metadata_round_trip(tmp_path: Path) -> None:
+    extra = {"model": "ridge", "targets": ["y"], "encoding": {"columns": ["a", "b"]}}
+    path = save_estimator(_fitted_dummy(), tmp_path / "e", extra=extra)
+    loaded = modelfile.load_model(path, registry=REGISTRY)
+    assert isinstance(loaded, modelfile.LoadedModel)
+    assert loaded.extra == extra
+    assert loaded.meta["class"] == "DummyRidge" and loaded.meta["format_version"] == 1
+    np.testing.assert_array_equal(loaded.estimator.coef_, _fitted_dummy().coef_)
+    plain = save_estimator(_fitted_dummy(), tmp_path / "p")
+    assert modelfile.load_model(plain, registry=REGISTRY).extra == {}
+    with pytest.raises(ValueError, match=r"cannot store model metadata: meta\.extra\.bad has type"):
+        save_estimator(_fitted_dummy(), tmp_path / "x", extra={"bad": object()})
+
+
+def test_extra_of_the_wrong_type_is_refused(tmp_path: Path) -> None:
+    path = save_estimator(_fitted_dummy(), tmp_path / "e.ridgeline", extra={"k": 1})
+    with zipfile.ZipFile(path) as src:
+        members = {n: src.read(n) for n in src.namelist()}
+    meta = json.loads(members["meta.json"])
+    meta["extra"] = ["not", "an", "object"]
+    members["meta.json"] = json.dumps(meta).encode()
+    with zipfile.ZipFile(path, "w") as dst:
+        for name, data in members.items():
+            dst.writestr(name, data)
+    with pytest.raises(ValueError, match="invalid 'extra' entry"):
+        modelfile.load_model(path, registry=REGISTRY)
+
+
+def test_atomic_write_is_public_and_atomic(tmp_path: Path) -> None:
+    target = tmp_path / "out.bin"
+    modelfile.atomic_write(target, lambda fh: fh.write(b"abc"))
+    assert target.read_bytes() == b"abc"
+
+    def half_then_fail(fh: Any) -> None:
+        fh.write(b"partial")
+        raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError, match="interrupted"):
+        modelfile.atomic_write(target, half_then_fail)
+    assert target.read_bytes() == b"abc"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]
+
+
+@pytest.mark.filterwarnings("ignore::ridgeline.selection.result.GridEdgeWarning")
+@pytest.mark.parametrize("name", ["LogisticRegressionCV", "LassoCV", "ElasticNetCV",
+                                  "PoissonRegressor", "Lasso", "RidgeCV"])
+def test_every_command_line_model_round_trips(tmp_path: Path, name: str) -> None:
+    import ridgeline as rl
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(80, 4))
+    eta = X @ np.array([1.0, -1.0, 0.5, 0.0])
+    est = {
+        "LogisticRegressionCV": lambda: rl.LogisticRegressionCV(Cs=5, cv=KFold(3)).fit(
+            X, np.where(eta > 0, "a", "b")),
+        "LassoCV": lambda: rl.LassoCV(alphas=10, cv=KFold(3)).fit(X, eta),
+        "ElasticNetCV": lambda: rl.ElasticNetCV(alphas=10, cv=KFold(3)).fit(X, eta),
+        "PoissonRegressor": lambda: rl.PoissonRegressor(alpha=0.1).fit(
+            X, rng.poisson(np.exp(0.3 * eta))),
+        "Lasso": lambda: rl.Lasso(alpha=0.05).fit(X, eta),
+        "RidgeCV": lambda: rl.RidgeCV(cv=KFold(3)).fit(X, eta),
+    }[name]()
+    loaded = load_estimator(save_estimator(est, tmp_path / "m"))
+    assert type(loaded) is type(est)
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+    if hasattr(est, "predict_proba"):
+        np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+        assert list(loaded.classes_) == ["a", "b"]

@@ -22,6 +22,10 @@ array attributes to ``.npy`` members.  Caveats:
   JSON-able values (dataclasses, other objects) are not stored; their names are
   listed under ``"skipped_attributes"``.
 * only classes defined in the ``ridgeline`` package can be loaded.
+
+``save_estimator(..., extra=...)`` keeps caller metadata under ``"extra"`` (the command line
+stores the model kind, the target names and the feature encoding there); :func:`load_model`
+returns it with the estimator.  Files without it load as before (format version 1).
 """
 
 from __future__ import annotations
@@ -48,7 +52,10 @@ __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "MODEL_SUFFIX",
+    "LoadedModel",
+    "atomic_write",
     "load_estimator",
+    "load_model",
     "load_model_file",
     "save_estimator",
     "save_model_file",
@@ -109,7 +116,7 @@ def save_model_file(
         target = target.with_name(target.name + MODEL_SUFFIX)
     checked = _check_arrays(arrays)
     payload = _encode_meta(meta, sorted(checked))
-    _atomic_write(target, lambda fh: _write_zip(fh, payload, checked))
+    atomic_write(target, lambda fh: _write_zip(fh, payload, checked))
     return target
 
 
@@ -151,7 +158,8 @@ def load_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[
 # --------------------------------------------------------------------------- estimators
 
 
-def save_estimator(est: Any, path: str | os.PathLike[str]) -> Path:
+def save_estimator(est: Any, path: str | os.PathLike[str], *,
+                   extra: Mapping[str, Any] | None = None) -> Path:
     """Save a scikit-learn-style estimator to a model file (no pickle).
 
     Parameters
@@ -161,6 +169,10 @@ def save_estimator(est: Any, path: str | os.PathLike[str]) -> Path:
         the ``ridgeline`` package can be loaded back by :func:`load_estimator`.
     path : str or os.PathLike
         Destination (see :func:`save_model_file`).
+    extra : mapping, optional
+        JSON-able metadata stored beside the estimator under ``"extra"`` (the
+        command line keeps the feature encoding and the target names there); read
+        it back with :func:`load_model`.
 
     Returns
     -------
@@ -194,7 +206,28 @@ def save_estimator(est: Any, path: str | os.PathLike[str]) -> Path:
         "scalar_arrays": state.scalar_arrays,
         "skipped_attributes": state.skipped,
     }
+    if extra is not None:
+        meta["extra"] = dict(extra)
     return save_model_file(path, meta, state.arrays)
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """What :func:`load_model` read from a model file.
+
+    Attributes
+    ----------
+    estimator : estimator
+        The rebuilt estimator (as :func:`load_estimator` returns it).
+    extra : dict
+        The ``extra`` metadata given to :func:`save_estimator` (empty if none).
+    meta : dict
+        The whole ``meta.json`` (format header, parameters, ...).
+    """
+
+    estimator: Any
+    extra: dict[str, Any]
+    meta: dict[str, Any]
 
 
 def load_estimator(
@@ -223,7 +256,33 @@ def load_estimator(
         estimator, names a class outside the ``ridgeline`` package, or the class
         cannot be found or constructed.
     """
+    return load_model(path, registry=registry).estimator
+
+
+def load_model(
+    path: str | os.PathLike[str], *, registry: Mapping[str, type] | None = None
+) -> LoadedModel:
+    """Load an estimator saved by :func:`save_estimator` together with its ``extra`` metadata.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The model file.
+    registry : mapping of str to type, optional
+        As :func:`load_estimator`.
+
+    Returns
+    -------
+    LoadedModel
+        The estimator, the ``extra`` metadata and the whole ``meta.json``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`load_estimator`, and if ``extra`` is present but not a JSON object.
+    """
     meta, arrays = load_model_file(path)
+    extra = _section(meta, "extra", dict, path)
     cls = _resolve_class(meta, registry, path)
     params = dict(_section(meta, "params", dict, path))
     for name in _section(meta, "tuple_params", list, path):
@@ -235,7 +294,7 @@ def load_estimator(
         raise ValueError(f"could not rebuild {cls.__name__} from {path}: {exc}") from exc
     for name, value in _restored_attributes(meta, arrays, path).items():
         setattr(est, name, value)
-    return est
+    return LoadedModel(est, dict(extra), meta)
 
 
 # --------------------------------------------------------------------------- writing helpers
@@ -318,8 +377,24 @@ def _write_zip(fh: IO[bytes], payload: bytes, arrays: Mapping[str, np.ndarray]) 
                 np.lib.format.write_array(member, array, allow_pickle=False)
 
 
-def _atomic_write(target: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Write via a temporary file in the same directory, fsync it, then rename."""
+def atomic_write(target: str | os.PathLike[str], write: Callable[[IO[bytes]], Any]) -> None:
+    """Write a file atomically: a temporary file in the same directory, fsync, then rename.
+
+    Parameters
+    ----------
+    target : str or os.PathLike
+        Destination.  An existing file is replaced only once the new content is
+        complete, and keeps its permissions (new files get ``rw-r--r--``).
+    write : callable
+        ``write(fh)`` writes the content to the binary file object ``fh``.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be written; the temporary file is removed and the
+        destination is left as it was.  Exceptions from ``write`` propagate likewise.
+    """
+    target = Path(target)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     tmp = Path(tmp_name)
     try:

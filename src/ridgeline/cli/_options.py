@@ -1,0 +1,160 @@
+"""Options shared by ``fit`` and ``report``, their parsing, and reading the data they name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+
+from ridgeline.cli._app import BadInput
+from ridgeline.io import BUILTIN_DATASETS, IMPUTE_CHOICES, Table, load_builtin, read_table
+from ridgeline.report.fitting import MODELS, check_cv_spec
+
+# ---------------------------------------------------------------- option types (fit, report)
+
+DataArg = Annotated[Path | None, typer.Argument(
+    help="CSV, Parquet or Arrow file (or a directory of Parquet files). Without it, a data "
+         "set shipped with scikit-learn is used (see --dataset).", show_default=False)]
+TargetOpt = Annotated[list[str] | None, typer.Option(
+    "--target", "-t", help="Target column (repeat for several targets; ridge only).",
+    show_default=False)]
+FeaturesOpt = Annotated[str | None, typer.Option(
+    help="Comma-separated feature columns (default: every other column).",
+    show_default=False)]
+DatasetOpt = Annotated[str, typer.Option(help="Built-in data set used when DATA is omitted.")]
+ModelOpt = Annotated[str, typer.Option(
+    "--model", "-m", help=f"Model: {', '.join(MODELS)}.")]
+CvOpt = Annotated[str, typer.Option(
+    help="Number of folds, or 'loo' / 'gcv' (ridge), 'alo' (logistic, poisson).")]
+LambdasOpt = Annotated[str | None, typer.Option(
+    help="Comma-separated canonical λ values (the same meaning for every model), or 'auto'.",
+    show_default=False)]
+NLambdasOpt = Annotated[int | None, typer.Option(
+    help="Size of the automatic grid (default 100; 20 for logistic and poisson).",
+    show_default=False)]
+RuleOpt = Annotated[str, typer.Option(
+    help="'min' (best CV score) or '1se' (strongest regularization within one standard "
+         "error of the best).")]
+ScoringOpt = Annotated[str | None, typer.Option(
+    help="Scoring rule (default: mean squared error; log loss for logistic; Poisson "
+         "deviance for poisson); any scikit-learn scorer name.", show_default=False)]
+StandardizeOpt = Annotated[bool | None, typer.Option(
+    "--standardize/--no-standardize",
+    help="Penalize standardized features (ridge only; on by default there).",
+    show_default=False)]
+L1RatioOpt = Annotated[float, typer.Option(
+    help="scikit-learn's l1_ratio of the elastic net (canonical mix = 2ρ/(1+ρ)).")]
+ImputeOpt = Annotated[str | None, typer.Option(
+    help="Replace missing feature values: 'mean' (of the column; a category's frequency for "
+         "one-hot columns). Default: refuse them.", show_default=False)]
+MaxCategoriesOpt = Annotated[int, typer.Option(
+    help="Refuse a text column with more distinct values than this.")]
+SeedOpt = Annotated[int, typer.Option(help="Seed of the fold shuffle.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """The parsed model options of ``fit`` and ``report``."""
+
+    model: str
+    cv: int | str
+    lambdas: np.ndarray | None
+    n_lambdas: int | None
+    rule: str
+    scoring: str | None
+    standardize: bool | None
+    l1_ratio: float
+    seed: int
+
+
+def parse_model_options(model: str, cv: str, lambdas: str | None, n_lambdas: int | None,
+                        rule: str, scoring: str | None, standardize: bool | None,
+                        l1_ratio: float, seed: int) -> ModelOptions:
+    """Check every model option (raising :class:`BadInput` with a one-line message)."""
+    kind = model.strip().lower()
+    if kind not in MODELS:
+        raise BadInput(f"--model must be one of {', '.join(MODELS)}, got {model!r}")
+    if rule not in ("min", "1se"):
+        raise BadInput(f"--rule must be 'min' or '1se', got {rule!r}")
+    if n_lambdas is not None and n_lambdas < 1:
+        raise BadInput(f"--n-lambdas must be at least 1, got {n_lambdas}")
+    if not 0.0 < l1_ratio <= 1.0:
+        raise BadInput(f"--l1-ratio must lie in (0, 1], got {l1_ratio}")
+    if standardize and kind != "ridge":
+        raise BadInput("--standardize is available for --model ridge only")
+    if kind in ("lasso", "elasticnet") and scoring not in (None, "mse",
+                                                          "neg_mean_squared_error"):
+        raise BadInput(f"--model {kind} is scored by mean squared error only, got "
+                       f"--scoring {scoring}")
+    spec = parse_cv(cv)
+    try:
+        check_cv_spec(kind, spec)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    return ModelOptions(kind, spec, parse_lambdas(lambdas), n_lambdas, rule, scoring,
+                        standardize, l1_ratio, seed)
+
+
+def parse_cv(cv: str) -> int | str:
+    """A number of folds (≥ 2) or one of ``loo``, ``gcv``, ``alo``."""
+    key = cv.strip().lower()
+    if key in ("loo", "gcv", "alo"):
+        return key
+    try:
+        k = int(key)
+    except ValueError:
+        raise BadInput(f"--cv must be a number of folds, 'loo', 'gcv' or 'alo', got {cv!r}") \
+            from None
+    if k < 2:
+        raise BadInput(f"--cv needs at least 2 folds, got {k}")
+    return k
+
+
+def parse_lambdas(text: str | None) -> np.ndarray | None:
+    """Comma-separated canonical λ values, or None for ``auto``/absent."""
+    if text is None or text.strip().lower() == "auto":
+        return None
+    try:
+        values = np.array([float(v) for v in text.replace(";", ",").split(",") if v.strip()])
+    except ValueError:
+        raise BadInput(f"--lambdas must be comma-separated numbers or 'auto', got {text!r}") \
+            from None
+    if values.size == 0:
+        raise BadInput("--lambdas is empty: give at least one value")
+    if not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise BadInput(f"--lambdas must be finite and non-negative, got {text!r}")
+    return values
+
+
+def load_table(data: Path | None, target: list[str] | None, features: str | None,
+               dataset: str, *, kind: str, impute: str | None,
+               max_categories: int) -> Table:
+    """Read DATA (or the built-in data set) for a model of the given kind."""
+    if impute is not None and impute not in IMPUTE_CHOICES:
+        raise BadInput(f"--impute must be one of {', '.join(IMPUTE_CHOICES)}, got {impute!r}")
+    if max_categories < 1:
+        raise BadInput(f"--max-categories must be at least 1, got {max_categories}")
+    feats = [f.strip() for f in features.split(",") if f.strip()] if features else None
+    if data is None:
+        if dataset not in BUILTIN_DATASETS:
+            raise BadInput(f"unknown built-in data set {dataset!r}; choose one of: "
+                           f"{', '.join(BUILTIN_DATASETS)}")
+        table = load_builtin(dataset)
+        if target and not set(target) <= set(table.target_names):
+            raise BadInput(f"the built-in {dataset!r} data set has target column(s) "
+                           f"{', '.join(table.target_names)}, not {', '.join(target)}")
+        if kind != "ridge" and len(table.target_names) > 1:
+            raise BadInput(f"--model {kind} takes one target; the built-in {dataset!r} data "
+                           f"set has {len(table.target_names)}")
+        return table
+    if not target:
+        raise BadInput("--target is required when a DATA file is given")
+    if kind != "ridge" and len(target) > 1:
+        raise BadInput(f"--model {kind} takes a single --target, got {len(target)}")
+    tgt = target[0] if len(target) == 1 else list(target)
+    return read_table(data, target=tgt, features=feats, impute=impute,
+                      max_categories=max_categories, labels=kind == "logistic")

@@ -1,0 +1,87 @@
+"""Input checks shared by the diagnostics (private): clear errors at the public boundary."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import check_array, check_consistent_length
+
+from ridgeline.estimators._validation import check_weights
+
+
+def check_data(X, y=None, *, sample_weight=None, y_numeric: bool = True, name: str = "X"):
+    """``(X, y, s)``: X float (dense or CSR), finite; y (n,) or (n, k); weights (n,).
+
+    Raises ValueError for NaN/inf, mismatched lengths and empty inputs, TypeError for objects
+    that are not arrays.
+    """
+    if X is None:
+        raise TypeError(f"{name} is required (an array of shape (n_samples, n_features))")
+    X = check_array(X, accept_sparse=["csr", "csc", "coo"], dtype=[np.float64, np.float32],
+                    ensure_min_samples=2, input_name=name)
+    if sp.issparse(X) and X.format == "coo":
+        X = X.tocsr()
+    if y is None:
+        return X, None, check_weights(sample_weight, X)
+    y_arr = np.asarray(y)
+    if y_arr.ndim == 0:
+        raise ValueError("y must hold one value per sample, got a scalar")
+    if y_arr.ndim > 2:
+        raise ValueError(f"y must be of shape (n,) or (n, k), got shape {y_arr.shape}")
+    if y_numeric or y_arr.dtype.kind in "fc":
+        y_arr = check_array(y_arr, ensure_2d=False, dtype=np.float64, input_name="y")
+    check_consistent_length(X, y_arr)
+    return X, y_arr, check_weights(sample_weight, X)
+
+
+def check_lambdas(lambdas, name: str = "lambdas") -> np.ndarray:
+    """A non-empty 1-d grid of finite, non-negative canonical λ (float64)."""
+    if isinstance(lambdas, numbers.Number):
+        lambdas = [lambdas]
+    try:
+        grid = np.asarray(lambdas, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of numbers, got {type(lambdas).__name__}") \
+            from None
+    if grid.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {grid.shape}")
+    if grid.size == 0:
+        raise ValueError(f"{name} is empty: give at least one λ")
+    if not np.all(np.isfinite(grid)):
+        raise ValueError(f"{name} must be finite, got {int(np.sum(~np.isfinite(grid)))} "
+                         "NaN/inf value(s)")
+    if np.any(grid < 0):
+        raise ValueError(f"{name} must be non-negative, got {float(grid.min())!r}")
+    return grid
+
+
+def check_count(value, name: str, minimum: int) -> int:
+    """An integer ≥ ``minimum`` (bools refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def feature_names_of(estimator, n_features: int, given=None) -> list[str]:
+    """Feature names: given, else the estimator's ``feature_names_in_``, else ``x0, x1, …``."""
+    if given is not None:
+        names = [str(v) for v in given]
+        if len(names) != n_features:
+            raise ValueError(f"feature_names has {len(names)} names for {n_features} features")
+        return names
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is not None and len(names) == n_features:
+        return [str(v) for v in names]
+    return [f"x{j}" for j in range(n_features)]
+
+
+def input_feature_names(X) -> list[str] | None:
+    """Column names of a DataFrame-like X (before it becomes an array), else None."""
+    cols = getattr(X, "columns", None)
+    if cols is None:
+        return None
+    return [str(c) for c in cols]

@@ -1,0 +1,127 @@
+"""Bridges from a :class:`ModelSpec` to the engine layers (path, selection, solvers) (private)."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import column_or_1d
+
+from ridgeline.diagnostics._models import ModelSpec
+from ridgeline.estimators._glm import encode_labels
+from ridgeline.estimators._sparse import enet_penalty
+from ridgeline.estimators.sparse_paths import enet_path, group_lasso_path
+from ridgeline.losses import PoissonLoss
+from ridgeline.penalties import GroupPenalty
+from ridgeline.selection.engine import full_factor
+from ridgeline.solvers.glm_problem import GLMProblem
+from ridgeline.solvers.spectral import Factor
+from ridgeline.stats.moments import accumulate
+
+
+def ridge_route(X) -> str:
+    """A factorization route that always yields a :class:`Factor` (never LSQR)."""
+    n, p = X.shape
+    return "dual" if p > n else "eigh"
+
+
+def ridge_factor(spec: ModelSpec, X, Y: np.ndarray, s: np.ndarray,
+                 min_penalty: float | None, route: str | None = None) -> Factor:
+    """Full-data spectral factor with the estimator's intercept and standardization."""
+    return full_factor(X, Y, s, route or ridge_route(X), fit_intercept=spec.fit_intercept,
+                       standardize=bool(getattr(spec.base, "standardize", False)),
+                       min_penalty=0.0 if min_penalty is None else min_penalty)
+
+
+def glm_problem(spec: ModelSpec, X, y, s: np.ndarray):
+    """``(GLMProblem, output names, labels)`` with the estimator's class weights folded in."""
+    if spec.kind == "logistic":
+        dummy = spec.base.__class__(**spec.base.get_params())
+        Y, loss, s2, labels = encode_labels(dummy, X, y, s)
+        classes = [str(c) for c in dummy.classes_]
+        outputs = [classes[1]] if len(classes) == 2 else classes
+        return GLMProblem(X, Y, s2, loss, spec.fit_intercept), outputs, (labels, dummy.classes_)
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = column_or_1d(y)
+    if y.ndim != 1:
+        raise ValueError(f"Poisson regression takes one count per sample, got shape {y.shape}")
+    if np.any(y < 0):
+        raise ValueError(f"Poisson targets must be non-negative; {int(np.sum(y < 0))} value(s) "
+                         "of y are negative")
+    if not (s @ y) > 0:
+        raise ValueError("Poisson targets are all zero (weighted): the mean count must be "
+                         "positive for a log-link model")
+    return GLMProblem(X, y, s, PoissonLoss(), spec.fit_intercept), ["y"], (y, None)
+
+
+def weight_sum(spec: ModelSpec, X, y, s: np.ndarray) -> float:
+    """``n_w`` as the estimator computes it: class weights folded in for logistic regression
+    (its ``λ = 1/(2 C n_w)`` uses the class-weighted sum)."""
+    if spec.kind == "logistic" and getattr(spec.base, "class_weight", None) is not None:
+        return float(glm_problem(spec, X, y, s)[0].weights.sum())
+    return float(s.sum())
+
+
+def glm_dof(problem: GLMProblem, W: np.ndarray, b: np.ndarray, lam: float) -> float:
+    """Trace of the weighted hat matrix at the solution ``W (p, m)``, ``b (m,)``.
+
+    ``tr[W^½X̃(X̃ᵀWX̃ + 2λI_w)⁻¹X̃ᵀW^½] = Σ e/(e + 2λ) + rank(H_bb)`` with ``e`` the eigenvalues
+    of the loss curvature after eliminating the (unpenalized) intercept.
+    """
+    eta = problem.linear(W[None], b[None])
+    _, h = problem.derivatives(eta)
+    curv = problem.curvature(h)
+    e = curv.e
+    d = e + 2.0 * lam
+    dof = float(np.sum(np.where(d > 0, e / np.where(d > 0, d, 1.0), 0.0)))
+    if problem.fit_intercept:
+        dof += float(np.linalg.matrix_rank(curv.Hbb_pinv, hermitian=True))
+    return dof
+
+
+def sparse_penalty(spec: ModelSpec, p: int):
+    """The canonical penalty object of an elastic-net or group-lasso estimator."""
+    base = spec.base
+    if spec.kind == "group":
+        groups = base.groups if base.groups is not None else 1
+        return GroupPenalty.make(groups, p, base.group_weights)
+    return enet_penalty(spec.l1_ratio, p, base.penalty_factor, base.positive)
+
+
+def sparse_path(spec: ModelSpec, X, y: np.ndarray, s: np.ndarray, lambdas):
+    """Certified path (:class:`~ridgeline.path.sparse_path.SparsePath`); ``lambdas`` a grid or a
+    count (log grid from the exact λ_max)."""
+    base = spec.base
+    eps = float(getattr(base, "eps", 1e-3))
+    if spec.kind == "group":
+        groups = base.groups if base.groups is not None else 1
+        return group_lasso_path(X, y, groups, lambdas=lambdas, eps=eps,
+                                group_weights=base.group_weights, sample_weight=s,
+                                fit_intercept=spec.fit_intercept, tol=base.tol,
+                                max_iter=base.max_iter)
+    return enet_path(X, y, mix=spec.mix, lambdas=lambdas, eps=eps, sample_weight=s,
+                     fit_intercept=spec.fit_intercept, penalty_factor=base.penalty_factor,
+                     positive=base.positive, tol=base.tol, max_iter=base.max_iter)
+
+
+def sparse_dof(spec: ModelSpec, X, s: np.ndarray, path) -> np.ndarray:
+    """Degrees of freedom per λ of a sparse path (see :mod:`ridgeline.diagnostics.path`)."""
+    active = path.coefs != 0  # (L, p)
+    dof = active.sum(axis=1).astype(np.float64)
+    if spec.kind == "enet" and spec.mix < 1.0:
+        p = X.shape[1]
+        G = accumulate(X, np.zeros((X.shape[0], 1)), s).centered(spec.fit_intercept).G
+        f = sparse_penalty(spec, p).factors
+        n_w = float(s.sum())
+        for i, lam in enumerate(path.lambdas):
+            A = np.flatnonzero(active[i])
+            if A.size == 0:
+                continue
+            GA = G[np.ix_(A, A)]
+            M = GA + n_w * float(lam) * (1.0 - spec.mix) * np.diag(f[A])
+            dof[i] = float(np.trace(np.linalg.lstsq(M, GA, rcond=None)[0]))
+    return dof + (1.0 if spec.fit_intercept else 0.0)
+
+
+def as_dense(X) -> np.ndarray:
+    return X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)

@@ -1,0 +1,62 @@
+"""Plots of the diagnostics (matplotlib): each ``plot_xxx(result, ..., ax=None) -> Axes``.
+
+Importing this module imports matplotlib (``ridgeline`` and ``ridgeline.diagnostics`` do not);
+``matplotlib.pyplot`` is imported only when a function has to create its own figure
+(``ax=None``), so a report can draw on plain ``matplotlib.figure.Figure`` objects without
+pyplot. Defaults: labelled axes, log λ axis
+(canonical λ, or the estimator's parameter with ``x="param"``; ``x="dof"`` for effective
+degrees of freedom), feature names in the legend when there are ≤ 10 features, else the
+``top_k`` largest. Marked λ are vertical lines with a label and a gid: ``"lambda_min"``,
+``"lambda_1se"`` (CV choices), ``"lambda_chosen"`` (the estimator's own λ), ``"lambda_best"``
+(smallest measured test error); feature lines have gid ``"feature:<name>"``.
+
+Public API
+----------
+plot_path(path, *, x="lambda", output=0, top_k=10, cv=None, ax=None) -> Axes
+    Coefficient paths of a RegularizationPath, one line per feature, λ_min/λ_1se marked.
+plot_cv(result, *, x="lambda", ax=None) -> Axes
+    CV curve (error or score) with a ±1 SE band, from a RidgeCVResult or a fitted CV
+    estimator (RidgeCV, LogisticRegressionCV, LassoCV, ElasticNetCV, GroupLassoCV).
+plot_train_validation(curve, *, x="lambda", ax=None) -> Axes
+    Training vs validation error ± SE of a TrainValidationCurve.
+plot_bias_variance(result, *, reference=None, x="lambda", ax=None) -> Axes
+    bias², variance, noise, their sum and the measured test error of a BiasVariance;
+    ``reference`` (e.g. the closed form) drawn dotted.
+plot_shrinkage(result, *, kind="lambda", lambdas=None, x="lambda", top_k=10, ax=None) -> Axes
+    Shrinkage factors d²/(d² + n_w λ) per principal direction (vs λ, or vs direction).
+plot_coefficients(result, *, top_k=20, output=0, ax=None) -> Axes
+    Ranked standardized coefficients (CoefficientRanking) or per-fold coefficients with
+    mean ± sd and selection frequency (CoefficientStability).
+plot_compare(source, *, feature_names=None, x="lambda", top_k=10, axes=None) -> ndarray[Axes]
+    L1 vs L2 side by side: compare_penalties's PenaltyComparison (coefficient bars per
+    penalty) or two or more RegularizationPath (path panels); ``axes`` may be a Figure.
+
+Constants: GID_LAMBDA_MIN, GID_LAMBDA_1SE, GID_LAMBDA_CHOSEN, GID_LAMBDA_BEST.
+"""
+
+from ridgeline.plot._common import (
+    GID_LAMBDA_1SE,
+    GID_LAMBDA_BEST,
+    GID_LAMBDA_CHOSEN,
+    GID_LAMBDA_MIN,
+)
+from ridgeline.plot.bias_variance import plot_bias_variance
+from ridgeline.plot.coefficients import plot_coefficients
+from ridgeline.plot.compare import plot_compare
+from ridgeline.plot.cv import plot_cv, plot_train_validation
+from ridgeline.plot.path import plot_path
+from ridgeline.plot.shrinkage import plot_shrinkage
+
+__all__ = [
+    "GID_LAMBDA_1SE",
+    "GID_LAMBDA_BEST",
+    "GID_LAMBDA_CHOSEN",
+    "GID_LAMBDA_MIN",
+    "plot_bias_variance",
+    "plot_coefficients",
+    "plot_compare",
+    "plot_cv",
+    "plot_path",
+    "plot_shrinkage",
+    "plot_train_validation",
+]
