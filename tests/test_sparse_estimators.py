@@ -762,3 +762,15 @@ def test_held_out_sse_flags_cancellation_and_cv_recomputes_it():
         np.testing.assert_allclose(-cv.fold_scores[k], ((y[te, None] - pred) ** 2).mean(axis=0),
                                    rtol=1e-9)
         assert np.all(-cv.fold_scores[k] < 1e-12)
+
+
+@pytest.mark.parametrize("cv", [False, True])
+def test_l1_logistic_refuses_a_class_with_zero_weight(cv):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(40, 3))
+    y = np.r_[np.zeros(20), np.ones(20)]
+    s = np.r_[np.ones(20), np.zeros(20)]  # only class 0 carries weight
+    est = (rl.LogisticRegressionCV(l1_ratios=[0.5], Cs=3, cv=3) if cv
+           else rl.LogisticRegression(l1_ratio=0.5, C=1.0))
+    with pytest.raises(ValueError, match=r"class 1\.0 has zero total sample weight"):
+        est.fit(X, y, sample_weight=s)

@@ -23,6 +23,16 @@ def check_binary(classes: np.ndarray, who: str) -> None:
                          "regression")
 
 
+def check_weighted_classes(y01: np.ndarray, s: np.ndarray, classes: np.ndarray, who: str) -> None:
+    """Both classes need positive total weight: otherwise the unpenalized intercept has no
+    finite optimum and no solve can be certified."""
+    for label, mask in ((classes[0], y01 == 0), (classes[1], y01 == 1)):
+        if not s[mask].sum() > 0:
+            raise ValueError(f"{who} with l1_ratio > 0: class {np.asarray(label).item()!r} has "
+                             "zero total sample weight, so only one class is left to fit (the "
+                             "intercept would diverge); give both classes positive weight")
+
+
 def sparse_lambda(C, rho: float, n_w: float) -> np.ndarray:
     """Canonical λ of ``(C, l1_ratio=ρ)``."""
     return (1.0 + rho) / (2.0 * np.asarray(C, dtype=np.float64) * n_w)
