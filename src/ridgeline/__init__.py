@@ -35,10 +35,12 @@ from ridgeline.estimators import (
 from ridgeline.path import GLMPath, RidgePath, auto_glm_grid, auto_lambda_grid, glm_path, ridge_path
 from ridgeline.path.sparse_path import SparsePath
 from ridgeline.selection import GridEdgeWarning, RidgeCVResult, select_ridge
+from ridgeline.stats import ArraySource, read_csv, read_parquet
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ArraySource",
     "ElasticNet",
     "ElasticNetCV",
     "GLMPath",
@@ -67,6 +69,8 @@ __all__ = [
     "glm_path",
     "group_lasso_path",
     "penalties",
+    "read_csv",
+    "read_parquet",
     "ridge_path",
     "select_ridge",
 ]

@@ -44,6 +44,7 @@ from ridgeline.cli._options import (
     load_table,
     parse_model_options,
 )
+from ridgeline.cli.stream import run_stream_fit, wants_stream
 from ridgeline.io import Table, save_estimator
 from ridgeline.report.fitting import FitFailedError, FittedModel, fit_model
 
@@ -116,11 +117,24 @@ def fit(
         "--output", "-o", help="Save the fitted model (JSON + arrays, never pickle).",
         show_default=False)] = None,
     quiet: QuietOpt = False,
+    stream: Annotated[bool, typer.Option(
+        "--stream", help="Stream DATA (Parquet/CSV file or directory) in bounded memory: "
+                         "ridge or logistic, K-fold on hashed row positions.")] = False,
+    memory: Annotated[str, typer.Option(
+        help="Memory budget: DATA larger than this is streamed; sizes the record batches.")]
+        = "2GB",
 ) -> None:
     """Choose λ by cross-validation, print the CV table and coefficients, save the model."""
     try:
         opts = parse_model_options(model, cv, lambdas, n_lambdas, rule, scoring, standardize,
                                    l1_ratio, seed)
+        streamed = wants_stream(data, stream, memory)
+    except (BadInput, ValueError, OSError) as exc:
+        fail(str(exc), EXIT_BAD_INPUT)
+    if streamed:
+        run_stream_fit(data, target, features, opts, memory, quiet, as_json, output)
+        return
+    try:
         table = load_table(data, target, features, dataset, kind=opts.model, impute=impute,
                            max_categories=max_categories)
     except (BadInput, ValueError, OSError) as exc:

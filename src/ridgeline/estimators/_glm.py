@@ -12,6 +12,7 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from ridgeline.estimators._validation import check_labels, check_two_classes, check_weights
 from ridgeline.losses import BinomialLoss, MultinomialLoss
+from ridgeline.selection.stream_glm import StreamNewtonResult, null_start, stream_newton
 from ridgeline.solvers.glm_problem import GLMFit, GLMProblem
 from ridgeline.solvers.glm_solve import choose_solver, resolve_glm_solver, solve
 
@@ -127,3 +128,40 @@ def warn_if_separable(problem: GLMProblem, fit: GLMFit, lam: float, who: str) ->
             "ones are cut off where the solver stopped. Use a finite C.",
             ConvergenceWarning, stacklevel=3)
 
+
+
+class LabeledBinomialLoss(BinomialLoss):
+    """The binary log loss on targets given as two class labels: ``y → [y == positive]``."""
+
+    def __init__(self, positive: float):
+        self.positive = float(positive)
+
+    def encode(self, y: np.ndarray) -> np.ndarray:
+        return (np.asarray(y) == self.positive).astype(np.float64)
+
+
+def check_source_solver(solver: str, who: str) -> None:
+    """Streamed GLMs are fit by Newton/IRLS (one pass per iteration) only."""
+    if resolve_glm_solver(solver) not in ("auto", "newton"):
+        raise ValueError(f"{who} on a statistics source is fit by Newton/IRLS (one pass per "
+                         f"iteration): use solver='auto' or 'newton', got {solver!r}")
+
+
+def fit_glm_source(source, loss, lam: float, summary, *, fit_intercept: bool, tol: float,
+                   max_iter: int, start=None, who: str = "the model",
+                   stacklevel: int = 4) -> StreamNewtonResult:
+    """The full-data model at λ on a statistics source (one pass per Newton iteration).
+
+    ``start`` is ``(coef (p,), intercept)``; default the null model from ``summary`` (a
+    :class:`~ridgeline.stats.TargetSummary`). Warns (ConvergenceWarning) if not converged.
+    """
+    full = np.array([-1])
+    if start is None:
+        W0, b0 = null_start(loss, summary, full, source.n_features, fit_intercept)
+    else:
+        W0, b0 = np.asarray(start[0], dtype=np.float64)[None], np.array([float(start[1])])
+    fit = stream_newton(source, loss, np.array([lam]), W0, b0, full, summary.n.size,
+                        fit_intercept=fit_intercept, tol=tol, max_iter=max_iter,
+                        progress=getattr(source, "progress", None))
+    warn_convergence(fit, tol, max_iter, who, stacklevel=stacklevel)
+    return fit

@@ -9,6 +9,8 @@ import scipy.sparse as sp
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, column_or_1d, validate_data
 
+from ridgeline.stats.source import is_source
+
 
 def check_X_y(est, X, y, *, reset: bool = True, y_numeric: bool = True):
     """Validate X (dense float32/float64 or sparse) and y; at least 2 samples, all finite."""
@@ -98,3 +100,35 @@ def check_two_classes(classes: np.ndarray) -> None:
         only = only.item() if isinstance(only, np.generic) else only
         raise ValueError(f"only one class ({only!r}) in y: a classifier needs at least two "
                          "classes")
+
+
+def check_source_fit(est, source, y, sample_weight, **unsupported) -> None:
+    """Arguments that make no sense with a statistics source as ``X`` (the target is a column).
+
+    Sets ``n_features_in_`` and ``feature_names_in_`` from the source. ``unsupported`` maps a
+    name to a value that must be None/False.
+    """
+    if not is_source(source):
+        raise TypeError(f"expected a statistics source, got {type(source).__name__}")
+    if y is not None:
+        raise ValueError(f"y must be None when X is a statistics source: the target is the "
+                         f"source's column {source.target_name!r}")
+    if sample_weight is not None:
+        raise ValueError("sample_weight is not available with a statistics source (rows have "
+                         "unit weight)")
+    for name, value in unsupported.items():
+        if value is not None and value is not False:
+            raise ValueError(f"{name}={value!r} is not available when fitting on a statistics "
+                             "source")
+    est.n_features_in_ = source.n_features
+    est.feature_names_in_ = np.asarray(source.feature_names, dtype=object)
+
+
+def source_folds(cv, default: int | None = None) -> int:
+    """The number of folds K of ``cv`` for a statistics source (an int ≥ 2)."""
+    if cv is None and default is not None:
+        return default
+    if isinstance(cv, numbers.Integral) and not isinstance(cv, bool) and cv >= 2:
+        return int(cv)
+    raise ValueError(f"with a statistics source, cv must be a number of folds K ≥ 2 (folds come "
+                     f"from the source's fold rule), got {cv!r}")

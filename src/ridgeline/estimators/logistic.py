@@ -16,12 +16,15 @@ from sklearn.utils.validation import check_is_fitted
 
 from ridgeline.estimators._base import SparseInputMixin, store_coef
 from ridgeline.estimators._glm import (
+    LabeledBinomialLoss,
     check_C,
     check_l1_ratio,
     check_penalty_alias,
+    check_source_solver,
     check_tol_iter,
     encode_labels,
     fit_glm,
+    fit_glm_source,
     warn_convergence,
     warn_if_separable,
 )
@@ -32,11 +35,18 @@ from ridgeline.estimators._logistic_sparse import (
     fit_binary,
     sparse_lambda,
 )
-from ridgeline.estimators._validation import check_X, check_X_y
+from ridgeline.estimators._validation import (
+    check_source_fit,
+    check_X,
+    check_X_y,
+    is_source,
+    source_folds,
+)
 from ridgeline.losses import BinomialLoss, MultinomialLoss
 from ridgeline.path.glm_path import auto_glm_grid
 from ridgeline.selection.glm_scoring import resolve_glm_scorer
 from ridgeline.selection.glm_select import alo_glm, kfold_glm
+from ridgeline.selection.stream_glm import stream_kfold_glm
 from ridgeline.solvers.glm_problem import GLMProblem
 from ridgeline.solvers.glm_solve import NEWTON_MAX_DIM, choose_solver, resolve_glm_solver
 
@@ -307,8 +317,16 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
             check_C(float(C), "every C in Cs")
         return Cs
 
-    def fit(self, X, y, sample_weight=None):
-        """Choose C on X (n, p) and labels y (n,), then fit at it; returns self."""
+    def fit(self, X, y=None, sample_weight=None):
+        """Choose C on X (n, p) and labels y (n,), then fit at it; returns self.
+
+        ``X`` may also be a statistics source (``ridgeline.read_parquet(path, target=...)``)
+        with ``y=None`` and two classes in the target column: K-fold CV (``cv=K``, default 5;
+        folds from the source's fold rule) with all K folds advanced by one pass per Newton
+        iteration, then the refit at the chosen C.
+        """
+        if is_source(X):
+            return self._fit_source(X, y, sample_weight)
         Cs = self._grid()
         if self.penalty not in ("deprecated", "l2"):
             check_penalty_alias(self.penalty, 1.0)
@@ -346,6 +364,73 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
         self.Cs_ = Cs
         self.l1_ratio_ = 0.0
         self.l1_ratios_ = np.array([0.0])
+        if self.use_legacy_attributes:
+            self._legacy_layout()
+        return self
+
+    def _fit_source(self, source, y, sample_weight):
+        """K-fold CV over Cs and the refit, streamed (binary targets, L2 penalty)."""
+        Cs = self._grid()
+        check_source_fit(self, source, y, sample_weight, class_weight=self.class_weight,
+                         dual=self.dual)
+        if Cs is None:
+            raise ValueError("Cs='auto' is not available on a statistics source: give Cs")
+        if self.method != "kfold":
+            raise ValueError("on a statistics source method must be 'kfold'")
+        if self.rule not in ("min", "1se"):
+            raise ValueError(f"rule must be 'min' or '1se', got {self.rule!r}")
+        if not (isinstance(self.l1_ratios, str) and self.l1_ratios == "warn") and np.any(
+                check_l1_ratio(self.l1_ratios, "l1_ratios") > 0):
+            raise ValueError("l1_ratios > 0 is not available on a statistics source")
+        if self.penalty not in ("deprecated", "l2"):
+            raise ValueError(f"penalty={self.penalty!r} is not available on a statistics "
+                             "source")
+        check_tol_iter(self.tol, self.max_iter)
+        check_source_solver(self.solver, "LogisticRegressionCV")
+        K = source_folds(self.cv, default=5)
+        progress = getattr(source, "progress", None)
+        summary = source.target_summary(K, progress=progress)
+        if summary.values is None or summary.values.size != 2:
+            found = "more than 64" if summary.values is None else str(summary.values.size)
+            raise ValueError(f"streamed logistic regression needs exactly two classes in "
+                             f"column {source.target_name!r}, found {found}")
+        self.classes_ = summary.values
+        loss = LabeledBinomialLoss(self.classes_[1])
+        scorer = resolve_glm_scorer(None if self.scoring == "warn" else self.scoring, loss)
+        n = float(summary.sw.sum())
+        lambdas = lambda_from_C(Cs, n)
+        sel = stream_kfold_glm(source, loss, summary, K, lambdas, Cs, scorer,
+                               fit_intercept=self.fit_intercept, tol=self.tol,
+                               max_iter=self.max_iter, rule=self.rule, warn_stacklevel=4,
+                               progress=progress)
+        res = sel.result
+        idx = int(res.index_)
+        passes = sel.n_passes + 1
+        if self.refit:
+            C, lam = float(Cs[idx]), float(lambdas[idx])
+            start = (sel.coef[idx].mean(axis=0), float(sel.intercept[idx].mean()))
+            fit = fit_glm_source(source, loss, lam, summary, fit_intercept=self.fit_intercept,
+                                 tol=self.tol, max_iter=self.max_iter, start=start,
+                                 who="LogisticRegressionCV (refit)", stacklevel=5)
+            coef, inter = fit.coef[0], fit.intercept[:1]
+            passes += fit.n_passes
+        else:
+            best = np.argmax(res.fold_scores[:, :, 0], axis=1)
+            coef = np.mean([sel.coef[best[k], k] for k in range(K)], axis=0)
+            inter = np.array([np.mean([sel.intercept[best[k], k] for k in range(K)])])
+            C = float(np.mean(Cs[best]))
+            lam = float(lambda_from_C(C, n))
+        self._store(coef[:, None], inter, np.float64)
+        self.C_, self.lambda_, self.Cs_ = C, lam, Cs
+        self.l1_ratio_, self.l1_ratios_ = 0.0, np.array([0.0])
+        self.solver_ = "newton"
+        self.cv_result_ = res
+        self.scores_ = res.fold_scores[:, :, 0][:, None, :]
+        self.n_iter_ = sel.n_iter.T[:, None, :]
+        self.coefs_paths_ = self._paths(sel.coef.transpose(1, 0, 2)[..., None],
+                                        sel.intercept.T[..., None])
+        self.n_passes_ = passes
+        self.n_rows_ = summary.n_rows
         if self.use_legacy_attributes:
             self._legacy_layout()
         return self

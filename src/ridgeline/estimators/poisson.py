@@ -15,8 +15,20 @@ from sklearn.metrics import d2_tweedie_score
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ridgeline.estimators._base import SparseInputMixin
-from ridgeline.estimators._glm import check_tol_iter, fit_glm
-from ridgeline.estimators._validation import check_strength, check_weights, check_X, check_X_y
+from ridgeline.estimators._glm import (
+    check_source_solver,
+    check_tol_iter,
+    fit_glm,
+    fit_glm_source,
+)
+from ridgeline.estimators._validation import (
+    check_source_fit,
+    check_strength,
+    check_weights,
+    check_X,
+    check_X_y,
+    is_source,
+)
 from ridgeline.losses import PoissonLoss
 from ridgeline.solvers.glm_problem import GLMProblem
 from ridgeline.solvers.glm_solve import resolve_glm_solver
@@ -58,13 +70,19 @@ class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
         self.warm_start = warm_start
         self.verbose = verbose
 
-    def fit(self, X, y, sample_weight=None):
-        """Fit on X (n, p) and counts y (n,) ≥ 0; returns self."""
+    def fit(self, X, y=None, sample_weight=None):
+        """Fit on X (n, p) and counts y (n,) ≥ 0; returns self.
+
+        ``X`` may also be a statistics source (``ridgeline.read_parquet(path, target=...)``)
+        with ``y=None``: Newton/IRLS with one pass over it per iteration.
+        """
         alpha = check_strength(self.alpha, "alpha")
         if alpha.ndim != 0:
             raise ValueError(f"alpha must be a single number, got {self.alpha!r}")
         check_tol_iter(self.tol, self.max_iter)
         resolve_glm_solver(self.solver)
+        if is_source(X):
+            return self._fit_source(X, y, sample_weight, float(alpha))
         X, y = check_X_y(self, X, y, y_numeric=True)
         y = np.asarray(y, dtype=np.float64)
         if y.ndim == 2 and y.shape[1] == 1:
@@ -91,6 +109,29 @@ class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
         self.lambda_ = float(alpha)
         self.solver_ = name
         self.grad_norm_ = float(fit.grad_norm[0])
+        return self
+
+    def _fit_source(self, source, y, sample_weight, alpha: float):
+        check_source_fit(self, source, y, sample_weight, warm_start=self.warm_start)
+        check_source_solver(self.solver, "PoissonRegressor")
+        summary = source.target_summary(1, progress=getattr(source, "progress", None))
+        if summary.y_min < 0:
+            raise ValueError(f"Poisson targets must be non-negative; column "
+                             f"{source.target_name!r} has values down to {summary.y_min:g}")
+        if not summary.sy.sum() > 0:
+            raise ValueError("Poisson targets are all zero: the mean count must be positive "
+                             "for a log-link model")
+        fit = fit_glm_source(source, PoissonLoss(), alpha, summary,
+                             fit_intercept=self.fit_intercept, tol=self.tol,
+                             max_iter=self.max_iter, who="PoissonRegressor", stacklevel=5)
+        self.coef_ = fit.coef[0].copy()
+        self.intercept_ = float(fit.intercept[0]) if self.fit_intercept else 0.0
+        self.n_iter_ = int(fit.n_iter[0])
+        self.lambda_ = alpha
+        self.solver_ = "newton"
+        self.grad_norm_ = float(fit.grad_norm[0])
+        self.n_passes_ = fit.n_passes + 1
+        self.n_rows_ = summary.n_rows
         return self
 
     def __sklearn_tags__(self):

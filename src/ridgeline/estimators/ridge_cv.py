@@ -12,9 +12,17 @@ from ridgeline.estimators._base import (
     resolve_solver,
     store_coef,
 )
-from ridgeline.estimators._validation import as_2d_targets, check_grid, check_weights, check_X_y
+from ridgeline.estimators._validation import (
+    as_2d_targets,
+    check_grid,
+    check_source_fit,
+    check_weights,
+    check_X_y,
+    is_source,
+    source_folds,
+)
 from ridgeline.estimators.ridge import encode_classes, store_classifier_coef
-from ridgeline.selection.engine import select_ridge
+from ridgeline.selection.engine import select_ridge, select_ridge_moments
 from ridgeline.selection.loo import loo_residuals, projected_rows
 
 _GCV_MODES = {None: "auto", "auto": "auto", "svd": "svd", "eigen": "eigh"}
@@ -48,23 +56,47 @@ class _RidgeCVMixin:
             y_labels=y_labels, to_alpha=lambda g: g * sw,
             warn_stacklevel=4,  # the user's call to fit()
         )
+        coef, inter = self._chosen(sel, sw, Y.shape[1], per_target)
+        if self.store_cv_results:
+            self._store_loo(X, Y, s, sel, sel.result.lambdas * sw, y_labels is not None)
+        return coef, inter
+
+    def _chosen(self, sel, sw: float, k: int, per_target: bool):
+        """Store the selection's attributes; the full-data fit at the chosen λ."""
         res = sel.result
         self.selection_ = res
         self.lambda_ = res.lambda_ if per_target else float(res.lambda_)
         # alpha_ is the grid value itself (not λ·n_w recomputed, which may differ in the last bit)
         self.alpha_ = res.alphas[res.index_] if per_target else float(res.alphas[res.index_])
         self.best_score_ = res.best_score
-        if sel.factor is not None:
-            pen = np.broadcast_to(np.atleast_1d(self.lambda_) * sw, (Y.shape[1],))
-            F = sel.factor
-            F.check_penalties(pen)
-            coef = F.coef_per_target(pen)
-            inter = F.intercept(coef)
-        else:
-            coef, inter = sel.lsqr_coef, sel.lsqr_intercept
-        if self.store_cv_results:
-            self._store_loo(X, Y, s, sel, res.lambdas * sw, y_labels is not None)
-        return coef, inter
+        if sel.factor is None:
+            return sel.lsqr_coef, sel.lsqr_intercept
+        pen = np.broadcast_to(np.atleast_1d(self.lambda_) * sw, (k,))
+        F = sel.factor
+        F.check_penalties(pen)
+        coef = F.coef_per_target(pen)
+        return coef, F.intercept(coef)
+
+    def _fit_source(self, source, y, sample_weight, groups):
+        """K-fold CV of every α from one pass over a statistics source, then the refit."""
+        check_source_fit(self, source, y, sample_weight, groups=groups,
+                         store_cv_results=self.store_cv_results)
+        K = source_folds(self.cv)
+        if resolve_solver(self.solver) not in ("auto", "eigh"):
+            raise ValueError(f"solver={self.solver!r} needs the rows; a statistics source is "
+                             "fit from its Gram matrices (solver='auto' or 'eigh')")
+        stats = source.fold_moments(K, progress=getattr(source, "progress", None))
+        sw = float(stats.total.sw)
+        lam, convention = self._grid(sw)
+        sel = select_ridge_moments(
+            stats.total, stats.folds, lambdas=lam, n_lambdas=self.n_lambdas,
+            scoring=self.scoring, rule=self.rule, fit_intercept=self.fit_intercept,
+            standardize=self.standardize, convention=convention, extend=self.extend_grid,
+            to_alpha=lambda g: g * sw, warn_stacklevel=4)
+        coef, inter = self._chosen(sel, sw, 1, False)
+        store_coef(self, coef, inter, True, np.float64)
+        self.n_rows_ = stats.n_rows
+        return self
 
     def _store_loo(self, X, Y, s, sel, penalties, classifier):
         if self.cv is not None:
@@ -150,10 +182,18 @@ class RidgeCV(SparseInputMixin, _RidgeCVMixin, LinearPredictMixin, MultiOutputMi
         self.standardize = standardize
         self.solver = solver
 
-    def fit(self, X, y, sample_weight=None, groups=None):
-        """Choose α and fit on all of X (n, p) and y (n,) or (n, k); returns self."""
+    def fit(self, X, y=None, sample_weight=None, groups=None):
+        """Choose α and fit on all of X (n, p) and y (n,) or (n, k); returns self.
+
+        ``X`` may also be a statistics source (``ridgeline.read_parquet(path, target=...)``,
+        ``read_csv``, :class:`~ridgeline.stats.ArraySource`) with ``y=None`` and ``cv=K``:
+        all-α K-fold CV from one pass over it (folds from the source's fold rule), the refit
+        from the same statistics.
+        """
         if self.gcv_mode not in _GCV_MODES:
             raise ValueError(f"gcv_mode must be one of {list(_GCV_MODES)}, got {self.gcv_mode!r}")
+        if is_source(X):
+            return self._fit_source(X, y, sample_weight, groups)
         X, y = check_X_y(self, X, y)
         Y, squeeze = as_2d_targets(y)
         s = check_weights(sample_weight, X)

@@ -13,7 +13,14 @@ from sklearn.model_selection import check_cv
 
 from ridgeline.path.grid import auto_lambda_grid, extend_grid
 from ridgeline.selection._identity import IdentityClassifier, IdentityRegressor
-from ridgeline.selection.kfold import DualFold, LsqrFold, PrimalFold, dual_folds, primal_folds
+from ridgeline.selection.kfold import (
+    DualFold,
+    LsqrFold,
+    PrimalFold,
+    dual_folds,
+    moment_folds,
+    primal_folds,
+)
 from ridgeline.selection.loo import gcv_curve, loo_curve
 from ridgeline.selection.result import (
     RidgeCVResult,
@@ -183,6 +190,24 @@ def select_ridge(
     else:
         evaluate = lambda grid: ctx.gcv(factor, grid)  # noqa: E731
 
+    result = _score_grid(lam, evaluate, factor, method, scorer, rule, per_target,
+                         fit_intercept, to_alpha, sw, extend=extend,
+                         warn_edge=warn_edge, given=given, warn_stacklevel=warn_stacklevel + 1)
+    sel = RidgeSelection(result=result, factor=factor, route=route)
+    if route == "lsqr":
+        chosen = np.atleast_1d(result.lambda_) * sw
+        fit = lsqr_path(X, Y, s, np.unique(chosen), fit_intercept=fit_intercept,
+                        standardize=standardize)
+        sel.lsqr_coef, sel.lsqr_intercept = _pick_lsqr(fit, np.unique(chosen), chosen, Y.shape[1])
+    return sel
+
+
+def _score_grid(lam, evaluate, factor, method, scorer, rule, per_target, fit_intercept,
+                to_alpha, sw, *, extend, warn_edge, given, warn_stacklevel) -> RidgeCVResult:
+    """Score a grid (extending it past an edge up to ``extend`` times) and warn at an edge.
+
+    ``warn_stacklevel`` is handed to :func:`warn_edges` (2 = the caller of this function).
+    """
     rounds = 3 if extend is True else int(extend or 0)
     while True:
         result = _assemble(lam, evaluate(lam), factor, method, scorer, rule, per_target,
@@ -197,13 +222,75 @@ def select_ridge(
         dof_max = factor.rank + (1 if fit_intercept else 0) if factor is not None else None
         warn_edges(sides, dof=result.dof, lambdas=lam, dof_max=dof_max,
                    stacklevel=warn_stacklevel)
-    sel = RidgeSelection(result=result, factor=factor, route=route)
-    if route == "lsqr":
-        chosen = np.atleast_1d(result.lambda_) * sw
-        fit = lsqr_path(X, Y, s, np.unique(chosen), fit_intercept=fit_intercept,
-                        standardize=standardize)
-        sel.lsqr_coef, sel.lsqr_intercept = _pick_lsqr(fit, np.unique(chosen), chosen, Y.shape[1])
-    return sel
+    return result
+
+
+def select_ridge_moments(
+    total: Moments,
+    held: list[Moments],
+    *,
+    lambdas: np.ndarray | None = None,
+    n_lambdas: int = 100,
+    scoring=None,
+    rule: str = "min",
+    fit_intercept: bool = True,
+    standardize: bool = False,
+    per_target: bool = False,
+    convention: str = "canonical",
+    extend: bool | int = False,
+    warn_edge: bool = True,
+    to_alpha=None,
+    warn_stacklevel: int = 2,
+) -> RidgeSelection:
+    """K-fold CV of every λ from fold statistics alone (streamed or distributed data).
+
+    The same computation as :func:`select_ridge` with K-fold CV on the primal route, entered
+    from the moments of the whole data (``total``) and of each held-out fold (``held``,
+    partitioning the rows): training statistics are ``total − held[k]``, one eigendecomposition
+    per fold scores every λ. Only statistics scorers (R², MSE, RMSE) are available — no rows
+    are left for predictions — and there is no SVD fallback for an ill-conditioned Gram.
+
+    Parameters
+    ----------
+    total : Moments
+        Moments of every row (p features, k targets).
+    held : list of Moments, length K
+        Moments of each fold's rows, about the same reference point as ``total``.
+    lambdas, n_lambdas, scoring, rule, fit_intercept, standardize, per_target, convention,
+    extend, warn_edge, to_alpha, warn_stacklevel : as :func:`select_ridge` (default score R²).
+
+    Returns
+    -------
+    RidgeSelection
+        ``factor`` is the full-data factorization (for the refit at the chosen λ).
+    """
+    if rule not in ("min", "1se"):
+        raise ValueError(f"rule must be 'min' or '1se', got {rule!r}")
+    if convention not in ("canonical", "fixed"):
+        raise ValueError(f"convention must be 'canonical' or 'fixed', got {convention!r}")
+    if len(held) < 2:
+        raise ValueError(f"K-fold cross-validation needs at least 2 folds, got {len(held)}")
+    scorer = resolve_scorer(scoring, "r2")
+    if scorer.kind != "stats":
+        raise ValueError(f"scoring={scorer.name!r} needs held-out predictions; from fold "
+                         "statistics only 'r2', 'neg_mean_squared_error' and "
+                         "'neg_root_mean_squared_error' can be scored")
+    for k, h in enumerate(held):
+        if h.sw <= 0:
+            raise ValueError(f"fold {k} has no rows: too few rows for {len(held)} folds")
+    sw = float(total.sw)
+    given = lambdas is not None
+    ctx = _Context(None, None, None, fit_intercept, standardize, convention, scorer, False,
+                   None, None, per_target, "eigh", sw=sw)
+    ctx.folds = moment_folds(total, held, fit_intercept=fit_intercept, standardize=standardize)
+    factor = factor_from_moments(total.centered(fit_intercept), shift_x=total.shift_x,
+                                 shift_y=total.shift_y, standardize=standardize)
+    lam = auto_lambda_grid(factor.e, sw, n_lambdas) if lambdas is None \
+        else np.asarray(lambdas, dtype=np.float64)
+    result = _score_grid(lam, ctx.kfold, factor, "kfold", scorer, rule, per_target,
+                         fit_intercept, to_alpha, sw, extend=extend, warn_edge=warn_edge,
+                         given=given, warn_stacklevel=warn_stacklevel + 1)
+    return RidgeSelection(result=result, factor=factor, route="eigh")
 
 
 def _pick_lsqr(fit, uniq, chosen, k):
@@ -240,13 +327,13 @@ class _Context:
     """State shared by the scoring routines of one :func:`select_ridge` call."""
 
     def __init__(self, X, Y, s, fit_intercept, standardize, convention, scorer: Scorer,
-                 classifier, classes, y_labels, per_target, route):
+                 classifier, classes, y_labels, per_target, route, sw=None):
         self.X, self.Y, self.s = X, Y, s
         self.fit_intercept, self.standardize = fit_intercept, standardize
         self.convention, self.scorer = convention, scorer
         self.classifier, self.classes, self.y_labels = classifier, classes, y_labels
         self.per_target, self.route = per_target, route
-        self.sw = float(s.sum())
+        self.sw = float(s.sum()) if sw is None else float(sw)
         self.folds: list = []
 
     def penalty(self, lam: np.ndarray, sw_rows: float) -> np.ndarray:

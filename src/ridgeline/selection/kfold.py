@@ -34,8 +34,8 @@ class PrimalFold:
 
     factor: Factor
     held: Moments
-    test: np.ndarray
-    train: np.ndarray
+    test: np.ndarray | None
+    train: np.ndarray | None
 
     def sse(self, penalties: np.ndarray) -> np.ndarray:
         """Weighted held-out sum of squared errors, shape (L, k), from statistics only."""
@@ -151,15 +151,30 @@ def primal_folds(
             tr = total - h
         else:
             tr = accumulate(X, Y, s, rows=train, shift=shift)
-        if tr.sw <= 0:
-            raise ValueError("a training fold has zero total sample weight")
-        F = factor_from_moments(tr.centered(fit_intercept), shift_x=shift[0], shift_y=shift[1],
-                                standardize=standardize)
+        F = _training_factor(tr, fit_intercept, standardize)
         if force_svd or needs_svd(F, min_penalty(tr.sw)):
             F = svd_factor(X, Y, s, F.mean_x, F.mean_y, F.scale, rows=np.sort(train))
         folds.append(PrimalFold(factor=F, held=h, test=np.asarray(test),
                                 train=np.sort(np.asarray(train))))
     return folds, total
+
+
+def _training_factor(tr: Moments, fit_intercept: bool, standardize: bool) -> Factor:
+    if tr.sw <= 0:
+        raise ValueError("a training fold has zero total sample weight")
+    return factor_from_moments(tr.centered(fit_intercept), shift_x=tr.shift_x,
+                               shift_y=tr.shift_y, standardize=standardize)
+
+
+def moment_folds(total: Moments, held: list[Moments], *, fit_intercept: bool,
+                 standardize: bool) -> list[PrimalFold]:
+    """Primal folds from statistics only: fold k trains on ``total − held[k]``.
+
+    The held-out sets must partition the rows. The folds carry no row indices (``test`` and
+    ``train`` are None), so they score by statistics (:meth:`PrimalFold.sse`) only.
+    """
+    return [PrimalFold(factor=_training_factor(total - h, fit_intercept, standardize), held=h,
+                       test=None, train=None) for h in held]
 
 
 def dual_folds(

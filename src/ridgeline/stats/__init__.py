@@ -13,6 +13,8 @@ statistics of a CV fold are ``total - held_out``.
 """
 
 from ridgeline.stats.chunks import iter_row_chunks
+from ridgeline.stats.files import CSVSource, ParquetSource, parse_memory, read_csv, read_parquet
+from ridgeline.stats.folds import hash_folds, predefined_test_fold, row_folds, splitmix64
 from ridgeline.stats.moments import (
     FoldMomentsAccumulator,
     Moments,
@@ -20,12 +22,39 @@ from ridgeline.stats.moments import (
     accumulate,
     fold_moments,
 )
+from ridgeline.stats.source import (
+    ArraySource,
+    BatchSource,
+    FoldMomentsResult,
+    GLMPassResult,
+    SourceError,
+    StatisticsSource,
+    TargetSummary,
+    is_source,
+)
 
 __all__ = [
+    "ArraySource",
+    "BatchSource",
+    "CSVSource",
     "FoldMomentsAccumulator",
+    "FoldMomentsResult",
+    "GLMPassResult",
     "Moments",
     "MomentsAccumulator",
+    "ParquetSource",
+    "SourceError",
+    "StatisticsSource",
+    "TargetSummary",
     "accumulate",
     "fold_moments",
+    "hash_folds",
+    "is_source",
     "iter_row_chunks",
+    "parse_memory",
+    "predefined_test_fold",
+    "read_csv",
+    "read_parquet",
+    "row_folds",
+    "splitmix64",
 ]

@@ -1,0 +1,517 @@
+"""Statistics sources: data that answers *passes* over its rows with small (p×p) results.
+
+A statistics source is where the rows live — files on disk (:mod:`ridgeline.stats.files`), an
+in-memory array (:class:`ArraySource`), or later a Dask collection — together with its fold
+rule. The estimators never see the rows; they ask for passes, each returning one small
+result dataclass:
+
+- :meth:`StatisticsSource.fold_moments` — the total and per-fold :class:`~ridgeline.stats.Moments`
+  of (X, y) in one pass: everything ridge K-fold CV over any λ grid needs.
+- :meth:`StatisticsSource.target_summary` — per-fold row counts and target sums and the
+  distinct target values (class labels, Poisson checks, GLM starting points).
+- :meth:`StatisticsSource.glm_pass` — for B models (the K fold models and/or the full-data
+  model) at their current coefficients: each model's loss, gradient and Hessian ``XᵀWX`` summed
+  over its training rows, and its loss and accuracy on its held-out fold. One Newton/IRLS
+  iteration of every fold costs one pass.
+
+Folds come from the source's fold rule: a hash of the row's global position with a seed
+(:mod:`ridgeline.stats.folds`), the hash of an integer group column, or an explicit fold
+column holding ids in ``[0, K)``. All sums are float64, rows have unit weight.
+
+Implementations over partitions (Dask) map :func:`batch_fold_moments`,
+:func:`batch_target_summary` and :func:`batch_glm_stats` over partitions and add the results
+(every result has ``+``); the per-batch functions are pure.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from ridgeline.stats.folds import hash_folds, row_folds
+from ridgeline.stats.moments import FoldMomentsAccumulator, Moments
+
+#: Most distinct target values a summary keeps (enough for any classifier's labels).
+MAX_TARGET_VALUES = 64
+
+
+class SourceError(ValueError):
+    """Bad data met during a pass; the message names the file (or partition) and row range."""
+
+
+# ------------------------------------------------------------------------------ pass results
+@dataclass
+class FoldMomentsResult:
+    """Result of :meth:`StatisticsSource.fold_moments`.
+
+    Attributes
+    ----------
+    total : Moments
+        Moments of every row (the sum of the folds'), about the source's reference point.
+    folds : list of Moments, length K
+        Moments of each fold's rows (the held-out set of fold k).
+    n_rows : int
+    """
+
+    total: Moments
+    folds: list[Moments]
+    n_rows: int
+
+
+@dataclass
+class TargetSummary:
+    """Result of :meth:`StatisticsSource.target_summary`.
+
+    Attributes
+    ----------
+    n : ndarray of int (K,)
+        Rows per fold.
+    sw : ndarray (K,)
+        Sum of sample weights per fold (= ``n``: unit weights).
+    sy : ndarray (K,)
+        Sum of the target per fold.
+    y_min, y_max : float
+    values : ndarray or None
+        Sorted distinct target values, None when there are more than ``MAX_TARGET_VALUES``.
+    """
+
+    n: np.ndarray
+    sw: np.ndarray
+    sy: np.ndarray
+    y_min: float
+    y_max: float
+    values: np.ndarray | None
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.n.sum())
+
+    def __add__(self, other: TargetSummary) -> TargetSummary:
+        values = None
+        if self.values is not None and other.values is not None:
+            values = np.union1d(self.values, other.values)
+            values = values if values.size <= MAX_TARGET_VALUES else None
+        return TargetSummary(self.n + other.n, self.sw + other.sw, self.sy + other.sy,
+                             min(self.y_min, other.y_min), max(self.y_max, other.y_max), values)
+
+
+@dataclass
+class GLMPassResult:
+    """Result of :meth:`StatisticsSource.glm_pass` for B models (sums, not means).
+
+    Model j is trained on the rows whose fold differs from ``held_out[j]`` (every row when
+    ``held_out[j] = -1``) and scored on the rows of fold ``held_out[j]``. With
+    ``ℓ_i = ℓ(y_i, η_ij)``, ``η_ij = x_iᵀw_j + b_j`` and sums over model j's training rows:
+
+    Attributes
+    ----------
+    sw : ndarray (B,)
+        ``Σ s_i``.
+    loss : ndarray (B,)
+        ``Σ s_i ℓ_i``.
+    grad_w : ndarray (B, p)
+        ``Σ s_i ℓ'_i x_i``.
+    grad_b : ndarray (B,)
+        ``Σ s_i ℓ'_i``.
+    hess_ww : ndarray (B, p, p) or None
+        ``Σ s_i ℓ''_i x_i x_iᵀ`` (None when the pass was asked for no Hessian).
+    hess_wb : ndarray (B, p) or None
+        ``Σ s_i ℓ''_i x_i``.
+    hess_bb : ndarray (B,) or None
+        ``Σ s_i ℓ''_i``.
+    held_sw, held_loss, held_correct : ndarray (B,)
+        On the held-out rows: ``Σ s_i``, ``Σ s_i ℓ_i`` and ``Σ s_i [sign(η_i) agrees with y_i]``
+        (binary accuracy; meaningless for Poisson).
+    """
+
+    sw: np.ndarray
+    loss: np.ndarray
+    grad_w: np.ndarray
+    grad_b: np.ndarray
+    hess_ww: np.ndarray | None
+    hess_wb: np.ndarray | None
+    hess_bb: np.ndarray | None
+    held_sw: np.ndarray
+    held_loss: np.ndarray
+    held_correct: np.ndarray
+
+    @classmethod
+    def zeros(cls, B: int, p: int, hessian: bool) -> GLMPassResult:
+        z = np.zeros(B)
+        return cls(z.copy(), z.copy(), np.zeros((B, p)), z.copy(),
+                   np.zeros((B, p, p)) if hessian else None,
+                   np.zeros((B, p)) if hessian else None, z.copy() if hessian else None,
+                   z.copy(), z.copy(), z.copy())
+
+    def __add__(self, other: GLMPassResult) -> GLMPassResult:
+        def add(a, b):
+            return None if a is None else a + b
+        return GLMPassResult(*(add(getattr(self, f), getattr(other, f))
+                               for f in self.__dataclass_fields__))
+
+
+# ------------------------------------------------------------------------------ the protocol
+@runtime_checkable
+class StatisticsSource(Protocol):
+    """Rows of (X, y) that answer passes with small results; estimators accept it as ``X``.
+
+    Attributes
+    ----------
+    feature_names : list of str (p,)
+    target_name : str
+    n_features : int
+    seed : int
+        Seed of the hashed fold assignment.
+
+    Every pass visits each row exactly once and returns only O(B p²) numbers; it raises
+    :class:`SourceError` naming the file/partition and row range of bad data (NaN, ±inf,
+    fold ids out of range), never a partial result. ``progress``, when given, is called with
+    the number of rows of each batch as it is consumed.
+    """
+
+    feature_names: list[str]
+    target_name: str
+    seed: int
+
+    @property
+    def n_features(self) -> int: ...
+
+    def fold_moments(self, n_folds: int, *,
+                     progress: Callable[[int], None] | None = None) -> FoldMomentsResult:
+        """Total and per-fold moments of (X, y) in one pass."""
+        ...
+
+    def target_summary(self, n_folds: int, *,
+                       progress: Callable[[int], None] | None = None) -> TargetSummary:
+        """Rows, target sums per fold and the distinct target values, in one pass."""
+        ...
+
+    def glm_pass(self, loss, coef: np.ndarray, intercept: np.ndarray, held_out: np.ndarray,
+                 n_folds: int, *, hessian: bool = True,
+                 progress: Callable[[int], None] | None = None) -> GLMPassResult:
+        """Loss, gradient and Hessian sums of B models over their training rows, in one pass.
+
+        Parameters
+        ----------
+        loss : BinomialLoss or PoissonLoss (a loss of :mod:`ridgeline.losses` with scalar η)
+            When it has a method ``encode(y) -> y'``, the targets are mapped by it first
+            (class labels to 0/1).
+        coef : ndarray (B, p)
+        intercept : ndarray (B,)
+        held_out : ndarray of int (B,)
+            The fold each model holds out (``-1``: the full-data model).
+        n_folds : int
+            K of the fold rule.
+        hessian : bool
+            Also accumulate ``XᵀWX`` (the costly part, B p² per row).
+        """
+        ...
+
+
+def is_source(obj) -> bool:
+    """Whether ``obj`` is a statistics source (rather than an array-like X)."""
+    return isinstance(obj, StatisticsSource)
+
+
+# ------------------------------------------------------------------- per-batch pure kernels
+@dataclass
+class Batch:
+    """One batch of rows as a pass sees it.
+
+    Attributes
+    ----------
+    X : ndarray (m, p) float64
+    y : ndarray (m,) float64
+    fold : ndarray of int (m,)
+    where : str
+        The file or partition the rows come from.
+    start : int
+        Position of the first row within ``where`` (0-based).
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    fold: np.ndarray
+    where: str
+    start: int
+
+    @property
+    def rows(self) -> str:
+        """``"rows a–b"`` (inclusive, within ``where``) for error messages."""
+        return f"rows {self.start}\u2013{self.start + self.y.size - 1}"
+
+
+def batch_fold_moments(acc: FoldMomentsAccumulator, batch: Batch) -> None:
+    """Add a batch to a per-fold moments accumulator (unit weights).
+
+    The rows are grouped by fold with one stable gather, so each fold's share is a contiguous
+    block (one Gram product per fold, no per-fold fancy indexing).
+    """
+    order = np.argsort(batch.fold, kind="stable")
+    X = np.take(batch.X, order, axis=0)
+    y = batch.y[order]
+    bounds = np.searchsorted(batch.fold[order], np.arange(acc.n_folds + 1))
+    ones = np.ones(y.size)
+    for k in range(acc.n_folds):
+        a, b = bounds[k], bounds[k + 1]
+        if b > a:
+            acc._acc[k].update(X[a:b], y[a:b, None], ones[a:b])
+
+
+def batch_target_summary(batch: Batch, n_folds: int) -> TargetSummary:
+    """Per-fold counts and target sums of one batch."""
+    n = np.bincount(batch.fold, minlength=n_folds)
+    sy = np.bincount(batch.fold, weights=batch.y, minlength=n_folds)
+    values = np.unique(batch.y)
+    return TargetSummary(n=n, sw=n.astype(np.float64), sy=sy,
+                         y_min=float(batch.y.min()) if batch.y.size else np.inf,
+                         y_max=float(batch.y.max()) if batch.y.size else -np.inf,
+                         values=values if values.size <= MAX_TARGET_VALUES else None)
+
+
+def batch_glm_stats(batch: Batch, loss, coef: np.ndarray, intercept: np.ndarray,
+                    held_out: np.ndarray, hessian: bool) -> GLMPassResult:
+    """:class:`GLMPassResult` of one batch for B models (see :meth:`StatisticsSource.glm_pass`)."""
+    X, y = batch.X, batch.y
+    eta = X @ coef.T + intercept[None, :]  # (m, B)
+    encode = getattr(loss, "encode", None)  # e.g. class labels → 0/1
+    yb = (encode(y) if encode is not None else y)[:, None]
+    val = loss.value(yb, eta)
+    g, h = loss.derivatives(yb, eta)
+    held = batch.fold[:, None] == held_out[None, :]  # (m, B)
+    train = ~held
+    tw = train.astype(np.float64)
+    hw = held.astype(np.float64)
+    correct = ((eta > 0) == (yb > 0.5)).astype(np.float64)
+    B, p = coef.shape
+    out = GLMPassResult(
+        sw=tw.sum(axis=0),
+        loss=np.einsum("mb,mb->b", tw, val),
+        grad_w=((tw * g).T @ X),
+        grad_b=np.einsum("mb,mb->b", tw, g),
+        hess_ww=None, hess_wb=None, hess_bb=None,
+        held_sw=hw.sum(axis=0),
+        held_loss=np.einsum("mb,mb->b", hw, val),
+        held_correct=np.einsum("mb,mb->b", hw, correct),
+    )
+    if hessian:
+        th = tw * h
+        out.hess_wb = th.T @ X
+        out.hess_bb = th.sum(axis=0)
+        out.hess_ww = np.empty((B, p, p))
+        for j in range(B):
+            Xr = X * np.sqrt(th[:, j])[:, None]
+            out.hess_ww[j] = Xr.T @ Xr
+    return out
+
+
+# --------------------------------------------------------------------- the batch-driven base
+class BatchSource(ABC):
+    """A statistics source whose passes are loops over :class:`Batch` es (files, arrays).
+
+    Subclasses yield raw batches from :meth:`_raw_batches`; this class checks them (finite
+    values), assigns folds and implements the three passes.
+
+    Parameters
+    ----------
+    feature_names : sequence of str
+    target_name : str
+    fold_column, group_column : str, optional
+        Fold ids in ``[0, K)`` taken from a column, or folds hashed from an integer group id
+        (all rows of a group share a fold). Default: hash of the global row position.
+    seed : int
+        Seed of the hashed assignment.
+    """
+
+    def __init__(self, feature_names: Sequence[str], target_name: str, *,
+                 fold_column: str | None = None, group_column: str | None = None,
+                 seed: int = 0):
+        if fold_column is not None and group_column is not None:
+            raise ValueError("give fold_column or group_column, not both")
+        self.feature_names = list(feature_names)
+        self.target_name = target_name
+        self.fold_column = fold_column
+        self.group_column = group_column
+        self.seed = int(seed)
+        if not self.feature_names:
+            raise ValueError("a source needs at least one feature column")
+
+    @property
+    def n_features(self) -> int:
+        return len(self.feature_names)
+
+    @property
+    def key_column(self) -> str | None:
+        return self.fold_column or self.group_column
+
+    @abstractmethod
+    def _raw_batches(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None, str,
+                                             int, int]]:
+        """Yield ``(X (m, p), y (m,), key (m,) or None, where, start, global_start)``."""
+
+    def n_rows_hint(self) -> int | None:
+        """Number of rows when known without a pass (for progress bars), else None."""
+        return None
+
+    # ---- batches ----------------------------------------------------------------------------
+    def batches(self, n_folds: int,
+                progress: Callable[[int], None] | None = None) -> Iterator[Batch]:
+        """Checked batches with their fold ids, in global row order."""
+        for X, y, key, where, start, gstart in self._raw_batches():
+            m = y.shape[0]
+            if m == 0:
+                continue
+            X = np.asarray(X, dtype=np.float64)
+            y = np.asarray(y, dtype=np.float64)
+            span = f"{where} rows {start}\u2013{start + m - 1}"
+            _check_finite(X, self.feature_names, span)
+            _check_finite(y[:, None], [self.target_name], span)
+            fold = self._folds(key, gstart, m, n_folds, span)
+            yield Batch(X=X, y=y, fold=fold, where=where, start=start)
+            if progress is not None:
+                progress(m)
+
+    def _folds(self, key, gstart: int, m: int, n_folds: int, span: str) -> np.ndarray:
+        if self.fold_column is not None:
+            k = np.asarray(key)
+            if k.dtype.kind == "f" and (not np.all(np.isfinite(k)) or np.any(k != np.round(k))):
+                raise SourceError(f"{span}: fold column {self.fold_column!r} must hold "
+                                      "integers")
+            k = k.astype(np.int64)
+            if k.min() < 0 or k.max() >= n_folds:
+                raise SourceError(f"{span}: fold column {self.fold_column!r} has ids in "
+                                  f"[{k.min()}, {k.max()}], outside [0, {n_folds})")
+            return k
+        if self.group_column is not None:
+            k = np.asarray(key)
+            if k.dtype.kind not in "iub" and (k.dtype.kind != "f" or np.any(k != np.round(k))):
+                raise SourceError(f"{span}: group column {self.group_column!r} must hold "
+                                  "integer ids")
+            return hash_folds(k.astype(np.int64), n_folds, self.seed)
+        return row_folds(gstart, gstart + m, n_folds, self.seed)
+
+    # ---- passes -----------------------------------------------------------------------------
+    def fold_moments(self, n_folds: int, *,
+                     progress: Callable[[int], None] | None = None) -> FoldMomentsResult:
+        """Total and per-fold moments in one pass (reference point: the first batch's means)."""
+        acc = None
+        n = 0
+        for batch in self.batches(n_folds, progress):
+            if acc is None:
+                shift_x = batch.X.mean(axis=0)
+                shift_y = np.array([batch.y.mean()])
+                acc = FoldMomentsAccumulator(n_folds, shift_x, shift_y)
+            batch_fold_moments(acc, batch)
+            n += batch.y.size
+        if acc is None:
+            raise SourceError(f"{self.describe()} has no rows")
+        total, folds = acc.result()
+        return FoldMomentsResult(total=total, folds=folds, n_rows=n)
+
+    def target_summary(self, n_folds: int, *,
+                       progress: Callable[[int], None] | None = None) -> TargetSummary:
+        out = None
+        for batch in self.batches(n_folds, progress):
+            part = batch_target_summary(batch, n_folds)
+            out = part if out is None else out + part
+        if out is None:
+            raise SourceError(f"{self.describe()} has no rows")
+        return out
+
+    def glm_pass(self, loss, coef: np.ndarray, intercept: np.ndarray, held_out: np.ndarray,
+                 n_folds: int, *, hessian: bool = True,
+                 progress: Callable[[int], None] | None = None) -> GLMPassResult:
+        coef = np.asarray(coef, dtype=np.float64)
+        intercept = np.asarray(intercept, dtype=np.float64)
+        held_out = np.asarray(held_out, dtype=np.int64)
+        B, p = coef.shape
+        if p != self.n_features or intercept.shape != (B,) or held_out.shape != (B,):
+            raise ValueError(f"glm_pass: coef {coef.shape}, intercept {intercept.shape}, "
+                             f"held_out {held_out.shape} do not fit {self.n_features} features")
+        out = GLMPassResult.zeros(B, p, hessian)
+        for batch in self.batches(n_folds, progress):
+            out = out + batch_glm_stats(batch, loss, coef, intercept, held_out, hessian)
+        if hessian:
+            for j in range(B):
+                out.hess_ww[j] = _symmetric(out.hess_ww[j])
+        return out
+
+    def describe(self) -> str:
+        return type(self).__name__
+
+
+def _symmetric(G: np.ndarray) -> np.ndarray:
+    U = np.triu(G)
+    return U + np.triu(U, 1).T
+
+
+def _check_finite(A: np.ndarray, names: Sequence[str], span: str) -> None:
+    bad = ~np.isfinite(A)
+    if bad.any():
+        counts = bad.sum(axis=0)
+        j = int(np.flatnonzero(counts)[0])
+        col = A[:, j][bad[:, j]]
+        kind = "NaN" if np.isnan(col).any() else "infinite"
+        more = int((counts > 0).sum()) - 1
+        extra = f" (and {more} more column{'s' if more > 1 else ''})" if more else ""
+        raise SourceError(f"{span}: column {names[j]!r} has {int(counts[j])} {kind} "
+                          f"value{'s' if counts[j] > 1 else ''}{extra}")
+
+
+# ------------------------------------------------------------------------- in-memory arrays
+class ArraySource(BatchSource):
+    """An in-memory (X, y) served in batches: the reference the file sources are tested against.
+
+    Parameters
+    ----------
+    X : array-like (n, p)
+    y : array-like (n,)
+    batch_rows : int, default=65536
+        Rows per batch.
+    feature_names : sequence of str, optional
+        Default ``x0, x1, ...``.
+    target_name : str, default="y"
+    folds : array-like of int (n,), optional
+        Explicit fold ids (the ``fold_column``); default: hashed row positions.
+    groups : array-like of int (n,), optional
+        Group ids (hashed to folds).
+    seed : int, default=0
+    """
+
+    def __init__(self, X, y, *, batch_rows: int = 65536,
+                 feature_names: Sequence[str] | None = None, target_name: str = "y",
+                 folds=None, groups=None, seed: int = 0):
+        self.X = np.asarray(X)
+        self.y = np.asarray(y, dtype=np.float64)
+        if self.X.ndim != 2 or self.y.shape != (self.X.shape[0],):
+            raise ValueError(f"ArraySource needs X (n, p) and y (n,), got {self.X.shape} and "
+                             f"{self.y.shape}")
+        names = feature_names or [f"x{j}" for j in range(self.X.shape[1])]
+        self._key = None
+        if folds is not None and groups is not None:
+            raise ValueError("give folds or groups, not both")
+        if folds is not None or groups is not None:
+            self._key = np.asarray(folds if folds is not None else groups)
+        super().__init__(names, target_name,
+                         fold_column="fold" if folds is not None else None,
+                         group_column="group" if groups is not None else None, seed=seed)
+        self.batch_rows = int(batch_rows)
+        if self.batch_rows < 1:
+            raise ValueError(f"batch_rows must be positive, got {batch_rows}")
+
+    def n_rows_hint(self) -> int:
+        return self.X.shape[0]
+
+    def _raw_batches(self):
+        n = self.X.shape[0]
+        for a in range(0, n, self.batch_rows):
+            b = min(a + self.batch_rows, n)
+            key = None if self._key is None else self._key[a:b]
+            yield self.X[a:b], self.y[a:b], key, "array", a, a
+
+    def describe(self) -> str:
+        return f"ArraySource({self.X.shape[0]}×{self.X.shape[1]})"

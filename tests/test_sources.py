@@ -1,0 +1,318 @@
+"""Statistics sources: hashed folds, Parquet/CSV streaming, streamed fits equal in-memory fits."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from sklearn.model_selection import PredefinedSplit
+from typer.testing import CliRunner
+
+import ridgeline
+from ridgeline import LogisticRegressionCV, PoissonRegressor, RidgeCV
+from ridgeline.cli import app
+from ridgeline.stats import (
+    ArraySource,
+    SourceError,
+    StatisticsSource,
+    hash_folds,
+    parse_memory,
+    predefined_test_fold,
+    row_folds,
+)
+
+N, P = 1500, 5
+
+
+def _data(seed=0, n=N, p=P):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p)) * np.arange(1, p + 1) + 2.0
+    w = rng.normal(size=p)
+    return X, rng, w
+
+
+def _write_parts(tmp_path, X, cols: dict, bounds, row_group=None, name="ds"):
+    """Write rows [a, b) of every column into one Parquet part per (a, b)."""
+    d = tmp_path / name
+    d.mkdir()
+    for i, (a, b) in enumerate(itertools.pairwise(bounds)):
+        data = {f"x{j}": X[a:b, j] for j in range(X.shape[1])}
+        data.update({k: v[a:b] for k, v in cols.items()})
+        pq.write_table(pa.table(data), d / f"part-{i:02d}.parquet",
+                       row_group_size=row_group)
+    return d
+
+
+def _folds_seen(source, K):
+    return np.concatenate([b.fold for b in source.batches(K)])
+
+
+# ------------------------------------------------------------------------------ hashed folds
+def test_hash_folds_do_not_depend_on_batches():
+    full = hash_folds(np.arange(10_000), 7, seed=3)
+    pieces = np.concatenate([row_folds(a, min(a + 333, 10_000), 7, seed=3)
+                             for a in range(0, 10_000, 333)])
+    np.testing.assert_array_equal(full, pieces)
+    assert full.min() == 0 and full.max() == 6
+    counts = np.bincount(full, minlength=7)
+    assert np.all(np.abs(counts - 10_000 / 7) < 5 * np.sqrt(10_000 / 7))  # balanced
+    other = hash_folds(np.arange(10_000), 7, seed=4)
+    assert np.mean(other == full) < 0.3  # a different seed reshuffles
+    np.testing.assert_array_equal(predefined_test_fold(50, 7, 3), full[:50])
+
+
+def test_array_source_is_a_statistics_source():
+    X, _rng, w = _data()
+    src = ArraySource(X, X @ w)
+    assert isinstance(src, StatisticsSource)
+    assert src.n_features == P and src.feature_names[0] == "x0"
+
+
+def test_parse_memory():
+    assert parse_memory("2GB") == 2 << 30
+    assert parse_memory("512MiB") == 512 << 20
+    with pytest.raises(ValueError, match="size"):
+        parse_memory("lots")
+
+
+# ------------------------------------------------- partitionings and batch sizes agree
+def test_partitionings_and_batch_sizes_give_identical_folds_and_moments(tmp_path):
+    X, rng, w = _data()
+    y = X @ w + rng.normal(size=N)
+    one = _write_parts(tmp_path, X, {"y": y}, [0, N], name="one")
+    many = _write_parts(tmp_path, X, {"y": y}, [0, 100, 101, 700, 1200, N], row_group=64,
+                        name="many")
+    srcs = [ridgeline.read_parquet(one, target="y", batch_rows=1500),
+            ridgeline.read_parquet(many, target="y", batch_rows=37),
+            ridgeline.read_parquet(many, target="y", memory="1MB"),
+            ArraySource(X, y, batch_rows=211)]
+    ref = _folds_seen(srcs[0], 5)
+    np.testing.assert_array_equal(ref, hash_folds(np.arange(N), 5))
+    stats = [s.fold_moments(5) for s in srcs]
+    c0 = stats[0].total.centered()
+    for s, st in zip(srcs[1:], stats[1:], strict=True):
+        np.testing.assert_array_equal(_folds_seen(s, 5), ref)
+        c = st.total.centered()
+        np.testing.assert_allclose(c.G, c0.G, rtol=1e-11, atol=1e-8)
+        for f, f0 in zip(st.folds, stats[0].folds, strict=True):
+            assert f.n == f0.n
+            np.testing.assert_allclose(f.centered().G, f0.centered().G, rtol=1e-11, atol=1e-8)
+    assert stats[1].n_rows == N
+
+
+# -------------------------------------------------------- streamed == in-memory estimators
+@pytest.mark.parametrize("kwargs", [
+    {"alphas": np.logspace(-2, 4, 30)},
+    {"lambdas": np.logspace(-4, 1, 25), "standardize": True},
+    {"alphas": "auto", "n_lambdas": 40, "scoring": "neg_mean_squared_error", "rule": "1se"},
+])
+def test_ridge_cv_streamed_equals_in_memory(tmp_path, kwargs):
+    X, rng, w = _data(1)
+    y = X @ w + 3.0 * rng.normal(size=N) + 50.0
+    d = _write_parts(tmp_path, X, {"y": y}, [0, 400, 900, N])
+    src = ridgeline.read_parquet(d, target="y", batch_rows=128, seed=7)
+    a = RidgeCV(cv=5, **kwargs).fit(src)
+    b = RidgeCV(cv=PredefinedSplit(predefined_test_fold(N, 5, seed=7)), **kwargs).fit(X, y)
+    np.testing.assert_allclose(a.selection_.lambdas, b.selection_.lambdas, rtol=1e-10)
+    np.testing.assert_allclose(a.selection_.mean_score, b.selection_.mean_score, rtol=1e-10,
+                               atol=1e-8)
+    assert a.alpha_ == pytest.approx(b.alpha_, rel=1e-10)
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-8, rtol=0)
+    assert abs(a.intercept_ - b.intercept_) <= 1e-8
+    assert list(a.feature_names_in_) == [f"x{j}" for j in range(P)]
+    assert a.n_rows_ == N
+
+
+def test_ridge_cv_group_and_fold_columns(tmp_path):
+    X, rng, w = _data(2)
+    y = X @ w + rng.normal(size=N)
+    groups = rng.integers(0, 60, size=N)
+    folds = rng.integers(0, 4, size=N)
+    d = _write_parts(tmp_path, X, {"y": y, "g": groups, "f": folds}, [0, 777, N])
+    al = np.logspace(-2, 3, 12)
+    src = ridgeline.read_parquet(d, target="y", features=[f"x{j}" for j in range(P)],
+                                 group_column="g", batch_rows=100)
+    a = RidgeCV(alphas=al, cv=4).fit(src)
+    b = RidgeCV(alphas=al, cv=PredefinedSplit(hash_folds(groups, 4))).fit(X, y)
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-8, rtol=0)
+    np.testing.assert_allclose(a.selection_.mean_score, b.selection_.mean_score, atol=1e-10)
+    src = ridgeline.read_parquet(d, target="y", fold_column="f")
+    assert "f" not in src.feature_names and "g" in src.feature_names
+    c = RidgeCV(alphas=al, cv=4).fit(src)
+    Xg = np.column_stack([X, groups])
+    e = RidgeCV(alphas=al, cv=PredefinedSplit(folds)).fit(Xg, y)
+    np.testing.assert_allclose(c.coef_, e.coef_, atol=1e-8, rtol=0)
+
+
+def test_logistic_cv_streamed_equals_in_memory(tmp_path):
+    X, rng, w = _data(3)
+    eta = (X - 2.0) @ (w / np.arange(1, P + 1)) * 0.8 + 0.4
+    y = np.where(rng.random(N) < 1.0 / (1.0 + np.exp(-eta)), 7, 3)  # labels, not 0/1
+    d = _write_parts(tmp_path, X, {"label": y}, [0, 500, N])
+    src = ridgeline.read_parquet(d, target="label", batch_rows=300, seed=1)
+    Cs = np.logspace(-3, 2, 6)
+    for scoring in ("neg_log_loss", None):
+        a = LogisticRegressionCV(Cs=Cs, cv=5, tol=1e-11, scoring=scoring).fit(src)
+        b = LogisticRegressionCV(Cs=Cs, cv=PredefinedSplit(predefined_test_fold(N, 5, 1)),
+                                 tol=1e-11, scoring=scoring).fit(X, y)
+        np.testing.assert_array_equal(a.classes_, b.classes_)
+        assert a.C_ == b.C_
+        np.testing.assert_allclose(a.scores_, b.scores_, atol=1e-9, rtol=0)
+        np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-8, rtol=0)
+        np.testing.assert_allclose(a.intercept_, b.intercept_, atol=1e-8, rtol=0)
+        np.testing.assert_allclose(a.coefs_paths_, b.coefs_paths_, atol=1e-8, rtol=0)
+    assert a.n_passes_ < 80  # one pass per Newton iteration for all 5 folds at once
+
+
+def test_poisson_streamed_equals_in_memory(tmp_path):
+    X, rng, w = _data(4)
+    mu = np.exp(0.15 * (X - 2.0) @ (w / np.arange(1, P + 1)) + 0.5)
+    y = rng.poisson(mu).astype(np.float64)
+    d = _write_parts(tmp_path, X, {"count": y}, [0, 300, 301, N])
+    src = ridgeline.read_parquet(d, target="count", batch_rows=256)
+    for fit_intercept in (True, False):
+        a = PoissonRegressor(alpha=0.003, tol=1e-11, fit_intercept=fit_intercept).fit(src)
+        b = PoissonRegressor(alpha=0.003, tol=1e-11, fit_intercept=fit_intercept).fit(X, y)
+        np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-8, rtol=0)
+        assert abs(a.intercept_ - b.intercept_) <= 1e-8
+        assert a.n_passes_ <= 15
+
+
+def test_csv_source_equals_parquet(tmp_path):
+    X, rng, w = _data(5, n=400)
+    y = X @ w + rng.normal(size=400)
+    d = tmp_path / "csv"
+    d.mkdir()
+    for i, (a, b) in enumerate([(0, 150), (150, 400)]):
+        header = ",".join([f"x{j}" for j in range(P)] + ["y"])
+        rows = np.column_stack([X[a:b], y[a:b]])
+        np.savetxt(d / f"p{i}.csv", rows, delimiter=",", header=header, comments="",
+                   fmt="%.17g")
+    src = ridgeline.read_csv(d, target="y", batch_rows=64)
+    al = np.logspace(-2, 3, 10)
+    a = RidgeCV(alphas=al, cv=3).fit(src)
+    b = RidgeCV(alphas=al, cv=PredefinedSplit(predefined_test_fold(400, 3))).fit(X, y)
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-8, rtol=0)
+
+
+# --------------------------------------------------------------------------------- bad input
+def test_nan_in_one_partition_names_file_and_rows(tmp_path):
+    X, rng, _w = _data(6)
+    X[1210, 3] = np.nan
+    X[1250, 3] = np.nan
+    d = _write_parts(tmp_path, X, {"y": X @ np.ones(P)}, [0, 1000, N])
+    src = ridgeline.read_parquet(d, target="y", batch_rows=200)
+    with pytest.raises(SourceError, match=r"part-01\.parquet rows 200–399: column 'x3' has 2 "
+                                          r"NaN values"):
+        RidgeCV(cv=5).fit(src)
+    est = RidgeCV(cv=5)
+    with pytest.raises(SourceError):
+        est.fit(src)
+    assert not hasattr(est, "coef_")  # nothing partial
+    y = rng.normal(size=N)
+    y[5] = np.inf
+    with pytest.raises(SourceError, match=r"array rows 0–199: column 'y' has 1 infinite"):
+        RidgeCV(cv=5).fit(ArraySource(np.nan_to_num(X), y, batch_rows=200))
+
+
+def test_schema_change_between_parts(tmp_path):
+    X, _rng, _w = _data(7, n=200)
+    d = _write_parts(tmp_path, X, {"y": X[:, 0]}, [0, 100, 200])
+    pq.write_table(pa.table({**{f"x{j}": X[:10, j].astype(np.float32) for j in range(P)},
+                             "y": X[:10, 0]}), d / "part-02.parquet")
+    with pytest.raises(SourceError, match=r"column 'x0' is double in .*part-00\.parquet but "
+                                          r"float in .*part-02\.parquet"):
+        ridgeline.read_parquet(d, target="y")
+    pq.write_table(pa.table({**{f"x{j}": X[:10, j] for j in range(1, P)}, "y": X[:10, 0]}),
+                   d / "part-02.parquet")
+    with pytest.raises(SourceError, match=r"column 'x0' is in .*part-00\.parquet but not in "
+                                          r".*part-02\.parquet"):
+        ridgeline.read_parquet(d, target="y")
+
+
+def test_missing_target_non_numeric_and_corrupt_part(tmp_path):
+    X, _rng, _w = _data(8, n=200)
+    d = _write_parts(tmp_path, X, {"y": X[:, 0], "city": np.array(["a", "b"] * 100)},
+                     [0, 100, 200])
+    with pytest.raises(SourceError, match=r"part-00\.parquet: no target column 'price'"):
+        ridgeline.read_parquet(d, target="price")
+    with pytest.raises(SourceError, match=r"column 'city' has type string, not numeric"):
+        ridgeline.read_parquet(d, target="y")
+    src = ridgeline.read_parquet(d, target="y", features=["x1", "x2"])
+    assert src.n_features == 2
+    (d / "part-01.parquet").write_bytes(b"PAR1 this is not parquet")
+    with pytest.raises(SourceError, match=r"part-01\.parquet: not a readable Parquet file"):
+        ridgeline.read_parquet(d, target="y", features=["x1", "x2"])
+    # a part whose data pages are damaged (the footer intact) fails during the pass
+    good = d / "part-00.parquet"
+    raw = bytearray(good.read_bytes())
+    footer = int.from_bytes(raw[-8:-4], "little")
+    end = len(raw) - 8 - footer
+    raw[4:end] = b"\xff" * (end - 4)
+    (d / "part-01.parquet").write_bytes(bytes(raw))
+    src = ridgeline.read_parquet(d, target="y", features=["x1", "x2"])
+    with pytest.raises(SourceError, match=r"part-01\.parquet rows 0–: cannot be read"):
+        RidgeCV(alphas=[1.0], cv=3).fit(src)
+
+
+def test_csv_non_numeric_value_and_fold_column_range(tmp_path):
+    f = tmp_path / "d.csv"
+    f.write_text("a,b,y\n1,2,3\n4,5,6\n7,oops,9\n")
+    with pytest.raises(SourceError, match=r"d\.csv: column 'b' has type string, not numeric"):
+        ridgeline.read_csv(f, target="y")
+    # a text value past the part that types were inferred from fails during the pass
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "a.csv").write_text("a,b,y\n1,2,3\n4,5,6\n")
+    (tmp_path / "parts" / "b.csv").write_text("a,b,y\n1,2,3\n7,oops,9\n")
+    src = ridgeline.read_csv(tmp_path / "parts", target="y")
+    with pytest.raises(SourceError, match=r"b\.csv rows 0–: cannot be read"):
+        RidgeCV(alphas=[1.0], cv=2).fit(src)
+    X, _rng, _w = _data(9, n=100)
+    with pytest.raises(SourceError, match=r"fold column 'fold' has ids in \[0, 5\], outside "
+                                          r"\[0, 3\)"):
+        RidgeCV(cv=3).fit(ArraySource(X, X[:, 0], folds=np.arange(100) % 6))
+
+
+def test_source_arguments_are_checked():
+    X, _rng, w = _data(10, n=200)
+    src = ArraySource(X, X @ w)
+    with pytest.raises(ValueError, match="y must be None"):
+        RidgeCV(cv=5).fit(src, X @ w)
+    with pytest.raises(ValueError, match="cv must be a number of folds"):
+        RidgeCV(cv=None).fit(src)
+    with pytest.raises(ValueError, match="needs held-out predictions"):
+        RidgeCV(cv=5, scoring="neg_mean_absolute_error").fit(src)
+    with pytest.raises(ValueError, match="exactly two classes"):
+        LogisticRegressionCV(Cs=[1.0], cv=3).fit(src)
+    with pytest.raises(ValueError, match="non-negative"):
+        PoissonRegressor().fit(ArraySource(X, -np.ones(200)))
+
+
+# ---------------------------------------------------------------------------------------- CLI
+def test_cli_streams_a_directory(tmp_path):
+    X, rng, w = _data(11)
+    y = X @ w + rng.normal(size=N)
+    d = _write_parts(tmp_path, X, {"y": y}, [0, 700, N])
+    runner = CliRunner()
+    res = runner.invoke(app, ["fit", str(d), "--target", "y", "--stream", "--json",
+                              "--lambdas", "0.001,0.01,0.1,1", "--no-standardize"])
+    assert res.exit_code == 0, res.output
+    rep = json.loads(res.stdout)
+    assert rep["streamed"] and rep["rows"] == N and rep["parts"] == 2
+    ref = RidgeCV(lambdas=[0.001, 0.01, 0.1, 1], cv=PredefinedSplit(predefined_test_fold(N, 5)),
+                  scoring="neg_mean_squared_error").fit(X, y)
+    np.testing.assert_allclose(list(rep["coefficients"].values()), ref.coef_, atol=1e-8)
+    # larger than --memory: streamed without --stream
+    res = runner.invoke(app, ["fit", str(d), "--target", "y", "--memory", "64KB", "--json",
+                              "--cv", "3"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["streamed"]
+    res = runner.invoke(app, ["fit", str(d), "--target", "nope", "--stream"])
+    assert res.exit_code == 2
+    assert "no target column 'nope'" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    res = runner.invoke(app, ["fit", str(d), "--target", "y", "--stream", "--cv", "loo"])
+    assert res.exit_code == 2 and "streamed data take --cv K" in res.stderr
