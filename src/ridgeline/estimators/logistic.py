@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted
 
+from ridgeline.distributed import dask_source
 from ridgeline.estimators._base import SparseInputMixin, store_coef
 from ridgeline.estimators._glm import (
     LabeledBinomialLoss,
@@ -325,6 +326,8 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
         folds from the source's fold rule) with all K folds advanced by one pass per Newton
         iteration, then the refit at the chosen C.
         """
+        if (src := dask_source(X, y, sample_weight)) is not None:
+            X, y, sample_weight = src, None, None
         if is_source(X):
             return self._fit_source(X, y, sample_weight)
         Cs = self._grid()

@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import d2_tweedie_score
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from ridgeline.distributed import dask_source
 from ridgeline.estimators._base import SparseInputMixin
 from ridgeline.estimators._glm import (
     check_source_solver,
@@ -81,6 +82,8 @@ class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
             raise ValueError(f"alpha must be a single number, got {self.alpha!r}")
         check_tol_iter(self.tol, self.max_iter)
         resolve_glm_solver(self.solver)
+        if (src := dask_source(X, y, sample_weight)) is not None:
+            X, y, sample_weight = src, None, None
         if is_source(X):
             return self._fit_source(X, y, sample_weight, float(alpha))
         X, y = check_X_y(self, X, y, y_numeric=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MultiOutputMixin, RegressorMixin
 
+from ridgeline.distributed import dask_source
 from ridgeline.estimators._base import (
     LinearClassifierMixin,
     LinearPredictMixin,
@@ -87,14 +88,16 @@ class _RidgeCVMixin:
                              "fit from its Gram matrices (solver='auto' or 'eigh')")
         stats = source.fold_moments(K, progress=getattr(source, "progress", None))
         sw = float(stats.total.sw)
+        k = stats.total.n_targets
+        per_target = bool(self.alpha_per_target) and k > 1
         lam, convention = self._grid(sw)
         sel = select_ridge_moments(
             stats.total, stats.folds, lambdas=lam, n_lambdas=self.n_lambdas,
             scoring=self.scoring, rule=self.rule, fit_intercept=self.fit_intercept,
             standardize=self.standardize, convention=convention, extend=self.extend_grid,
-            to_alpha=lambda g: g * sw, warn_stacklevel=4)
-        coef, inter = self._chosen(sel, sw, 1, False)
-        store_coef(self, coef, inter, True, np.float64)
+            per_target=per_target, to_alpha=lambda g: g * sw, warn_stacklevel=4)
+        coef, inter = self._chosen(sel, sw, k, per_target)
+        store_coef(self, coef, inter, k == 1, np.float64)
         self.n_rows_ = stats.n_rows
         return self
 
@@ -192,6 +195,8 @@ class RidgeCV(SparseInputMixin, _RidgeCVMixin, LinearPredictMixin, MultiOutputMi
         """
         if self.gcv_mode not in _GCV_MODES:
             raise ValueError(f"gcv_mode must be one of {list(_GCV_MODES)}, got {self.gcv_mode!r}")
+        if (src := dask_source(X, y, sample_weight, groups=groups)) is not None:
+            X, y, sample_weight, groups = src, None, None, None
         if is_source(X):
             return self._fit_source(X, y, sample_weight, groups)
         X, y = check_X_y(self, X, y)

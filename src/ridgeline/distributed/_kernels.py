@@ -1,0 +1,419 @@
+"""Pure per-partition functions of a Dask pass: checked rows, folds, and one small result.
+
+Each function here runs on a worker, on the rows of one partition, and returns an object that
+adds with ``+`` (:class:`~ridgeline.stats.Moments` lists, :class:`TargetSummary`,
+:class:`GLMPassResult`, :class:`MultinomialPassResult`). Unit-weight, single-target passes
+call the protocol's own kernels (:func:`ridgeline.stats.source.batch_fold_moments`,
+:func:`~ridgeline.stats.source.batch_target_summary`,
+:func:`~ridgeline.stats.source.batch_glm_stats`); the weighted, multi-target and multinomial
+variants below extend them with the same sums.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ridgeline.stats.folds import hash_folds, row_folds
+from ridgeline.stats.moments import FoldMomentsAccumulator, Moments
+from ridgeline.stats.source import (
+    MAX_TARGET_VALUES,
+    Batch,
+    GLMPassResult,
+    SourceError,
+    TargetSummary,
+    batch_fold_moments,
+    batch_glm_stats,
+    batch_target_summary,
+)
+
+
+# ------------------------------------------------------------------------------ results
+@dataclass
+class FoldMomentsSum:
+    """Per-fold moments of some partitions (adds with ``+``); ``total`` is their sum."""
+
+    folds: list[Moments]
+    n_rows: int
+
+    def __add__(self, other: FoldMomentsSum) -> FoldMomentsSum:
+        return FoldMomentsSum([a + b for a, b in zip(self.folds, other.folds, strict=True)],
+                              self.n_rows + other.n_rows)
+
+
+@dataclass
+class MultinomialPassResult:
+    """Sums of B multinomial models over their training rows (and held-out scores).
+
+    With ``θ = [W; b]`` of shape (p + 1, C) for one model, ``x̃ = [x, 1]``, class scores
+    ``η_i = x̃_iᵀθ`` and probabilities ``π_i = softmax(η_i)``:
+
+    Attributes
+    ----------
+    sw, loss : ndarray (B,)
+        ``Σ s_i`` and ``Σ s_i ℓ_i`` over the training rows.
+    grad : ndarray (B, p + 1, C)
+        ``Σ s_i x̃_i (π_i − y_i)ᵀ`` (the last row is the intercepts' gradient).
+    hess : ndarray (B, C, C, p + 1, p + 1) or None
+        Block (c, d) is ``Σ s_i (δ_cd π_ic − π_ic π_id) x̃_i x̃_iᵀ``.
+    held_sw, held_loss, held_correct : ndarray (B,)
+        On the held-out rows: ``Σ s_i``, ``Σ s_i ℓ_i`` and ``Σ s_i [argmax η_i = y_i]``.
+    """
+
+    sw: np.ndarray
+    loss: np.ndarray
+    grad: np.ndarray
+    hess: np.ndarray | None
+    held_sw: np.ndarray
+    held_loss: np.ndarray
+    held_correct: np.ndarray
+
+    def __add__(self, other: MultinomialPassResult) -> MultinomialPassResult:
+        def add(a, b):
+            return None if a is None else a + b
+        return MultinomialPassResult(*(add(getattr(self, f), getattr(other, f))
+                                       for f in self.__dataclass_fields__))
+
+    def hessian_matrix(self, j: int) -> np.ndarray:
+        """Model j's Hessian as a ((p + 1) C) square matrix, θ flattened class-major."""
+        H = self.hess[j]
+        C, q = H.shape[0], H.shape[2]
+        return H.transpose(0, 2, 1, 3).reshape(C * q, C * q)
+
+
+def add_all(*parts):
+    """The ``+``-sum of one or more pass results (one node of the reduction tree)."""
+    return functools.reduce(operator.add, parts)
+
+
+# ------------------------------------------------------------------------ partition data
+@dataclass(frozen=True)
+class PassSpec:
+    """What a pass computes, shipped to every partition (small, picklable).
+
+    Attributes
+    ----------
+    kind : {"moments", "summary", "glm", "multinomial", "shift"}
+    n_folds : int
+    seed : int
+    fold_rule : {"hash", "fold", "group"}
+    feature_names, target_names : tuple of str
+    shift_x, shift_y : ndarray or None
+        Reference point of ``"moments"``.
+    loss, coef, intercept, held_out, hessian :
+        Models of ``"glm"``/``"multinomial"``.
+    classes : ndarray or None
+        Sorted class labels of ``"multinomial"`` (None: the targets are class indices).
+    """
+
+    kind: str
+    n_folds: int = 1
+    seed: int = 0
+    fold_rule: str = "hash"
+    feature_names: tuple[str, ...] = ()
+    target_names: tuple[str, ...] = ()
+    shift_x: np.ndarray | None = None
+    shift_y: np.ndarray | None = None
+    loss: object = None
+    coef: np.ndarray | None = None
+    intercept: np.ndarray | None = None
+    held_out: np.ndarray | None = None
+    hessian: bool = True
+    classes: np.ndarray | None = None
+
+
+@dataclass
+class Partition:
+    """The checked rows of one partition: float64 X (m, p), Y (m, k), weights or None, folds."""
+
+    X: np.ndarray
+    Y: np.ndarray
+    s: np.ndarray | None
+    fold: np.ndarray
+    index: int
+    start: int
+
+    @property
+    def span(self) -> str:
+        m = self.Y.shape[0]
+        return f"partition {self.index} (global rows {self.start}\u2013{self.start + m - 1})"
+
+    def batch(self) -> Batch:
+        """The protocol's :class:`Batch` view (single target)."""
+        return Batch(X=self.X, y=self.Y[:, 0], fold=self.fold, where=f"partition {self.index}",
+                     start=0)
+
+
+def _frame_columns(frame, names: Sequence[str], what: str, span: str) -> np.ndarray:
+    missing = [c for c in names if c not in frame.columns]
+    if missing:
+        raise SourceError(f"{span}: {what} column(s) {missing} not found")
+    try:
+        return frame[list(names)].to_numpy(dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise SourceError(f"{span}: {what} columns {list(names)} are not numeric ({exc})") \
+            from None
+
+
+def _as_rows(obj, names: Sequence[str], what: str, span: str, ncols: int | None) -> np.ndarray:
+    """A partition piece (ndarray block, pandas frame/series) as float64 (m, ncols)."""
+    if hasattr(obj, "columns"):  # pandas DataFrame
+        return _frame_columns(obj, names, what, span)
+    arr = np.asarray(obj.to_numpy() if hasattr(obj, "to_numpy") else obj)
+    if arr.dtype.kind not in "biuf":
+        raise SourceError(f"{span}: {what} is not numeric (dtype {arr.dtype})")
+    arr = arr.astype(np.float64, copy=False)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if ncols is not None and arr.shape[1] != ncols:
+        raise SourceError(f"{span}: {what} has {arr.shape[1]} columns, expected {ncols}")
+    return arr
+
+
+def _check_finite(A: np.ndarray, names: Sequence[str], span: str) -> None:
+    bad = ~np.isfinite(A)
+    if not bad.any():
+        return
+    counts = bad.sum(axis=0)
+    j = int(np.flatnonzero(counts)[0])
+    rows = np.flatnonzero(bad[:, j])
+    kind = "NaN" if np.isnan(A[rows, j]).any() else "infinite"
+    more = int((counts > 0).sum()) - 1
+    extra = f" (and {more} more column{'s' if more > 1 else ''})" if more else ""
+    raise SourceError(f"{span}: column {names[j]!r} has {int(counts[j])} {kind} "
+                      f"value{'s' if counts[j] > 1 else ''}, first at partition row "
+                      f"{int(rows[0])}{extra}")
+
+
+def _folds(spec: PassSpec, key: np.ndarray | None, start: int, m: int, span: str) -> np.ndarray:
+    K = spec.n_folds
+    if spec.fold_rule == "hash":
+        return row_folds(start, start + m, K, spec.seed)
+    k = np.asarray(key).ravel()
+    if k.dtype.kind == "f" and (not np.all(np.isfinite(k)) or np.any(k != np.round(k))):
+        raise SourceError(f"{span}: the {spec.fold_rule} ids must be integers")
+    if k.dtype.kind not in "biuf":
+        raise SourceError(f"{span}: the {spec.fold_rule} ids must be integers, got dtype "
+                          f"{k.dtype}")
+    k = k.astype(np.int64)
+    if spec.fold_rule == "group":
+        return hash_folds(k, K, spec.seed)
+    if k.size and (k.min() < 0 or k.max() >= K):
+        raise SourceError(f"{span}: fold ids lie in [{k.min()}, {k.max()}], outside [0, {K})")
+    return k
+
+
+def load_partition(spec: PassSpec, index: int, start: int, n_expected: int, x, y, s=None,
+                   key=None) -> Partition:
+    """Check one partition's pieces and assign its folds.
+
+    Parameters
+    ----------
+    spec : PassSpec
+    index, start : int
+        Partition index and the global position of its first row.
+    n_expected : int
+        Rows the partition should have (its row offsets were computed from this).
+    x, y, s, key : ndarray blocks or pandas objects
+        Features, targets, weights (or None) and fold/group ids (or None). When ``x`` is a
+        pandas DataFrame the named columns are taken from it (``y``/``s``/``key`` may then be
+        column names).
+    """
+    span0 = f"partition {index} (global rows {start}\u2013{start + n_expected - 1})"
+    frame = x if hasattr(x, "columns") else None
+
+    def piece(obj, names, what, ncols):
+        if isinstance(obj, str | list | tuple) and frame is not None:
+            names = [obj] if isinstance(obj, str) else list(obj)
+            return _frame_columns(frame, names, what, span0)
+        return _as_rows(obj, names, what, span0, ncols)
+
+    X = piece(x, spec.feature_names, "feature", len(spec.feature_names))
+    Y = piece(y, spec.target_names, "target", len(spec.target_names))
+    m = X.shape[0]
+    if m != n_expected or Y.shape[0] != m:
+        raise SourceError(f"{span0}: features have {m} rows and targets {Y.shape[0]}, expected "
+                          f"{n_expected} (partitions of X, y, weights must align)")
+    part_span = span0
+    _check_finite(X, spec.feature_names, part_span)
+    _check_finite(Y, spec.target_names, part_span)
+    w = None
+    if s is not None:
+        w = piece(s, ["sample_weight"], "sample_weight", 1)[:, 0]
+        if w.shape[0] != m:
+            raise SourceError(f"{part_span}: sample_weight has {w.shape[0]} rows, expected {m}")
+        _check_finite(w[:, None], ["sample_weight"], part_span)
+        if np.any(w < 0):
+            raise SourceError(f"{part_span}: sample_weight has negative values")
+    k = None
+    if key is not None:
+        if isinstance(key, str) and frame is not None:
+            if key not in frame.columns:
+                raise SourceError(f"{part_span}: {spec.fold_rule} column {key!r} not found")
+            k = frame[key].to_numpy()
+        else:
+            k = np.asarray(key.to_numpy() if hasattr(key, "to_numpy") else key).ravel()
+        if k.shape[0] != m:
+            raise SourceError(f"{part_span}: {spec.fold_rule} ids have {k.shape[0]} rows, "
+                              f"expected {m}")
+    if spec.kind == "shift":  # the reference point needs no folds
+        fold = np.zeros(m, dtype=np.int64)
+    else:
+        fold = _folds(spec, k, start, m, part_span)
+    return Partition(X=X, Y=Y, s=w, fold=fold, index=index, start=start)
+
+
+# ------------------------------------------------------------------------------ the passes
+def partition_pass(spec: PassSpec, index: int, start: int, n_expected: int, x, y, s=None,
+                   key=None):
+    """One partition's contribution to the pass ``spec.kind`` (a worker task)."""
+    part = load_partition(spec, index, start, n_expected, x, y, s, key)
+    return _PASSES[spec.kind](spec, part)
+
+
+def _shift(spec: PassSpec, part: Partition):
+    """(Σ s, Σ s x, Σ s y) of the partition: the reference point is the first non-empty one's."""
+    s = np.ones(part.Y.shape[0]) if part.s is None else part.s
+    return float(s.sum()), s @ part.X, s @ part.Y
+
+
+def _moments(spec: PassSpec, part: Partition) -> FoldMomentsSum:
+    acc = FoldMomentsAccumulator(spec.n_folds, spec.shift_x, spec.shift_y)
+    if part.s is None and part.Y.shape[1] == 1:
+        batch_fold_moments(acc, part.batch())
+    else:
+        s = np.ones(part.Y.shape[0]) if part.s is None else part.s
+        acc.update(part.X, part.Y, s, part.fold)
+    _, folds = acc.result()
+    return FoldMomentsSum(folds, part.Y.shape[0])
+
+
+def _summary(spec: PassSpec, part: Partition) -> TargetSummary:
+    batch = part.batch()
+    if part.s is None:
+        return batch_target_summary(batch, spec.n_folds)
+    K, y, s = spec.n_folds, batch.y, part.s
+    n = np.bincount(part.fold, minlength=K)
+    values = np.unique(y)
+    return TargetSummary(n=n, sw=np.bincount(part.fold, weights=s, minlength=K),
+                         sy=np.bincount(part.fold, weights=s * y, minlength=K),
+                         y_min=float(y.min()) if y.size else np.inf,
+                         y_max=float(y.max()) if y.size else -np.inf,
+                         values=values if values.size <= MAX_TARGET_VALUES else None)
+
+
+def _glm(spec: PassSpec, part: Partition) -> GLMPassResult:
+    if part.s is None:
+        return batch_glm_stats(part.batch(), spec.loss, spec.coef, spec.intercept,
+                               spec.held_out, spec.hessian)
+    return weighted_glm_stats(part.X, part.Y[:, 0], part.s, part.fold, spec.loss, spec.coef,
+                              spec.intercept, spec.held_out, spec.hessian)
+
+
+def weighted_glm_stats(X: np.ndarray, y: np.ndarray, s: np.ndarray, fold: np.ndarray, loss,
+                       coef: np.ndarray, intercept: np.ndarray, held_out: np.ndarray,
+                       hessian: bool) -> GLMPassResult:
+    """:func:`~ridgeline.stats.source.batch_glm_stats` with sample weights ``s`` (m,)."""
+    eta = X @ coef.T + intercept[None, :]  # (m, B)
+    encode = getattr(loss, "encode", None)  # e.g. class labels → 0/1
+    yb = (encode(y) if encode is not None else y)[:, None]
+    val = loss.value(yb, eta)
+    g, h = loss.derivatives(yb, eta)
+    held = fold[:, None] == held_out[None, :]
+    tw = (~held) * s[:, None]
+    hw = held * s[:, None]
+    correct = ((eta > 0) == (yb > 0.5)).astype(np.float64)
+    B, p = coef.shape
+    out = GLMPassResult(
+        sw=tw.sum(axis=0), loss=np.einsum("mb,mb->b", tw, val), grad_w=(tw * g).T @ X,
+        grad_b=np.einsum("mb,mb->b", tw, g), hess_ww=None, hess_wb=None, hess_bb=None,
+        held_sw=hw.sum(axis=0), held_loss=np.einsum("mb,mb->b", hw, val),
+        held_correct=np.einsum("mb,mb->b", hw, correct))
+    if hessian:
+        th = tw * h
+        out.hess_wb = th.T @ X
+        out.hess_bb = th.sum(axis=0)
+        out.hess_ww = np.empty((B, p, p))
+        for j in range(B):
+            Xr = X * np.sqrt(th[:, j])[:, None]
+            out.hess_ww[j] = Xr.T @ Xr
+    return out
+
+
+def multinomial_stats(X: np.ndarray, labels: np.ndarray, s: np.ndarray | None,
+                      fold: np.ndarray, coef: np.ndarray, intercept: np.ndarray,
+                      held_out: np.ndarray, hessian: bool) -> MultinomialPassResult:
+    """:class:`MultinomialPassResult` of one partition.
+
+    Parameters
+    ----------
+    X : ndarray (m, p)
+    labels : ndarray (m,)
+        Class indices in ``[0, C)`` (float or int).
+    s : ndarray (m,) or None
+    fold : ndarray of int (m,)
+    coef : ndarray (B, p, C)
+    intercept : ndarray (B, C)
+    held_out : ndarray of int (B,)
+    hessian : bool
+    """
+    from ridgeline.losses import MultinomialLoss
+
+    B, p, C = coef.shape
+    m = X.shape[0]
+    lab = labels.astype(np.int64)
+    Yh = np.zeros((m, C))
+    Yh[np.arange(m), lab] = 1.0
+    Xt = np.hstack([X, np.ones((m, 1))])
+    w = np.ones(m) if s is None else s
+    out = MultinomialPassResult(
+        sw=np.zeros(B), loss=np.zeros(B), grad=np.zeros((B, p + 1, C)),
+        hess=np.zeros((B, C, C, p + 1, p + 1)) if hessian else None,
+        held_sw=np.zeros(B), held_loss=np.zeros(B), held_correct=np.zeros(B))
+    for j in range(B):
+        eta = X @ coef[j] + intercept[j][None, :]  # (m, C)
+        val = MultinomialLoss.value(Yh, eta)
+        g, pi = MultinomialLoss.derivatives(Yh, eta)
+        held = fold == held_out[j]
+        tw = np.where(held, 0.0, w)
+        hw = np.where(held, w, 0.0)
+        out.sw[j] = tw.sum()
+        out.loss[j] = tw @ val
+        out.grad[j] = Xt.T @ (g * tw[:, None])
+        out.held_sw[j] = hw.sum()
+        out.held_loss[j] = hw @ val
+        out.held_correct[j] = hw @ (np.argmax(eta, axis=1) == lab)
+        if hessian:
+            for c in range(C):
+                for d in range(c, C):
+                    hcd = tw * (pi[:, c] * ((c == d) - pi[:, d]))
+                    block = (Xt * hcd[:, None]).T @ Xt
+                    out.hess[j, c, d] = block
+                    if d != c:
+                        out.hess[j, d, c] = block
+    return out
+
+
+def _multinomial(spec: PassSpec, part: Partition) -> MultinomialPassResult:
+    C = spec.coef.shape[2]
+    y = part.Y[:, 0]
+    if spec.classes is not None:
+        lab = np.searchsorted(spec.classes, y)
+        ok = (lab < C) & (spec.classes[np.minimum(lab, C - 1)] == y)
+    else:
+        lab = y
+        ok = (lab == np.round(lab)) & (lab >= 0) & (lab < C)
+    if not np.all(ok):
+        bad = int(np.flatnonzero(~ok)[0])
+        raise SourceError(f"{part.span}: target {y[bad]!r} at partition row {bad} is not one "
+                          f"of the {C} classes")
+    return multinomial_stats(part.X, np.asarray(lab), part.s, part.fold, spec.coef,
+                             spec.intercept, spec.held_out, spec.hessian)
+
+
+_PASSES = {"shift": _shift, "moments": _moments, "summary": _summary, "glm": _glm,
+           "multinomial": _multinomial}

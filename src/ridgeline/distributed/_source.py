@@ -1,0 +1,410 @@
+"""A statistics source over a Dask collection: passes mapped over partitions, tree-reduced.
+
+Each pass builds one task per partition (:func:`ridgeline.distributed._kernels.partition_pass`,
+which checks the rows, assigns their folds from the global row positions and returns one small
+result) and a tree of ``+`` tasks, ``split_every`` inputs each, over them. Only the root — a
+few p×p matrices per fold or model — is sent to the client; the rows never leave the workers.
+Under a :class:`distributed.Client` the tasks run on the cluster, otherwise on Dask's default
+scheduler; a worker lost mid-pass is recovered by Dask recomputing its tasks (the tasks are
+pure functions of their partition), so a pass either completes with the answer or raises.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+
+import dask
+import dask.array as da
+import numpy as np
+from dask.delayed import Delayed, delayed
+
+from ridgeline.distributed._kernels import (
+    FoldMomentsSum,
+    MultinomialPassResult,
+    PassSpec,
+    add_all,
+    partition_pass,
+)
+from ridgeline.stats.moments import Moments
+from ridgeline.stats.source import (
+    FoldMomentsResult,
+    GLMPassResult,
+    SourceError,
+    TargetSummary,
+)
+
+
+def _is_frame(obj) -> bool:
+    import dask.dataframe as dd
+
+    return isinstance(obj, dd.DataFrame)
+
+
+def _is_series(obj) -> bool:
+    import dask.dataframe as dd
+
+    return isinstance(obj, dd.Series)
+
+
+class DaskSource:
+    """Rows of a ``dask.array``/``dask.dataframe`` as a :class:`~ridgeline.stats.StatisticsSource`.
+
+    Parameters
+    ----------
+    X : dask.array (n, p) or dask.dataframe.DataFrame
+        Features. An array is rechunked to whole rows (one chunk across the columns); a data
+        frame's partitions are used as they are.
+    y : dask.array (n,) or (n, k), ndarray, dask Series/DataFrame, or column name(s) of X
+        Targets, aligned with X's partitions (an ndarray is cut like X).
+    sample_weight : same kinds as ``y`` (one column), optional
+        Non-negative weights; default unit weights.
+    feature_names : sequence of str, optional
+        Data frame: the feature columns (default: every column not used as target, weight,
+        fold or group). Array: the names (default ``x0, x1, ...``).
+    folds : same kinds as ``sample_weight``, optional
+        Explicit fold ids in ``[0, K)`` (the protocol's fold column).
+    groups : same kinds as ``sample_weight``, optional
+        Integer group ids, hashed to folds (a group's rows share a fold).
+    seed : int, default=0
+        Seed of the hashed fold assignment. Without ``folds``/``groups`` a row's fold is the
+        hash of its *global* row position, identical to an in-memory or file source's whatever
+        the partitioning.
+    split_every : int, default=8
+        Fan-in of the reduction tree.
+    retries : int, optional
+        Passed to the distributed scheduler (extra retries of a failed task).
+
+    Attributes
+    ----------
+    feature_names : list of str
+    target_name : str
+        The first target's name; ``target_names`` lists all of them.
+    seed : int
+    partition_rows : ndarray of int
+        Rows per partition (their cumulative sums are the partitions' global offsets).
+    """
+
+    def __init__(self, X, y, sample_weight=None, *, feature_names: Sequence[str] | None = None,
+                 folds=None, groups=None, seed: int = 0, split_every: int = 8,
+                 retries: int | None = None):
+        if folds is not None and groups is not None:
+            raise ValueError("give folds or groups, not both")
+        if int(split_every) < 2:
+            raise ValueError(f"split_every must be at least 2, got {split_every}")
+        self.seed = int(seed)
+        self.split_every = int(split_every)
+        self.retries = retries
+        self.fold_rule = "fold" if folds is not None else "group" if groups is not None \
+            else "hash"
+        key = folds if folds is not None else groups
+        if _is_frame(X):
+            self._init_frame(X, y, sample_weight, key, feature_names)
+        elif isinstance(X, da.Array):
+            self._init_array(X, y, sample_weight, key, feature_names)
+        else:
+            raise TypeError(f"DaskSource needs a dask.array or dask.dataframe X, got "
+                            f"{type(X).__name__}")
+        if not self.feature_names:
+            raise ValueError("a source needs at least one feature column")
+        self.target_name = self.target_names[0]
+        self.offsets = np.concatenate([[0], np.cumsum(self.partition_rows)]).astype(np.int64)
+        self._shift: tuple[np.ndarray, np.ndarray] | None = None
+
+    # ---- construction ---------------------------------------------------------------------
+    def _init_array(self, X, y, s, key, feature_names):
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-d (n, p), got {X.ndim}-d")
+        if X.dtype.kind not in "biuf":
+            raise TypeError(f"X must be numeric, got dtype {X.dtype}")
+        if any(np.isnan(c) for c in X.chunks[0]):
+            X = X.compute_chunk_sizes()
+        X = X.rechunk({1: -1})
+        rows = X.chunks[0]
+        n, p = X.shape
+        self.feature_names = list(feature_names) if feature_names is not None \
+            else [f"x{j}" for j in range(p)]
+        if len(self.feature_names) != p:
+            raise ValueError(f"{len(self.feature_names)} feature names for {p} columns")
+        Y = self._aligned(y, rows, n, "y", allow_2d=True)
+        self.target_names = ["y"] if Y.ndim == 1 else [f"y{j}" for j in range(Y.shape[1])]
+        S = None if s is None else self._aligned(s, rows, n, "sample_weight")
+        Kc = None if key is None else self._aligned(key, rows, n, self.fold_rule)
+        self.partition_rows = np.asarray(rows, dtype=np.int64)
+        self._pieces = [
+            (x, yb, None if S is None else sb, None if Kc is None else kb)
+            for x, yb, sb, kb in zip(X.to_delayed().ravel(), Y.to_delayed().ravel(),
+                                     (S.to_delayed().ravel() if S is not None
+                                      else [None] * len(rows)),
+                                     (Kc.to_delayed().ravel() if Kc is not None
+                                      else [None] * len(rows)), strict=True)]
+        self.kind = "array"
+
+    @staticmethod
+    def _aligned(v, rows, n: int, name: str, allow_2d: bool = False):
+        if isinstance(v, da.Array):
+            if any(np.isnan(c) for c in v.chunks[0]):
+                v = v.compute_chunk_sizes()
+        else:
+            if _is_series(v) or _is_frame(v):
+                raise TypeError(f"{name}: a dask.array X needs array-like {name}, not a dask "
+                                "data frame/series")
+            v = da.from_array(np.asarray(v), chunks=-1)
+        if v.shape[0] != n or not (v.ndim == 1 or (allow_2d and v.ndim == 2)):
+            want = "(n,) or (n, k)" if allow_2d else "(n,)"
+            raise ValueError(f"{name} must have shape {want} with n = {n}, got {v.shape}")
+        if v.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must be numeric, got dtype {v.dtype}")
+        return v.rechunk((rows,) if v.ndim == 1 else (rows, -1))
+
+    def _init_frame(self, X, y, s, key, feature_names):
+        used = []
+
+        def part(v, name):
+            if v is None:
+                return None, None
+            if isinstance(v, str) or (isinstance(v, list | tuple) and v
+                                      and all(isinstance(c, str) for c in v)):
+                names = [v] if isinstance(v, str) else list(v)
+                missing = [c for c in names if c not in X.columns]
+                if missing:
+                    raise ValueError(f"{name}: column(s) {missing} not in the data frame")
+                used.extend(names)
+                return names, None
+            if _is_series(v) or _is_frame(v):
+                if v.npartitions != X.npartitions:
+                    raise ValueError(f"{name} has {v.npartitions} partitions, X has "
+                                     f"{X.npartitions}: they must align")
+                names = [v.name] if _is_series(v) else list(v.columns)
+                return [str(c) for c in names], v
+            raise TypeError(f"with a dask data frame X, {name} must be a column name or a "
+                            f"dask Series aligned with X, got {type(v).__name__}")
+
+        ynames, ycol = part(y, "y")
+        if ynames is None:
+            raise ValueError("y is required")
+        _, scol = part(s, "sample_weight")
+        _, kcol = part(key, self.fold_rule)
+        names = [str(c) for c in (feature_names if feature_names is not None
+                                  else [c for c in X.columns if c not in used])]
+        self.feature_names = names
+        self.target_names = ynames
+        lengths = X.map_partitions(len).compute()
+        self.partition_rows = np.asarray(lengths, dtype=np.int64)
+        xs = X.to_delayed()
+
+        def pieces(col, v):
+            if col is not None:
+                return col.to_delayed()
+            return [None if v is None else (v if isinstance(v, str) else list(v))] * len(xs)
+
+        self._pieces = list(zip(xs, pieces(ycol, ynames if len(ynames) > 1 else ynames[0]),
+                                pieces(scol, s), pieces(kcol, key), strict=True))
+        self.kind = "frame"
+
+    # ---- protocol attributes --------------------------------------------------------------
+    @property
+    def n_features(self) -> int:
+        return len(self.feature_names)
+
+    @property
+    def n_targets(self) -> int:
+        return len(self.target_names)
+
+    @property
+    def n_partitions(self) -> int:
+        return len(self._pieces)
+
+    def n_rows_hint(self) -> int:
+        """Number of rows (known from the partitioning)."""
+        return int(self.offsets[-1])
+
+    def describe(self) -> str:
+        return (f"DaskSource({self.n_rows_hint()}×{self.n_features}, "
+                f"{self.n_partitions} partitions)")
+
+    # ---- the machinery --------------------------------------------------------------------
+    def _spec(self, kind: str, n_folds: int = 1, **kw) -> PassSpec:
+        if int(n_folds) < 1:
+            raise ValueError(f"n_folds must be at least 1, got {n_folds}")
+        return PassSpec(kind=kind, n_folds=int(n_folds), seed=self.seed,
+                        fold_rule=self.fold_rule, feature_names=tuple(self.feature_names),
+                        target_names=tuple(self.target_names), **kw)
+
+    def _leaves(self, spec: PassSpec, uid: str, parts: Sequence[int] | None = None
+                ) -> list[Delayed]:
+        spec_d = delayed(spec, name=f"ridgeline-{spec.kind}-spec-{uid}", traverse=False)
+        idx = range(self.n_partitions) if parts is None else parts
+        return [delayed(partition_pass, pure=True)(
+                    spec_d, i, int(self.offsets[i]), int(self.partition_rows[i]),
+                    *self._pieces[i], dask_key_name=f"ridgeline-{spec.kind}-part-{uid}-{i}")
+                for i in idx]
+
+    def reduction(self, spec: PassSpec) -> Delayed:
+        """The pass as one Delayed: partition tasks and a ``+`` tree of fan-in ``split_every``."""
+        uid = uuid.uuid4().hex[:12]
+        nodes = self._leaves(spec, uid)
+        if not nodes:
+            raise SourceError(f"{self.describe()} has no partitions")
+        level = 0
+        while len(nodes) > 1:
+            se = self.split_every
+            nodes = [delayed(add_all, pure=True)(
+                        *nodes[i:i + se],
+                        dask_key_name=f"ridgeline-{spec.kind}-sum{level}-{uid}-{i // se}")
+                     for i in range(0, len(nodes), se)]
+            level += 1
+        return nodes[0]
+
+    def _compute(self, obj: Delayed):
+        kwargs = {} if self.retries is None else {"retries": self.retries}
+        (out,) = dask.compute(obj, **kwargs)
+        return out
+
+    def _run(self, spec: PassSpec, progress: Callable[[int], None] | None):
+        if self.n_rows_hint() == 0:
+            raise SourceError(f"{self.describe()} has no rows")
+        out = self._compute(self.reduction(spec))
+        if progress is not None:
+            progress(self.n_rows_hint())
+        return out
+
+    def reference_point(self) -> tuple[np.ndarray, np.ndarray]:
+        """Weighted means of the first non-empty partition: the shift of every moment pass."""
+        if self._shift is None:
+            nonempty = np.flatnonzero(self.partition_rows > 0)
+            if nonempty.size == 0:
+                raise SourceError(f"{self.describe()} has no rows")
+            spec = self._spec("shift")
+            (leaf,) = self._leaves(spec, uuid.uuid4().hex[:12], [int(nonempty[0])])
+            sw, sx, sy = self._compute(leaf)
+            sw = sw if sw > 0 else 1.0
+            self._shift = (np.asarray(sx) / sw, np.asarray(sy) / sw)
+        return self._shift
+
+    # ---- the passes -----------------------------------------------------------------------
+    def fold_moments(self, n_folds: int, *,
+                     progress: Callable[[int], None] | None = None) -> FoldMomentsResult:
+        """Total and per-fold moments of (X, Y) (weighted, every target) in one pass.
+
+        The moments are about :meth:`reference_point`; with ``k`` targets they have ``k``
+        columns (``C``, ``sy``, ``yy``), and with sample weights ``sw``, ``G``, ... are
+        weighted sums (``n`` still counts rows).
+        """
+        sx, sy = self.reference_point()
+        res: FoldMomentsSum = self._run(self._spec("moments", n_folds, shift_x=sx, shift_y=sy),
+                                        progress)
+        total = res.folds[0]
+        for f in res.folds[1:]:
+            total = total + f
+        return FoldMomentsResult(total=_sym_moments(total), folds=[_sym_moments(f)
+                                                                   for f in res.folds],
+                                 n_rows=int(res.n_rows))
+
+    def target_summary(self, n_folds: int, *,
+                       progress: Callable[[int], None] | None = None) -> TargetSummary:
+        """Rows, weighted target sums per fold and the distinct target values (first target)."""
+        self._single_target("target_summary")
+        return self._run(self._spec("summary", n_folds), progress)
+
+    def glm_pass(self, loss, coef: np.ndarray, intercept: np.ndarray, held_out: np.ndarray,
+                 n_folds: int, *, hessian: bool = True,
+                 progress: Callable[[int], None] | None = None) -> GLMPassResult:
+        """Weighted loss, gradient and Hessian sums of B scalar-η models (see the protocol)."""
+        self._single_target("glm_pass")
+        coef = np.asarray(coef, dtype=np.float64)
+        intercept = np.asarray(intercept, dtype=np.float64)
+        held_out = np.asarray(held_out, dtype=np.int64)
+        if coef.ndim != 2:
+            raise ValueError(f"glm_pass: coef must be (B, p), got {coef.shape}")
+        B, p = coef.shape
+        if p != self.n_features or intercept.shape != (B,) or held_out.shape != (B,):
+            raise ValueError(f"glm_pass: coef {coef.shape}, intercept {intercept.shape}, "
+                             f"held_out {held_out.shape} do not fit {self.n_features} features")
+        out: GLMPassResult = self._run(self._spec(
+            "glm", n_folds, loss=loss, coef=coef, intercept=intercept, held_out=held_out,
+            hessian=bool(hessian)), progress)
+        if hessian:
+            for j in range(B):
+                out.hess_ww[j] = _symmetric(out.hess_ww[j])
+        return out
+
+    def multinomial_pass(self, coef: np.ndarray, intercept: np.ndarray, held_out: np.ndarray,
+                         n_folds: int, *, classes: np.ndarray | None = None,
+                         hessian: bool = True,
+                         progress: Callable[[int], None] | None = None
+                         ) -> MultinomialPassResult:
+        """Softmax loss, gradient and Hessian sums of B multinomial models in one pass.
+
+        An extension of the protocol (whose :meth:`glm_pass` takes scalar-η losses only).
+
+        Parameters
+        ----------
+        coef : ndarray (B, p, C)
+        intercept : ndarray (B, C)
+        held_out : ndarray of int (B,)
+            The fold each model holds out (``-1``: the full-data model).
+        n_folds : int
+        classes : ndarray (C,), optional
+            Sorted class labels the targets take; default: the targets are indices in [0, C).
+        hessian : bool, default=True
+
+        Returns
+        -------
+        MultinomialPassResult
+        """
+        self._single_target("multinomial_pass")
+        coef = np.asarray(coef, dtype=np.float64)
+        intercept = np.asarray(intercept, dtype=np.float64)
+        held_out = np.asarray(held_out, dtype=np.int64)
+        if coef.ndim != 3:
+            raise ValueError(f"multinomial_pass: coef must be (B, p, C), got {coef.shape}")
+        B, p, C = coef.shape
+        if p != self.n_features or intercept.shape != (B, C) or held_out.shape != (B,):
+            raise ValueError(f"multinomial_pass: coef {coef.shape}, intercept "
+                             f"{intercept.shape}, held_out {held_out.shape} do not fit "
+                             f"{self.n_features} features")
+        if classes is not None:
+            classes = np.asarray(classes, dtype=np.float64)
+            if classes.shape != (C,) or np.any(np.diff(classes) <= 0):
+                raise ValueError(f"classes must be {C} sorted distinct labels")
+        return self._run(self._spec("multinomial", n_folds, coef=coef, intercept=intercept,
+                                    held_out=held_out, hessian=bool(hessian),
+                                    classes=classes), progress)
+
+    def _single_target(self, what: str) -> None:
+        if self.n_targets != 1:
+            raise ValueError(f"{what} needs a single target, this source has "
+                             f"{self.n_targets}")
+
+
+def _symmetric(G: np.ndarray) -> np.ndarray:
+    U = np.triu(G)
+    return U + np.triu(U, 1).T
+
+
+def _sym_moments(m: Moments) -> Moments:
+    m.G = _symmetric(m.G)
+    return m
+
+
+def as_source(X, y=None, sample_weight=None, **fold_rule) -> DaskSource:
+    """A :class:`DaskSource` for a Dask collection X (returned as is when already a source).
+
+    Parameters
+    ----------
+    X : dask.array or dask.dataframe.DataFrame, or DaskSource
+    y, sample_weight : see :class:`DaskSource`
+    **fold_rule
+        ``folds=``, ``groups=``, ``seed=`` (and ``feature_names``, ``split_every``,
+        ``retries``), passed to :class:`DaskSource`.
+    """
+    if isinstance(X, DaskSource):
+        if y is not None or sample_weight is not None:
+            raise ValueError("a DaskSource already holds its targets and weights: pass y=None "
+                             "and sample_weight=None")
+        return X
+    if y is None:
+        raise ValueError("y is required with a Dask collection X (a column name for a data "
+                         "frame)")
+    return DaskSource(X, y, sample_weight, **fold_rule)
