@@ -306,6 +306,15 @@ def test_cli_streams_a_directory(tmp_path):
     ref = RidgeCV(lambdas=[0.001, 0.01, 0.1, 1], cv=PredefinedSplit(predefined_test_fold(N, 5)),
                   scoring="neg_mean_squared_error").fit(X, y)
     np.testing.assert_allclose(list(rep["coefficients"].values()), ref.coef_, atol=1e-8)
+    # the grid's edge is a note in the report (and a `note:` line), never a raw Python warning
+    res = runner.invoke(app, ["fit", str(d), "--target", "y", "--stream", "--json",
+                              "--lambdas", "10,100", "--no-standardize"])
+    assert res.exit_code == 0, res.output
+    assert any("smallest value of the grid" in w for w in json.loads(res.stdout)["warnings"])
+    res = runner.invoke(app, ["fit", str(d), "--target", "y", "--stream",
+                              "--lambdas", "10,100", "--no-standardize"])
+    assert "note: the selected λ is the smallest value of the grid" in res.stderr
+    assert "GridEdgeWarning" not in res.stderr
     # larger than --memory: streamed without --stream
     res = runner.invoke(app, ["fit", str(d), "--target", "y", "--memory", "64KB", "--json",
                               "--cv", "3"])

@@ -10,15 +10,25 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from rich.progress import Progress
 
-from ridgeline.cli._app import EXIT_BAD_INPUT, EXIT_FIT_FAILED, BadInput, fail, out, steps_progress
+from ridgeline.cli._app import (
+    EXIT_BAD_INPUT,
+    EXIT_FIT_FAILED,
+    BadInput,
+    fail,
+    note,
+    out,
+    steps_progress,
+)
 from ridgeline.cli._options import ModelOptions
 from ridgeline.estimators import LogisticRegressionCV, RidgeCV
+from ridgeline.selection import GridEdgeWarning
 from ridgeline.stats.files import CSVSource, ParquetSource, parse_memory
 from ridgeline.stats.source import SourceError
 
@@ -106,7 +116,9 @@ def run_stream_fit(data: Path, target: list[str] | None, features: str | None,
         est = _estimator(opts, source.n_rows_hint())
     except (BadInput, SourceError, ValueError, OSError) as exc:
         fail(str(exc), EXIT_BAD_INPUT)
-    with steps_progress(quiet or as_json) as progress:
+    with steps_progress(quiet or as_json) as progress, \
+            warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", GridEdgeWarning)
         source.progress = _RowsProgress(progress, source.n_rows_hint())
         try:
             est.fit(source)
@@ -115,6 +127,10 @@ def run_stream_fit(data: Path, target: list[str] | None, features: str | None,
         except Exception as exc:  # a failure of the solver: one line, exit 1
             fail(f"the fit failed: {type(exc).__name__}: {exc}", EXIT_FIT_FAILED)
     report = stream_report(est, source, opts)
+    report["warnings"] = [str(w.message) for w in caught
+                          if issubclass(w.category, GridEdgeWarning)]
+    for line in report["warnings"]:  # after the fit: a failure stays the only line
+        note(line, quiet or as_json)
     if as_json:
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
     elif not quiet:
