@@ -180,6 +180,19 @@ class MomentsAccumulator:
         m.sw += float(s.sum())
         m.n += Yt.shape[0]
 
+    def _add_augmented_gram(self, A: np.ndarray, n: int) -> None:
+        """Add ``A = ZᵀZ`` of ``n`` dense rows with unit weights (one target), where
+        ``Z = [X - shift_x | y - shift_y | 1]``: every moment is a block of this one product."""
+        m = self.moments
+        p = self.shift_x.size
+        m.G += A[:p, :p]
+        m.C[:, 0] += A[:p, p]
+        m.yy[0] += A[p, p]
+        m.sx += A[p + 1, :p]
+        m.sy[0] += A[p + 1, p]
+        m.sw += float(A[p + 1, p + 1])
+        m.n += int(n)
+
     def result(self) -> Moments:
         """The accumulated moments, the Gram made exactly symmetric (upper triangle mirrored)."""
         m = self.moments

@@ -27,13 +27,18 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ridgeline.stats.folds import hash_folds, row_folds
 from ridgeline.stats.moments import FoldMomentsAccumulator, Moments
+
+#: Worker threads of a fold-moments pass (each reduces every T-th batch, one BLAS thread each).
+_PASS_THREADS = 2
 
 #: Most distinct target values a summary keeps (enough for any classifier's labels).
 MAX_TARGET_VALUES = 64
@@ -224,7 +229,7 @@ class Batch:
 
     Attributes
     ----------
-    X : ndarray (m, p) float64
+    X : ndarray (m, p) float64 or float32
     y : ndarray (m,) float64
     fold : ndarray of int (m,)
     where : str
@@ -248,18 +253,53 @@ class Batch:
 def batch_fold_moments(acc: FoldMomentsAccumulator, batch: Batch) -> None:
     """Add a batch to a per-fold moments accumulator (unit weights).
 
-    The rows are grouped by fold with one stable gather, so each fold's share is a contiguous
-    block (one Gram product per fold, no per-fold fancy indexing).
+    The rows are put in fold order (a stable radix sort of the fold ids) while being copied,
+    column by column, into one column-major float64 buffer ``Z = [X - shift_x | y - shift_y | 1]``
+    (each copy a contiguous 1-D gather, the shift subtracted while the column is in cache).
+    Each fold's rows are then a contiguous block of ``Z`` and one BLAS ``syrk`` per fold,
+    ``Z_kᵀZ_k``, gives all of that fold's moments at once (Gram, cross-products, target sum of
+    squares, column sums and the row count).
     """
-    order = np.argsort(batch.fold, kind="stable")
-    X = np.take(batch.X, order, axis=0)
-    y = batch.y[order]
-    bounds = np.searchsorted(batch.fold[order], np.arange(acc.n_folds + 1))
-    ones = np.ones(y.size)
-    for k in range(acc.n_folds):
+    X, y = batch.X, batch.y
+    m, p = X.shape
+    K = acc.n_folds
+    if m == 0:
+        return
+    fold = batch.fold
+    if K <= 256:  # numpy's stable sort of 1-byte keys is a radix sort
+        order = np.argsort(fold.astype(np.uint8), kind="stable")
+    else:
+        order = np.argsort(fold, kind="stable")
+    bounds = np.searchsorted(fold[order], np.arange(K + 1))
+    shift_x = acc._acc[0].shift_x
+    shift_y = acc._acc[0].shift_y
+    Z = _workspace(acc, m, p + 2)
+    same = X.dtype == Z.dtype
+    for j in range(p):
+        col = Z[:, j]
+        if same:
+            np.take(X[:, j], order, out=col)
+            col -= shift_x[j]
+        else:  # float32: gather, then widen exactly while subtracting the shift
+            np.subtract(X[:, j].take(order), shift_x[j], out=col)
+    np.take(y, order, out=Z[:, p])
+    Z[:, p] -= shift_y[0]
+    Z[:, p + 1] = 1.0
+    for k in range(K):
         a, b = bounds[k], bounds[k + 1]
         if b > a:
-            acc._acc[k].update(X[a:b], y[a:b, None], ones[a:b])
+            Zk = Z[a:b]
+            acc._acc[k]._add_augmented_gram(Zk.T @ Zk, b - a)  # syrk on the column-major block
+
+
+def _workspace(acc: FoldMomentsAccumulator, m: int, q: int) -> np.ndarray:
+    """A column-major (m, q) float64 buffer kept on the accumulator and reused batch after batch
+    (one accumulator is only ever updated by one thread at a time)."""
+    buf = getattr(acc, "_workspace", None)
+    if buf is None or buf.shape[0] < m or buf.shape[1] != q:
+        buf = np.empty((m, q), order="F")
+        acc._workspace = buf
+    return buf[:m]
 
 
 def batch_target_summary(batch: Batch, n_folds: int) -> TargetSummary:
@@ -365,7 +405,9 @@ class BatchSource(ABC):
             m = y.shape[0]
             if m == 0:
                 continue
-            X = np.asarray(X, dtype=np.float64)
+            X = np.asarray(X)
+            if X.dtype != np.float32:  # float32 is widened exactly where it is used
+                X = np.asarray(X, dtype=np.float64)
             y = np.asarray(y, dtype=np.float64)
             span = f"{where} rows {start}\u2013{start + m - 1}"
             _check_finite(X, self.feature_names, span)
@@ -398,18 +440,38 @@ class BatchSource(ABC):
     def fold_moments(self, n_folds: int, *,
                      progress: Callable[[int], None] | None = None) -> FoldMomentsResult:
         """Total and per-fold moments in one pass (reference point: the first batch's means)."""
-        acc = None
+        accs: list[FoldMomentsAccumulator] = []
         n = 0
-        for batch in self.batches(n_folds, progress):
-            if acc is None:
-                shift_x = batch.X.mean(axis=0)
-                shift_y = np.array([batch.y.mean()])
-                acc = FoldMomentsAccumulator(n_folds, shift_x, shift_y)
-            batch_fold_moments(acc, batch)
-            n += batch.y.size
-        if acc is None:
+        # Batch i is reduced by worker i mod T into its own accumulator while the main thread
+        # reads and converts the next batch; the T accumulators are added in a fixed order,
+        # so the result does not depend on thread timing. Each worker uses one BLAS thread:
+        # the per-batch Gram products are small, and a multi-threaded OpenBLAS spinning
+        # against pyarrow's decoding threads (or other processes) was 4× slower per batch on
+        # a loaded 2-core machine.
+        T = _PASS_THREADS
+        pending: list[Future | None] = [None] * T
+        with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(T) as pool:
+            try:
+                for i, batch in enumerate(self.batches(n_folds, progress)):
+                    if not accs:
+                        shift_x = batch.X.mean(axis=0, dtype=np.float64)
+                        shift_y = np.array([batch.y.mean()])
+                        accs = [FoldMomentsAccumulator(n_folds, shift_x, shift_y)
+                                for _ in range(T)]
+                    w = i % T
+                    if pending[w] is not None:
+                        pending[w].result()
+                    pending[w] = pool.submit(batch_fold_moments, accs[w], batch)
+                    n += batch.y.size
+            finally:
+                for fut in pending:
+                    if fut is not None:
+                        fut.result()
+        if not accs:
             raise SourceError(f"{self.describe()} has no rows")
-        total, folds = acc.result()
+        parts = [a.result()[1] for a in accs]
+        folds = [sum(fs[1:], fs[0]) for fs in zip(*parts, strict=True)]
+        total = sum(folds[1:], folds[0])
         return FoldMomentsResult(total=total, folds=folds, n_rows=n)
 
     def target_summary(self, n_folds: int, *,
