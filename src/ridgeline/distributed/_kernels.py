@@ -307,41 +307,8 @@ def _summary(spec: PassSpec, part: Partition) -> TargetSummary:
 
 
 def _glm(spec: PassSpec, part: Partition) -> GLMPassResult:
-    if part.s is None:
-        return batch_glm_stats(part.batch(), spec.loss, spec.coef, spec.intercept,
-                               spec.held_out, spec.hessian)
-    return weighted_glm_stats(part.X, part.Y[:, 0], part.s, part.fold, spec.loss, spec.coef,
-                              spec.intercept, spec.held_out, spec.hessian)
-
-
-def weighted_glm_stats(X: np.ndarray, y: np.ndarray, s: np.ndarray, fold: np.ndarray, loss,
-                       coef: np.ndarray, intercept: np.ndarray, held_out: np.ndarray,
-                       hessian: bool) -> GLMPassResult:
-    """:func:`~ridgeline.stats.source.batch_glm_stats` with sample weights ``s`` (m,)."""
-    eta = X @ coef.T + intercept[None, :]  # (m, B)
-    encode = getattr(loss, "encode", None)  # e.g. class labels → 0/1
-    yb = (encode(y) if encode is not None else y)[:, None]
-    val = loss.value(yb, eta)
-    g, h = loss.derivatives(yb, eta)
-    held = fold[:, None] == held_out[None, :]
-    tw = (~held) * s[:, None]
-    hw = held * s[:, None]
-    correct = ((eta > 0) == (yb > 0.5)).astype(np.float64)
-    B, p = coef.shape
-    out = GLMPassResult(
-        sw=tw.sum(axis=0), loss=np.einsum("mb,mb->b", tw, val), grad_w=(tw * g).T @ X,
-        grad_b=np.einsum("mb,mb->b", tw, g), hess_ww=None, hess_wb=None, hess_bb=None,
-        held_sw=hw.sum(axis=0), held_loss=np.einsum("mb,mb->b", hw, val),
-        held_correct=np.einsum("mb,mb->b", hw, correct))
-    if hessian:
-        th = tw * h
-        out.hess_wb = th.T @ X
-        out.hess_bb = th.sum(axis=0)
-        out.hess_ww = np.empty((B, p, p))
-        for j in range(B):
-            Xr = X * np.sqrt(th[:, j])[:, None]
-            out.hess_ww[j] = Xr.T @ Xr
-    return out
+    return batch_glm_stats(part.batch(), spec.loss, spec.coef, spec.intercept, spec.held_out,
+                           spec.hessian, weights=part.s)
 
 
 def multinomial_stats(X: np.ndarray, labels: np.ndarray, s: np.ndarray | None,

@@ -314,8 +314,13 @@ def batch_target_summary(batch: Batch, n_folds: int) -> TargetSummary:
 
 
 def batch_glm_stats(batch: Batch, loss, coef: np.ndarray, intercept: np.ndarray,
-                    held_out: np.ndarray, hessian: bool) -> GLMPassResult:
-    """:class:`GLMPassResult` of one batch for B models (see :meth:`StatisticsSource.glm_pass`)."""
+                    held_out: np.ndarray, hessian: bool,
+                    weights: np.ndarray | None = None) -> GLMPassResult:
+    """:class:`GLMPassResult` of one batch for B models (see :meth:`StatisticsSource.glm_pass`).
+
+    ``weights`` (m,) are per-row sample weights (unit weights when None): every sum, the
+    weight totals ``sw``/``held_sw`` included, is weighted.
+    """
     X, y = batch.X, batch.y
     eta = X @ coef.T + intercept[None, :]  # (m, B)
     encode = getattr(loss, "encode", None)  # e.g. class labels → 0/1
@@ -323,9 +328,11 @@ def batch_glm_stats(batch: Batch, loss, coef: np.ndarray, intercept: np.ndarray,
     val = loss.value(yb, eta)
     g, h = loss.derivatives(yb, eta)
     held = batch.fold[:, None] == held_out[None, :]  # (m, B)
-    train = ~held
-    tw = train.astype(np.float64)
+    tw = (~held).astype(np.float64)
     hw = held.astype(np.float64)
+    if weights is not None:
+        tw *= weights[:, None]
+        hw *= weights[:, None]
     correct = ((eta > 0) == (yb > 0.5)).astype(np.float64)
     B, p = coef.shape
     out = GLMPassResult(
