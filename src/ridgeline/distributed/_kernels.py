@@ -21,7 +21,6 @@ import numpy as np
 from ridgeline.stats.folds import hash_folds, row_folds
 from ridgeline.stats.moments import FoldMomentsAccumulator, Moments
 from ridgeline.stats.source import (
-    MAX_TARGET_VALUES,
     Batch,
     GLMPassResult,
     SourceError,
@@ -29,7 +28,11 @@ from ridgeline.stats.source import (
     batch_fold_moments,
     batch_glm_stats,
     batch_target_summary,
+    check_finite,
 )
+
+#: how a partition's NaN/inf error locates the first bad row
+_FIRST_AT = "partition row"
 
 
 # ------------------------------------------------------------------------------ results
@@ -174,21 +177,6 @@ def _as_rows(obj, names: Sequence[str], what: str, span: str, ncols: int | None)
     return arr
 
 
-def _check_finite(A: np.ndarray, names: Sequence[str], span: str) -> None:
-    bad = ~np.isfinite(A)
-    if not bad.any():
-        return
-    counts = bad.sum(axis=0)
-    j = int(np.flatnonzero(counts)[0])
-    rows = np.flatnonzero(bad[:, j])
-    kind = "NaN" if np.isnan(A[rows, j]).any() else "infinite"
-    more = int((counts > 0).sum()) - 1
-    extra = f" (and {more} more column{'s' if more > 1 else ''})" if more else ""
-    raise SourceError(f"{span}: column {names[j]!r} has {int(counts[j])} {kind} "
-                      f"value{'s' if counts[j] > 1 else ''}, first at partition row "
-                      f"{int(rows[0])}{extra}")
-
-
 def _folds(spec: PassSpec, key: np.ndarray | None, start: int, m: int, span: str) -> np.ndarray:
     K = spec.n_folds
     if spec.fold_rule == "hash":
@@ -239,14 +227,14 @@ def load_partition(spec: PassSpec, index: int, start: int, n_expected: int, x, y
         raise SourceError(f"{span0}: features have {m} rows and targets {Y.shape[0]}, expected "
                           f"{n_expected} (partitions of X, y, weights must align)")
     part_span = span0
-    _check_finite(X, spec.feature_names, part_span)
-    _check_finite(Y, spec.target_names, part_span)
+    check_finite(X, spec.feature_names, part_span, _FIRST_AT)
+    check_finite(Y, spec.target_names, part_span, _FIRST_AT)
     w = None
     if s is not None:
         w = piece(s, ["sample_weight"], "sample_weight", 1)[:, 0]
         if w.shape[0] != m:
             raise SourceError(f"{part_span}: sample_weight has {w.shape[0]} rows, expected {m}")
-        _check_finite(w[:, None], ["sample_weight"], part_span)
+        check_finite(w[:, None], ["sample_weight"], part_span, _FIRST_AT)
         if np.any(w < 0):
             raise SourceError(f"{part_span}: sample_weight has negative values")
     k = None
@@ -293,17 +281,7 @@ def _moments(spec: PassSpec, part: Partition) -> FoldMomentsSum:
 
 
 def _summary(spec: PassSpec, part: Partition) -> TargetSummary:
-    batch = part.batch()
-    if part.s is None:
-        return batch_target_summary(batch, spec.n_folds)
-    K, y, s = spec.n_folds, batch.y, part.s
-    n = np.bincount(part.fold, minlength=K)
-    values = np.unique(y)
-    return TargetSummary(n=n, sw=np.bincount(part.fold, weights=s, minlength=K),
-                         sy=np.bincount(part.fold, weights=s * y, minlength=K),
-                         y_min=float(y.min()) if y.size else np.inf,
-                         y_max=float(y.max()) if y.size else -np.inf,
-                         values=values if values.size <= MAX_TARGET_VALUES else None)
+    return batch_target_summary(part.batch(), spec.n_folds, weights=part.s)
 
 
 def _glm(spec: PassSpec, part: Partition) -> GLMPassResult:

@@ -302,12 +302,18 @@ def _workspace(acc: FoldMomentsAccumulator, m: int, q: int) -> np.ndarray:
     return buf[:m]
 
 
-def batch_target_summary(batch: Batch, n_folds: int) -> TargetSummary:
-    """Per-fold counts and target sums of one batch."""
+def batch_target_summary(batch: Batch, n_folds: int,
+                         weights: np.ndarray | None = None) -> TargetSummary:
+    """Per-fold counts and (weighted, with ``weights`` (m,)) weight and target sums of a batch."""
     n = np.bincount(batch.fold, minlength=n_folds)
-    sy = np.bincount(batch.fold, weights=batch.y, minlength=n_folds)
+    if weights is None:
+        sw = n.astype(np.float64)
+        sy = np.bincount(batch.fold, weights=batch.y, minlength=n_folds)
+    else:
+        sw = np.bincount(batch.fold, weights=weights, minlength=n_folds)
+        sy = np.bincount(batch.fold, weights=weights * batch.y, minlength=n_folds)
     values = np.unique(batch.y)
-    return TargetSummary(n=n, sw=n.astype(np.float64), sy=sy,
+    return TargetSummary(n=n, sw=sw, sy=sy,
                          y_min=float(batch.y.min()) if batch.y.size else np.inf,
                          y_max=float(batch.y.max()) if batch.y.size else -np.inf,
                          values=values if values.size <= MAX_TARGET_VALUES else None)
@@ -417,8 +423,8 @@ class BatchSource(ABC):
                 X = np.asarray(X, dtype=np.float64)
             y = np.asarray(y, dtype=np.float64)
             span = f"{where} rows {start}\u2013{start + m - 1}"
-            _check_finite(X, self.feature_names, span)
-            _check_finite(y[:, None], [self.target_name], span)
+            check_finite(X, self.feature_names, span)
+            check_finite(y[:, None], [self.target_name], span)
             fold = self._folds(key, gstart, m, n_folds, span)
             yield Batch(X=X, y=y, fold=fold, where=where, start=start)
             if progress is not None:
@@ -518,17 +524,22 @@ def _symmetric(G: np.ndarray) -> np.ndarray:
     return U + np.triu(U, 1).T
 
 
-def _check_finite(A: np.ndarray, names: Sequence[str], span: str) -> None:
+def check_finite(A: np.ndarray, names: Sequence[str], span: str,
+                 first_at: str | None = None) -> None:
+    """``SourceError`` naming ``span``, the first column of ``A`` (m, q) with NaN/inf values and
+    their count; with ``first_at`` (e.g. ``"partition row"``) also the first such row."""
     bad = ~np.isfinite(A)
-    if bad.any():
-        counts = bad.sum(axis=0)
-        j = int(np.flatnonzero(counts)[0])
-        col = A[:, j][bad[:, j]]
-        kind = "NaN" if np.isnan(col).any() else "infinite"
-        more = int((counts > 0).sum()) - 1
-        extra = f" (and {more} more column{'s' if more > 1 else ''})" if more else ""
-        raise SourceError(f"{span}: column {names[j]!r} has {int(counts[j])} {kind} "
-                          f"value{'s' if counts[j] > 1 else ''}{extra}")
+    if not bad.any():
+        return
+    counts = bad.sum(axis=0)
+    j = int(np.flatnonzero(counts)[0])
+    rows = np.flatnonzero(bad[:, j])
+    kind = "NaN" if np.isnan(A[rows, j]).any() else "infinite"
+    more = int((counts > 0).sum()) - 1
+    extra = f" (and {more} more column{'s' if more > 1 else ''})" if more else ""
+    where = f", first at {first_at} {int(rows[0])}" if first_at else ""
+    raise SourceError(f"{span}: column {names[j]!r} has {int(counts[j])} {kind} "
+                      f"value{'s' if counts[j] > 1 else ''}{where}{extra}")
 
 
 # ------------------------------------------------------------------------- in-memory arrays
