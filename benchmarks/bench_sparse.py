@@ -484,6 +484,39 @@ def path_report(rep, label, times, coefs, lams, score, gapf, best, ref_coefs, va
     return objs
 
 
+def report_runs(rep, runs: dict, ours_label: str, lams, score, gapf, best, ref_coefs,
+                ref_objs, var_y, bounds: dict) -> None:
+    """One row per timed path (ridgeline first): agreement, certificate, tight-check verdict."""
+    order = [ours_label] + [k for k in runs if k != ours_label]
+    for label in order:
+        if label not in runs:
+            continue
+        t, out, w = runs[label]
+        note = wnote(w)[2:]
+        if hasattr(out, "converged"):
+            note = path_certificate(out) + "; " + note
+        objs = path_report(rep, label, t, coefs_of(out), lams, score, gapf, best, ref_coefs,
+                           var_y, note=note, tol_bound=bounds.get(label))
+        if hasattr(out, "converged") and not np.all(out.converged):
+            r = rep.rows[-1]
+            r.agrees = False
+            r.agreement = (f"NOT CERTIFIED at {int(np.sum(~np.asarray(out.converged)))} λ "
+                           f"(converged=False); "
+                           + r.agreement)
+        if label.endswith("tight check"):
+            d = float(np.max(np.abs(objs - ref_objs) / ref_objs))
+            r = rep.rows[-1]
+            r.agreement = (f"objectives vs celer tol=1e-10: max rel.diff {d:.1e} (≤ "
+                           f"{TIGHT_OBJ_RTOL:g}: {'ok' if d <= TIGHT_OBJ_RTOL else 'NO'}); "
+                           + r.agreement)
+            r.agrees = bool(d <= TIGHT_OBJ_RTOL) and r.agrees is not False
+
+
+def coefs_of(out) -> np.ndarray:
+    """(L, p) coefficients of a ridgeline path or of a peer's array."""
+    return np.asarray(out.coefs) if hasattr(out, "coefs") else out
+
+
 def case_b(args) -> CaseReport:
     X, y = data_b(args.quick)
     n, p = X.shape
@@ -533,9 +566,6 @@ def case_b(args) -> CaseReport:
             lambda: ridgeline.enet_path(X, y, mix=1.0, lambdas=lams, fit_intercept=False,
                                         tol=1e-8, max_iter=20_000), 1, warmup=False)
 
-    def coefs_of(out):
-        return np.asarray(out.coefs) if hasattr(out, "coefs") else out
-
     all_objs = [np.array([score(ref_coefs[i], lams[i]) for i in range(lams.size)])]
     for _, out, _ in runs.values():
         c = coefs_of(out)
@@ -544,29 +574,8 @@ def case_b(args) -> CaseReport:
 
     bounds = {"sklearn lasso_path (tol=1e-4)": 2e-4, "celer celer_path (tol=1e-4)": 2e-4,
               ours_label: OURS_TOL, "ridgeline enet_path(mix=1, tol=1e-8) — tight check": 1e-8}
-    order = [ours_label] + [k for k in runs if k != ours_label]
-    for label in order:
-        if label not in runs:
-            continue
-        t, out, w = runs[label]
-        note = wnote(w)[2:]
-        if hasattr(out, "converged"):
-            note = path_certificate(out) + "; " + note
-        objs = path_report(rep, label, t, coefs_of(out), lams, score, gapf, best, ref_coefs,
-                           var_y, note=note, tol_bound=bounds.get(label))
-        if hasattr(out, "converged") and not np.all(out.converged):
-            r = rep.rows[-1]
-            r.agrees = False
-            r.agreement = (f"NOT CERTIFIED at {int(np.sum(~np.asarray(out.converged)))} λ "
-                           f"(converged=False); "
-                           + r.agreement)
-        if label.endswith("tight check"):
-            d = float(np.max(np.abs(objs - all_objs[0]) / all_objs[0]))
-            r = rep.rows[-1]
-            r.agreement = (f"objectives vs celer tol=1e-10: max rel.diff {d:.1e} (≤ "
-                           f"{TIGHT_OBJ_RTOL:g}: {'ok' if d <= TIGHT_OBJ_RTOL else 'NO'}); "
-                           + r.agreement)
-            r.agrees = bool(d <= TIGHT_OBJ_RTOL) and r.agrees is not False
+    report_runs(rep, runs, ours_label, lams, score, gapf, best, ref_coefs, all_objs[0], var_y,
+                bounds)
     path_report(rep, "celer celer_path (tol=1e-10) — reference", t_ref, ref_coefs, lams, score,
                 gapf, best, ref_coefs, var_y, note="untimed reference (one run)")
     rep.notes.append("gap bound: scikit-learn/celer tol t ⇒ canonical gap ≤ 2t·var(y) (y "
@@ -672,38 +681,14 @@ def case_c(args) -> CaseReport:
             lambda: ridgeline.group_lasso_path(X, y, GROUP_SIZE, lambdas=lams,
                                                fit_intercept=False, tol=1e-8), 1, warmup=False)
 
-    def coefs_of(out):
-        return np.asarray(out.coefs) if hasattr(out, "coefs") else out
-
     ref_objs = np.array([score(ref_coefs[i], lams[i]) for i in range(lams.size)])
     all_objs = [ref_objs] + [np.array([score(coefs_of(o)[i], lams[i]) for i in range(lams.size)])
                              for (_, o, _) in runs.values()]
     best = np.min(all_objs, axis=0)
     bounds = {"celer celer_path grouplasso (tol=1e-4)": 2e-4, ours_label: OURS_TOL,
               "ridgeline group_lasso_path (tol=1e-8) — tight check": 1e-8}
-    order = [ours_label] + [k for k in runs if k != ours_label]
-    for label in order:
-        if label not in runs:
-            continue
-        t, out, w = runs[label]
-        note = wnote(w)[2:]
-        if hasattr(out, "converged"):
-            note = path_certificate(out) + "; " + note
-        objs = path_report(rep, label, t, coefs_of(out), lams, score, gapf, best, ref_coefs,
-                           var_y, note=note, tol_bound=bounds.get(label))
-        if hasattr(out, "converged") and not np.all(out.converged):
-            r = rep.rows[-1]
-            r.agrees = False
-            r.agreement = (f"NOT CERTIFIED at {int(np.sum(~np.asarray(out.converged)))} λ "
-                           f"(converged=False); "
-                           + r.agreement)
-        if label.endswith("tight check"):
-            d = float(np.max(np.abs(objs - ref_objs) / ref_objs))
-            r = rep.rows[-1]
-            r.agreement = (f"objectives vs celer tol=1e-10: max rel.diff {d:.1e} (≤ "
-                           f"{TIGHT_OBJ_RTOL:g}: {'ok' if d <= TIGHT_OBJ_RTOL else 'NO'}); "
-                           + r.agreement)
-            r.agrees = bool(d <= TIGHT_OBJ_RTOL) and r.agrees is not False
+    report_runs(rep, runs, ours_label, lams, score, gapf, best, ref_coefs, ref_objs, var_y,
+                bounds)
     path_report(rep, "celer celer_path grouplasso (tol=1e-10) — reference", t_ref, ref_coefs,
                 lams, score, gapf, best, ref_coefs, var_y, note="untimed reference (one run)")
     rep.notes.append("skglm: one GeneralizedLinearEstimator refit per λ with GroupBCD("
