@@ -26,3 +26,23 @@ def fmt(value: float | None, spec: str = ".4g") -> str:
     if value is None or value != value:
         return "—"
     return format(value, spec)
+
+
+class TableView:
+    """``summary()`` (plain text), ``print()`` and ``str()`` for a class with a ``table()``."""
+
+    _text_width = 110
+
+    def table(self) -> Table:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def summary(self) -> str:
+        """The table of :meth:`table` as plain text."""
+        return render(self.table(), width=self._text_width)
+
+    def print(self) -> None:
+        """Print the table to the terminal."""
+        show(self.table())
+
+    def __str__(self) -> str:
+        return self.summary()

@@ -13,7 +13,7 @@ from rich.table import Table
 from torch import nn
 
 from ridgeline.nn._checks import check_lambda, check_positive
-from ridgeline.nn._display import fmt, render, show
+from ridgeline.nn._display import TableView, fmt
 from ridgeline.nn.controller import LambdaController, LossFn
 from ridgeline.nn.decay import WeightDecay
 from ridgeline.nn.gap import GapLambda
@@ -161,7 +161,7 @@ class RunResult:
 
 
 @dataclass(frozen=True)
-class WeightDecayComparison:
+class WeightDecayComparison(TableView):
     """Result of :func:`compare_weight_decay`: every run under the same step budget.
 
     Attributes
@@ -171,6 +171,8 @@ class WeightDecayComparison:
     budget : int
         Steps allowed per run.
     """
+
+    _text_width = 120
 
     runs: tuple[RunResult, ...]
     budget: int
@@ -226,16 +228,6 @@ class WeightDecayComparison:
                              f"{self.grid_steps} steps in {len(self.grid)} runs")
         return table
 
-    def summary(self) -> str:
-        """The table as plain text."""
-        return render(self.table(), width=120)
-
-    def print(self) -> None:
-        """Print the table to the terminal."""
-        show(self.table())
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def to_dict(self, max_points: int = 50) -> dict[str, Any]:
         """JSON-ready dict of all runs and the grid totals."""

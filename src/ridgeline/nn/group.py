@@ -32,7 +32,7 @@ from rich.table import Table
 from torch import nn
 
 from ridgeline.nn._checks import check_lambda, check_module, check_optimizer, check_positive
-from ridgeline.nn._display import render, show
+from ridgeline.nn._display import TableView
 
 __all__ = ["GroupL2", "GroupReport", "LayerGroups", "ProxResult"]
 
@@ -154,7 +154,7 @@ class LayerGroups:
 
 
 @dataclass(frozen=True)
-class GroupReport:
+class GroupReport(TableView):
     """Which channels and neurons :class:`GroupL2` has removed (norm exactly 0).
 
     Attributes
@@ -201,16 +201,6 @@ class GroupReport:
                          f"({100 * self.fraction_removed:.1f}%)")
         return table
 
-    def summary(self) -> str:
-        """The table as plain text."""
-        return render(self.table())
-
-    def print(self) -> None:
-        """Print the table to the terminal."""
-        show(self.table())
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 class GroupL2:

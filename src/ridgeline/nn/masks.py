@@ -22,7 +22,7 @@ from rich.table import Table
 from torch import nn
 
 from ridgeline.nn._checks import check_lambda, check_module
-from ridgeline.nn._display import render, show
+from ridgeline.nn._display import TableView
 
 __all__ = ["DEFAULT_NO_DECAY_TYPES", "DecayMask", "decay_mask", "decayed_named", "param_groups"]
 
@@ -41,7 +41,7 @@ Rule = str | type[nn.Module]
 
 
 @dataclass(frozen=True)
-class DecayMask:
+class DecayMask(TableView):
     """The split of a module's parameters into decayed and excluded ones.
 
     Attributes
@@ -107,16 +107,6 @@ class DecayMask:
         )
         return table
 
-    def summary(self) -> str:
-        """The table of :meth:`table` as plain text."""
-        return render(self.table())
-
-    def print(self) -> None:
-        """Print the table to the terminal."""
-        show(self.table())
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def decay_mask(
