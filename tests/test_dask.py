@@ -22,7 +22,13 @@ pd = pytest.importorskip("pandas")
 
 from sklearn.model_selection import PredefinedSplit  # noqa: E402
 
-from ridgeline import LogisticRegression, LogisticRegressionCV, PoissonRegressor, RidgeCV  # noqa: E402
+from ridgeline import (  # noqa: E402
+    LogisticRegression,
+    LogisticRegressionCV,
+    PoissonRegressor,
+    Ridge,
+    RidgeCV,
+)
 from ridgeline.distributed import DaskSource, as_source, dask_source, is_dask_collection  # noqa: E402
 from ridgeline.distributed._kernels import FoldMomentsSum, PassSpec  # noqa: E402
 from ridgeline.estimators.logistic import lambda_from_C  # noqa: E402
@@ -156,6 +162,18 @@ def test_ridge_cv_sample_weights_equal_in_memory(client):
     _close(dsk.selection_.mean_score, mem.selection_.mean_score)
 
 
+def test_ridge_single_fit_weighted_multi_target_equals_in_memory(client):
+    X, y, s, _ = _data(900, 4, seed=5)
+    Y = np.column_stack([y, -2 * y + X[:, 0]])
+    dX = da.from_array(X, chunks=(250, 4))
+    est = Ridge(alpha=[2.0, 40.0]).fit(dX, da.from_array(Y, chunks=(250, 2)),
+                                        da.from_array(s, chunks=250))
+    mem = Ridge(alpha=[2.0, 40.0]).fit(X, Y, sample_weight=s)
+    _close(est.coef_, mem.coef_, 1e-10)
+    _close(est.intercept_, mem.intercept_, 1e-10)
+    _close(est.lambda_, mem.lambda_, 1e-12)
+
+
 def test_ridge_per_target_lambda_equals_in_memory(client):
     X, y, s, w = _data(seed=2)
     rng = np.random.default_rng(5)
@@ -244,13 +262,13 @@ def test_multinomial_equals_in_memory(client):
     b = theta[p] - theta[p].mean()
     _close(b, mem.intercept_ - mem.intercept_.mean())
     # the pass itself against a direct in-memory sum
-    from ridgeline.distributed._kernels import multinomial_stats
+    from ridgeline.stats.multinomial import batch_multinomial_stats
 
     coef = rng.normal(size=(2, p, C))
     inter = rng.normal(size=(2, C))
     held = np.array([-1, 1])
     fold = predefined_test_fold(n, 2, 0)
-    direct = multinomial_stats(X, labels.astype(float), s, fold, coef, inter, held, True)
+    direct = batch_multinomial_stats(X, labels, fold, coef, inter, held, True, weights=s)
     passed = src.multinomial_pass(coef, inter, held, 2, classes=np.array([2.0, 5.0, 9.0]))
     for f in direct.__dataclass_fields__:
         _close(getattr(passed, f), getattr(direct, f), 1e-11)
@@ -266,6 +284,51 @@ def test_poisson_equals_in_memory(client):
     mem = PoissonRegressor(alpha=0.01, tol=1e-11).fit(X, y)
     _close(dsk.coef_, mem.coef_)
     _close(dsk.intercept_, mem.intercept_)
+
+
+def test_subset_first_fit_reaches_the_full_answer(client, monkeypatch):
+    """A fit started on a few partitions ends at the full-data optimum, by gradient passes."""
+    from ridgeline.estimators._glm import fit_glm_source
+    from ridgeline.losses import BinomialLoss
+    from ridgeline.selection import stream_glm
+
+    X, y, s = _binary(n=4000, p=5, seed=3)
+    src = DaskSource(da.from_array(X, chunks=(250, 5)), y, s)
+    sub = src.subset(600)
+    assert sub.n_partitions == 3 and list(sub.partition_ids) == [0, 8, 15]
+    assert list(sub.partition_starts) == [0, 2000, 3750]  # global positions kept
+    assert src.subset(2100) is src  # more than half the rows: no subset
+    monkeypatch.setattr(stream_glm, "_SUBSET_ROWS_PER_FEATURE", 100)  # 600 rows for p = 5
+    assert src._spec("glm").check_features  # the first pass checks the features ...
+    summary = src.target_summary(1)
+    assert not src._spec("glm").check_features  # ... once: a partition's value is fixed
+    fit = fit_glm_source(src, BinomialLoss(), 1e-3, summary, fit_intercept=True, tol=1e-11,
+                         max_iter=50)
+    assert fit.n_subset_passes >= 3 and fit.converged[0]
+    assert fit.n_hessian_passes < fit.n_passes  # the subset's curvature was reused
+    mem = LogisticRegression(C=1 / (2e-3 * s.sum()), tol=1e-11).fit(X, y, sample_weight=s)
+    _close(fit.coef[0], mem.coef_[0])
+    _close(fit.intercept, mem.intercept_)
+    X2 = X.copy()
+    X2[2010, 2] = np.nan  # in partition 8: the subset's errors name the original partition
+    bad = DaskSource(da.from_array(X2, chunks=(250, 5)), y).subset(600)
+    with pytest.raises(SourceError, match=r"partition 8 \(global rows 2000\u20132249\)"):
+        bad.target_summary(1)
+
+
+def test_logistic_cv_with_a_subset_first_equals_in_memory(client, monkeypatch):
+    from ridgeline.selection import stream_glm
+
+    monkeypatch.setattr(stream_glm, "_SUBSET_ROWS_PER_FEATURE", 60)  # 360 of 3000 rows
+    X, y, _ = _binary(n=3000, p=5, seed=4)
+    Cs = np.geomspace(1e-3, 10, 4)
+    dsk = LogisticRegressionCV(Cs=Cs, cv=K, tol=1e-11).fit(
+        DaskSource(da.from_array(X, chunks=(200, 5)), y, seed=SEED))
+    ref = LogisticRegressionCV(Cs=Cs, cv=_cv(3000), tol=1e-11).fit(X, y)
+    assert dsk.C_ == ref.C_
+    _close(dsk.scores_, ref.scores_)
+    _close(dsk.coefs_paths_, ref.coefs_paths_)
+    _close(dsk.coef_, ref.coef_)
 
 
 # ------------------------------------------------------------------------------ errors

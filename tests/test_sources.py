@@ -325,3 +325,108 @@ def test_cli_streams_a_directory(tmp_path):
     assert "no target column 'nope'" in res.stderr and len(res.stderr.strip().splitlines()) == 1
     res = runner.invoke(app, ["fit", str(d), "--target", "y", "--stream", "--cv", "loo"])
     assert res.exit_code == 2 and "streamed data take --cv K" in res.stderr
+
+
+# ------------------------------------------------------------------------ per-batch kernels
+@pytest.mark.parametrize("K", [1, 4])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fold_moments_kernel_row_and_column_major_agree(K, dtype):
+    """The row-block path (C-order X) and the column path (F-order X) give the definition."""
+    from ridgeline.stats.moments import FoldMomentsAccumulator
+    from ridgeline.stats.source import Batch, batch_fold_moments, block_rows
+
+    rng = np.random.default_rng(3)
+    p = 7
+    m = 2 * block_rows(p + 2) + 37  # several blocks and a ragged last one
+    X = (rng.normal(size=(m, p)) * 3 + 50).astype(dtype)
+    y = rng.normal(size=m) + 10
+    fold = rng.integers(0, K, m)
+    if K > 2:
+        fold[fold == K - 1] = 0  # an empty fold
+    shift_x, shift_y = np.full(p, 49.0), np.array([9.5])
+    got = []
+    for order in "CF":
+        acc = FoldMomentsAccumulator(K, shift_x, shift_y)
+        Xo = np.asarray(X, order=order)
+        half = m // 2  # two batches into one accumulator (its buffers are reused)
+        batch_fold_moments(acc, Batch(Xo[:half], y[:half], fold[:half], "t", 0))
+        batch_fold_moments(acc, Batch(np.asarray(Xo[half:], order=order), y[half:],
+                                      fold[half:], "t", half))
+        got.append(acc.result()[1])
+    for k in range(K):
+        rows = fold == k
+        Xc = X[rows].astype(np.float64) - shift_x
+        yc = y[rows] - shift_y[0]
+        for mom in got:
+            assert mom[k].n == rows.sum()
+            np.testing.assert_allclose(mom[k].G, Xc.T @ Xc, rtol=1e-12, atol=1e-9)
+            np.testing.assert_allclose(mom[k].C[:, 0], Xc.T @ yc, rtol=1e-12, atol=1e-9)
+            np.testing.assert_allclose(mom[k].sx, Xc.sum(axis=0), rtol=1e-12, atol=1e-9)
+            np.testing.assert_allclose(mom[k].yy[0], yc @ yc, rtol=1e-12)
+            assert mom[k].sw == rows.sum()
+
+
+def test_newton_reuses_curvature_in_memory_and_not_over_files(tmp_path):
+    """In-memory sources reuse Hessians (fewer Hessian passes), files form one every pass;
+    both stop at the same optimum."""
+    from ridgeline.losses import BinomialLoss
+    from ridgeline.selection.stream_glm import reuses_curvature, stream_newton
+
+    X, rng, w = _data(5, n=3000)
+    y = (rng.random(3000) < 1 / (1 + np.exp(-(X - 2) @ w * 0.5))).astype(float)
+    mem = ArraySource(X, y, batch_rows=700, seed=2)
+    files = ridgeline.read_parquet(_write_parts(tmp_path, X, {"y": y}, [0, 1400, 3000]),
+                                   target="y", seed=2)
+    assert reuses_curvature(mem) and not reuses_curvature(files)
+    lam = np.array([1e-3, 1e-2, 3e-4])
+    held = np.array([-1, 0, 2])
+    fits = [stream_newton(src, BinomialLoss(), lam, np.zeros((3, P)), np.zeros(3), held, 3,
+                          tol=1e-11) for src in (mem, files)]
+    a, b = fits
+    assert a.converged.all() and b.converged.all()
+    assert a.n_hessian_passes < a.n_passes and b.n_hessian_passes == b.n_passes
+    np.testing.assert_allclose(a.coef, b.coef, atol=1e-9, rtol=0)
+    np.testing.assert_allclose(a.intercept, b.intercept, atol=1e-9, rtol=0)
+    np.testing.assert_allclose(a.held_loss, b.held_loss, rtol=1e-10)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"fit_intercept": False}, {"standardize": True}])
+def test_ridge_single_alpha_streamed_equals_in_memory(tmp_path, kwargs):
+    X, rng, w = _data(6)
+    y = X @ w + rng.normal(size=N) + 4.0
+    d = _write_parts(tmp_path, X, {"y": y}, [0, 700, N])
+    a = ridgeline.Ridge(alpha=3.0, **kwargs).fit(ridgeline.read_parquet(d, target="y",
+                                                                       batch_rows=256))
+    b = ridgeline.Ridge(alpha=3.0, **kwargs).fit(X, y)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(a.intercept_, b.intercept_, rtol=1e-10, atol=1e-10)
+    assert a.lambda_ == pytest.approx(3.0 / N) and a.n_rows_ == N
+    with pytest.raises(ValueError, match="needs the rows"):
+        ridgeline.Ridge(solver="lsqr").fit(ArraySource(X, y))
+    with pytest.raises(ValueError, match="y must be None"):
+        ridgeline.Ridge().fit(ArraySource(X, y), y)
+
+
+def test_logistic_single_fit_streamed_binary_and_multinomial(tmp_path):
+    import pandas as pd
+
+    X, rng, w = _data(7)
+    eta = (X - 2.0) @ (w / np.arange(1, P + 1))
+    y2 = np.where(rng.random(N) < 1 / (1 + np.exp(-eta)), 5, -1)
+    y3 = np.digitize(eta + rng.normal(size=N), [-0.5, 0.5]) * 10.0
+    d = _write_parts(tmp_path, X, {"y2": y2, "y3": y3}, [0, 800, N])
+    for col, y, kw in (("y2", y2, {}), ("y3", y3, {}), ("y2", y2, {"fit_intercept": False})):
+        src = ridgeline.read_parquet(d, target=col, features=[f"x{j}" for j in range(P)])
+        a = ridgeline.LogisticRegression(C=0.3, tol=1e-11, **kw).fit(src)
+        b = ridgeline.LogisticRegression(C=0.3, tol=1e-11, **kw).fit(X, y)
+        np.testing.assert_array_equal(a.classes_, b.classes_)
+        np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-8, rtol=0)
+        np.testing.assert_allclose(a.intercept_, b.intercept_, atol=1e-8, rtol=0)
+        assert a.lambda_ == pytest.approx(b.lambda_, rel=1e-14) and a.grad_norm_ <= 1e-11
+        assert a.n_rows_ == N and 2 < a.n_passes_ < 30
+        frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(P)])
+        np.testing.assert_array_equal(a.predict(frame), b.predict(X))
+    with pytest.raises(ValueError, match="l1_ratio > 0 is not available"):
+        ridgeline.LogisticRegression(l1_ratio=0.5).fit(src)
+    with pytest.raises(ValueError, match="found only"):
+        ridgeline.LogisticRegression().fit(ArraySource(X, np.ones(N)))

@@ -45,7 +45,7 @@ from ridgeline.cli._options import (
     parse_model_options,
 )
 from ridgeline.cli.stream import run_stream_fit, wants_stream
-from ridgeline.io import Table, save_estimator
+from ridgeline.io import FeatureEncoding, Table, save_estimator
 from ridgeline.report.fitting import FitFailedError, FittedModel, fit_model
 
 MODEL_FILE_SCHEMA = 1  # version of the command line's "extra" metadata in model files
@@ -73,12 +73,19 @@ def run_fit(table: Table, opts: ModelOptions, quiet: bool) -> FittedModel:
 
 def model_metadata(fitted: FittedModel, table: Table) -> dict[str, Any]:
     """What ``predict`` needs beside the estimator: the model kind, targets and encoding."""
+    return cli_metadata(fitted, targets=table.target_names, encoding=table.encoding,
+                        data=table.source)
+
+
+def cli_metadata(fitted: FittedModel, *, targets: list[str], encoding: FeatureEncoding,
+                 data: str) -> dict[str, Any]:
+    """The command line's metadata of a model file (in-memory and streamed fits)."""
     return {
         "cli_schema": MODEL_FILE_SCHEMA,
         "model": fitted.kind,
-        "targets": list(table.target_names),
-        "encoding": table.encoding.to_json(),
-        "data": table.source,
+        "targets": list(targets),
+        "encoding": encoding.to_json(),
+        "data": data,
         "lambda": np.atleast_1d(fitted.lambda_).tolist(),
         fitted.param_name: np.atleast_1d(fitted.param).tolist(),
         "cv": str(fitted.cv),
@@ -89,8 +96,13 @@ def model_metadata(fitted: FittedModel, table: Table) -> dict[str, Any]:
 
 def save_model(fitted: FittedModel, table: Table, output: Path) -> Path:
     """Save the estimator and the command line's metadata; a failure exits with code 1."""
+    return save_fitted(fitted, output, model_metadata(fitted, table))
+
+
+def save_fitted(fitted: FittedModel, output: Path, extra: dict[str, Any]) -> Path:
+    """Save ``fitted.estimator`` with ``extra`` atomically; a failure exits with code 1."""
     try:
-        return save_estimator(fitted.estimator, output, extra=model_metadata(fitted, table))
+        return save_estimator(fitted.estimator, output, extra=extra)
     except (OSError, ValueError) as exc:
         fail(f"could not save the model to {output}: {exc}", EXIT_FIT_FAILED)
 
@@ -119,7 +131,7 @@ def fit(
     quiet: QuietOpt = False,
     stream: Annotated[bool, typer.Option(
         "--stream", help="Stream DATA (Parquet/CSV file or directory) in bounded memory: "
-                         "ridge or logistic, K-fold on hashed row positions.")] = False,
+                         "ridge, logistic or poisson, K-fold on hashed row positions.")] = False,
     memory: Annotated[str, typer.Option(
         help="Memory budget: DATA larger than this is streamed; sizes the record batches.")]
         = "2GB",
@@ -158,22 +170,22 @@ def _finite_or_none(values: np.ndarray) -> list:
     return np.where(np.isfinite(arr), arr, None).tolist()
 
 
-def coefficient_rows(fitted: FittedModel, table: Table) -> list[str]:
+def coefficient_rows(fitted: FittedModel, target_names: list[str]) -> list[str]:
     """A label per row of the coefficient matrix: a target, or a class (multinomial)."""
     coef = fitted.coef
     if fitted.is_classifier:
         classes = [str(c) for c in fitted.estimator.classes_]
         if coef.shape[0] == 1:
-            return [f"{table.target_names[0]}={classes[-1]}"]
-        return [f"{table.target_names[0]}={c}" for c in classes]
-    return list(table.target_names)
+            return [f"{target_names[0]}={classes[-1]}"]
+        return [f"{target_names[0]}={c}" for c in classes]
+    return list(target_names)
 
 
 def fit_report(fitted: FittedModel, table: Table, saved: Path | None) -> dict[str, Any]:
     """The JSON report of ``fit``: data, CV curve, the choice, coefficients."""
     res = fitted.result
     coef = fitted.coef
-    rows = coefficient_rows(fitted, table)
+    rows = coefficient_rows(fitted, table.target_names)
     report: dict[str, Any] = {
         "ridgeline_version": __version__,
         "data": table.source,
@@ -277,7 +289,7 @@ def print_fit(fitted: FittedModel, table: Table, report: dict[str, Any]) -> None
 def _print_coefficients(fitted: FittedModel, table: Table) -> None:
     coef = fitted.coef
     sd = table.X.std(axis=0)
-    rows = coefficient_rows(fitted, table)
+    rows = coefficient_rows(fitted, table.target_names)
     ctab = RichTable(title="Coefficients (sorted by standardized size)")
     ctab.add_column("feature")
     for name in rows[:4]:

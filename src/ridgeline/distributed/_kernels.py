@@ -5,7 +5,8 @@ adds with ``+`` (:class:`~ridgeline.stats.Moments` lists, :class:`TargetSummary`
 :class:`GLMPassResult`, :class:`MultinomialPassResult`). Unit-weight, single-target passes
 call the protocol's own kernels (:func:`ridgeline.stats.source.batch_fold_moments`,
 :func:`~ridgeline.stats.source.batch_target_summary`,
-:func:`~ridgeline.stats.source.batch_glm_stats`); the weighted, multi-target and multinomial
+:func:`~ridgeline.stats.source.batch_glm_stats`,
+:func:`~ridgeline.stats.multinomial.batch_multinomial_stats`); the weighted and multi-target
 variants below extend them with the same sums.
 """
 
@@ -20,6 +21,11 @@ import numpy as np
 
 from ridgeline.stats.folds import hash_folds, row_folds
 from ridgeline.stats.moments import FoldMomentsAccumulator, Moments
+from ridgeline.stats.multinomial import (
+    MultinomialPassResult,
+    batch_multinomial_stats,
+    class_indices,
+)
 from ridgeline.stats.source import (
     Batch,
     GLMPassResult,
@@ -48,46 +54,6 @@ class FoldMomentsSum:
                               self.n_rows + other.n_rows)
 
 
-@dataclass
-class MultinomialPassResult:
-    """Sums of B multinomial models over their training rows (and held-out scores).
-
-    With ``θ = [W; b]`` of shape (p + 1, C) for one model, ``x̃ = [x, 1]``, class scores
-    ``η_i = x̃_iᵀθ`` and probabilities ``π_i = softmax(η_i)``:
-
-    Attributes
-    ----------
-    sw, loss : ndarray (B,)
-        ``Σ s_i`` and ``Σ s_i ℓ_i`` over the training rows.
-    grad : ndarray (B, p + 1, C)
-        ``Σ s_i x̃_i (π_i − y_i)ᵀ`` (the last row is the intercepts' gradient).
-    hess : ndarray (B, C, C, p + 1, p + 1) or None
-        Block (c, d) is ``Σ s_i (δ_cd π_ic − π_ic π_id) x̃_i x̃_iᵀ``.
-    held_sw, held_loss, held_correct : ndarray (B,)
-        On the held-out rows: ``Σ s_i``, ``Σ s_i ℓ_i`` and ``Σ s_i [argmax η_i = y_i]``.
-    """
-
-    sw: np.ndarray
-    loss: np.ndarray
-    grad: np.ndarray
-    hess: np.ndarray | None
-    held_sw: np.ndarray
-    held_loss: np.ndarray
-    held_correct: np.ndarray
-
-    def __add__(self, other: MultinomialPassResult) -> MultinomialPassResult:
-        def add(a, b):
-            return None if a is None else a + b
-        return MultinomialPassResult(*(add(getattr(self, f), getattr(other, f))
-                                       for f in self.__dataclass_fields__))
-
-    def hessian_matrix(self, j: int) -> np.ndarray:
-        """Model j's Hessian as a ((p + 1) C) square matrix, θ flattened class-major."""
-        H = self.hess[j]
-        C, q = H.shape[0], H.shape[2]
-        return H.transpose(0, 2, 1, 3).reshape(C * q, C * q)
-
-
 def add_all(*parts):
     """The ``+``-sum of one or more pass results (one node of the reduction tree)."""
     return functools.reduce(operator.add, parts)
@@ -111,6 +77,9 @@ class PassSpec:
         Models of ``"glm"``/``"multinomial"``.
     classes : ndarray or None
         Sorted class labels of ``"multinomial"`` (None: the targets are class indices).
+    check_features : bool
+        Check the features for NaN/inf (skipped once a pass over the same partitions has
+        checked them: a Dask partition's value is fixed by its key).
     """
 
     kind: str
@@ -127,6 +96,7 @@ class PassSpec:
     held_out: np.ndarray | None = None
     hessian: bool = True
     classes: np.ndarray | None = None
+    check_features: bool = True
 
 
 @dataclass
@@ -227,7 +197,8 @@ def load_partition(spec: PassSpec, index: int, start: int, n_expected: int, x, y
         raise SourceError(f"{span0}: features have {m} rows and targets {Y.shape[0]}, expected "
                           f"{n_expected} (partitions of X, y, weights must align)")
     part_span = span0
-    check_finite(X, spec.feature_names, part_span, _FIRST_AT)
+    if spec.check_features:
+        check_finite(X, spec.feature_names, part_span, _FIRST_AT)
     check_finite(Y, spec.target_names, part_span, _FIRST_AT)
     w = None
     if s is not None:
@@ -289,75 +260,15 @@ def _glm(spec: PassSpec, part: Partition) -> GLMPassResult:
                            spec.hessian, weights=part.s)
 
 
-def multinomial_stats(X: np.ndarray, labels: np.ndarray, s: np.ndarray | None,
-                      fold: np.ndarray, coef: np.ndarray, intercept: np.ndarray,
-                      held_out: np.ndarray, hessian: bool) -> MultinomialPassResult:
-    """:class:`MultinomialPassResult` of one partition.
-
-    Parameters
-    ----------
-    X : ndarray (m, p)
-    labels : ndarray (m,)
-        Class indices in ``[0, C)`` (float or int).
-    s : ndarray (m,) or None
-    fold : ndarray of int (m,)
-    coef : ndarray (B, p, C)
-    intercept : ndarray (B, C)
-    held_out : ndarray of int (B,)
-    hessian : bool
-    """
-    from ridgeline.losses import MultinomialLoss
-
-    B, p, C = coef.shape
-    m = X.shape[0]
-    lab = labels.astype(np.int64)
-    Yh = np.zeros((m, C))
-    Yh[np.arange(m), lab] = 1.0
-    Xt = np.hstack([X, np.ones((m, 1))])
-    w = np.ones(m) if s is None else s
-    out = MultinomialPassResult(
-        sw=np.zeros(B), loss=np.zeros(B), grad=np.zeros((B, p + 1, C)),
-        hess=np.zeros((B, C, C, p + 1, p + 1)) if hessian else None,
-        held_sw=np.zeros(B), held_loss=np.zeros(B), held_correct=np.zeros(B))
-    for j in range(B):
-        eta = X @ coef[j] + intercept[j][None, :]  # (m, C)
-        val = MultinomialLoss.value(Yh, eta)
-        g, pi = MultinomialLoss.derivatives(Yh, eta)
-        held = fold == held_out[j]
-        tw = np.where(held, 0.0, w)
-        hw = np.where(held, w, 0.0)
-        out.sw[j] = tw.sum()
-        out.loss[j] = tw @ val
-        out.grad[j] = Xt.T @ (g * tw[:, None])
-        out.held_sw[j] = hw.sum()
-        out.held_loss[j] = hw @ val
-        out.held_correct[j] = hw @ (np.argmax(eta, axis=1) == lab)
-        if hessian:
-            for c in range(C):
-                for d in range(c, C):
-                    hcd = tw * (pi[:, c] * ((c == d) - pi[:, d]))
-                    block = (Xt * hcd[:, None]).T @ Xt
-                    out.hess[j, c, d] = block
-                    if d != c:
-                        out.hess[j, d, c] = block
-    return out
-
-
 def _multinomial(spec: PassSpec, part: Partition) -> MultinomialPassResult:
     C = spec.coef.shape[2]
     y = part.Y[:, 0]
-    if spec.classes is not None:
-        lab = np.searchsorted(spec.classes, y)
-        ok = (lab < C) & (spec.classes[np.minimum(lab, C - 1)] == y)
-    else:
-        lab = y
-        ok = (lab == np.round(lab)) & (lab >= 0) & (lab < C)
-    if not np.all(ok):
-        bad = int(np.flatnonzero(~ok)[0])
-        raise SourceError(f"{part.span}: target {y[bad]!r} at partition row {bad} is not one "
-                          f"of the {C} classes")
-    return multinomial_stats(part.X, np.asarray(lab), part.s, part.fold, spec.coef,
-                             spec.intercept, spec.held_out, spec.hessian)
+    lab, bad = class_indices(y, spec.classes, C)
+    if bad is not None:
+        raise SourceError(f"{part.span}: target {float(y[bad])!r} at partition row {bad} is "
+                          f"not one of the {C} classes")
+    return batch_multinomial_stats(part.X, lab, part.fold, spec.coef, spec.intercept,
+                                   spec.held_out, spec.hessian, weights=part.s)
 
 
 _PASSES = {"shift": _shift, "moments": _moments, "summary": _summary, "glm": _glm,

@@ -11,6 +11,7 @@ pure functions of their partition), so a pass either completes with the answer o
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Callable, Sequence
 
@@ -82,8 +83,15 @@ class DaskSource:
         The first target's name; ``target_names`` lists all of them.
     seed : int
     partition_rows : ndarray of int
-        Rows per partition (their cumulative sums are the partitions' global offsets).
+        Rows per partition.
+    partition_starts : ndarray of int
+        Global position of each partition's first row (what its hashed folds are computed from).
+    in_memory : bool
+        True: the rows live in the workers' memory (or are computed there), so a pass costs
+        flops rather than reads and solvers may trade Hessians for cheaper passes.
     """
+
+    in_memory = True
 
     def __init__(self, X, y, sample_weight=None, *, feature_names: Sequence[str] | None = None,
                  folds=None, groups=None, seed: int = 0, split_every: int = 8,
@@ -109,7 +117,10 @@ class DaskSource:
             raise ValueError("a source needs at least one feature column")
         self.target_name = self.target_names[0]
         self.offsets = np.concatenate([[0], np.cumsum(self.partition_rows)]).astype(np.int64)
+        self.partition_starts = self.offsets[:-1]
+        self.partition_ids = np.arange(self.partition_rows.size)
         self._shift: tuple[np.ndarray, np.ndarray] | None = None
+        self._features_checked = False
 
     # ---- construction ---------------------------------------------------------------------
     def _init_array(self, X, y, s, key, feature_names):
@@ -217,11 +228,35 @@ class DaskSource:
 
     def n_rows_hint(self) -> int:
         """Number of rows (known from the partitioning)."""
-        return int(self.offsets[-1])
+        return int(self.partition_rows.sum())
 
     def describe(self) -> str:
         return (f"DaskSource({self.n_rows_hint()}×{self.n_features}, "
                 f"{self.n_partitions} partitions)")
+
+    def subset(self, n_rows: int) -> DaskSource:
+        """A source over evenly spaced partitions holding at least ``n_rows`` rows.
+
+        The partitions keep their global row positions (hence their folds) and the reference
+        point; solvers fit such a subset first to start the full fit near its answer with a
+        curvature it can reuse (:func:`ridgeline.selection.stream_glm.fit_on_subset_first`).
+        Returns ``self`` when the subset would be most of the data.
+        """
+        rows = self.partition_rows
+        nonempty = np.flatnonzero(rows > 0)
+        if nonempty.size == 0:
+            return self
+        need = int(np.ceil(n_rows / max(rows[nonempty].mean(), 1.0)))
+        if need * 2 > nonempty.size:
+            return self
+        parts = nonempty[np.round(np.linspace(0, nonempty.size - 1, need)).astype(int)]
+        self.reference_point()  # shared with the subset
+        sub = copy.copy(self)
+        sub._pieces = [self._pieces[i] for i in parts]
+        sub.partition_rows = rows[parts]
+        sub.partition_starts = self.partition_starts[parts]
+        sub.partition_ids = self.partition_ids[parts]
+        return sub
 
     # ---- the machinery --------------------------------------------------------------------
     def _spec(self, kind: str, n_folds: int = 1, **kw) -> PassSpec:
@@ -229,14 +264,16 @@ class DaskSource:
             raise ValueError(f"n_folds must be at least 1, got {n_folds}")
         return PassSpec(kind=kind, n_folds=int(n_folds), seed=self.seed,
                         fold_rule=self.fold_rule, feature_names=tuple(self.feature_names),
-                        target_names=tuple(self.target_names), **kw)
+                        target_names=tuple(self.target_names),
+                        check_features=not self._features_checked, **kw)
 
     def _leaves(self, spec: PassSpec, uid: str, parts: Sequence[int] | None = None
                 ) -> list[Delayed]:
         spec_d = delayed(spec, name=f"ridgeline-{spec.kind}-spec-{uid}", traverse=False)
         idx = range(self.n_partitions) if parts is None else parts
         return [delayed(partition_pass, pure=True)(
-                    spec_d, i, int(self.offsets[i]), int(self.partition_rows[i]),
+                    spec_d, int(self.partition_ids[i]), int(self.partition_starts[i]),
+                    int(self.partition_rows[i]),
                     *self._pieces[i], dask_key_name=f"ridgeline-{spec.kind}-part-{uid}-{i}")
                 for i in idx]
 
@@ -265,6 +302,7 @@ class DaskSource:
         if self.n_rows_hint() == 0:
             raise SourceError(f"{self.describe()} has no rows")
         out = self._compute(self.reduction(spec))
+        self._features_checked = True  # every partition passed the NaN/inf check
         if progress is not None:
             progress(self.n_rows_hint())
         return out

@@ -12,7 +12,12 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from ridgeline.estimators._validation import check_labels, check_two_classes, check_weights
 from ridgeline.losses import BinomialLoss, MultinomialLoss
-from ridgeline.selection.stream_glm import StreamNewtonResult, null_start, stream_newton
+from ridgeline.selection.stream_glm import (
+    StreamNewtonResult,
+    fit_on_subset_first,
+    null_start,
+    stream_newton,
+)
 from ridgeline.solvers.glm_problem import GLMFit, GLMProblem
 from ridgeline.solvers.glm_solve import choose_solver, resolve_glm_solver, solve
 
@@ -156,12 +161,14 @@ def fit_glm_source(source, loss, lam: float, summary, *, fit_intercept: bool, to
     :class:`~ridgeline.stats.TargetSummary`). Warns (ConvergenceWarning) if not converged.
     """
     full = np.array([-1])
-    if start is None:
+    kw = dict(fit_intercept=fit_intercept, tol=tol, max_iter=max_iter,
+              progress=getattr(source, "progress", None))
+    if start is None:  # from the null model, through a subset of the rows when it can
         W0, b0 = null_start(loss, summary, full, source.n_features, fit_intercept)
+        fit = fit_on_subset_first(source, loss, np.array([lam]), W0, b0, full,
+                                  summary.n.size, **kw)
     else:
         W0, b0 = np.asarray(start[0], dtype=np.float64)[None], np.array([float(start[1])])
-    fit = stream_newton(source, loss, np.array([lam]), W0, b0, full, summary.n.size,
-                        fit_intercept=fit_intercept, tol=tol, max_iter=max_iter,
-                        progress=getattr(source, "progress", None))
+        fit = stream_newton(source, loss, np.array([lam]), W0, b0, full, summary.n.size, **kw)
     warn_convergence(fit, tol, max_iter, who, stacklevel=stacklevel)
     return fit

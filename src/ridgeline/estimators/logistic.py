@@ -48,8 +48,24 @@ from ridgeline.path.glm_path import auto_glm_grid
 from ridgeline.selection.glm_scoring import resolve_glm_scorer
 from ridgeline.selection.glm_select import alo_glm, kfold_glm
 from ridgeline.selection.stream_glm import stream_kfold_glm
+from ridgeline.selection.stream_multinomial import (
+    stream_kfold_multinomial,
+    stream_multinomial_newton,
+)
 from ridgeline.solvers.glm_problem import GLMProblem
 from ridgeline.solvers.glm_solve import NEWTON_MAX_DIM, choose_solver, resolve_glm_solver
+from ridgeline.stats.source import MAX_TARGET_VALUES
+
+
+def source_classes(source, summary) -> np.ndarray:
+    """The class labels of a source's target (2 to MAX_TARGET_VALUES of them), or a clear error."""
+    if summary.values is None or summary.values.size < 2:
+        found = (f"more than {MAX_TARGET_VALUES} distinct values" if summary.values is None
+                 else f"only {float(summary.values[0])!r}")
+        raise ValueError(f"streamed logistic regression needs exactly two classes "
+                         f"(binary) or 3 to {MAX_TARGET_VALUES} (multinomial) in column "
+                         f"{source.target_name!r}, found {found}")
+    return summary.values
 
 
 def lambda_from_C(C, n_w: float):
@@ -144,6 +160,9 @@ class LogisticRegression(_LogisticMixin, BaseEstimator):
         The solver that ran.
     grad_norm_ : float
         Largest absolute gradient entry at the solution (the optimality certificate).
+    n_passes_, n_rows_ : int
+        Fits on a statistics source or Dask collection only: passes over all the rows (the
+        target summary included) and the number of rows.
     n_features_in_, feature_names_in_ : as scikit-learn.
     """
 
@@ -165,14 +184,26 @@ class LogisticRegression(_LogisticMixin, BaseEstimator):
         self.warm_start = warm_start
         self.n_jobs = n_jobs
 
-    def fit(self, X, y, sample_weight=None):
-        """Fit on X (n, p) dense or sparse and labels y (n,); returns self."""
+    def fit(self, X, y=None, sample_weight=None):
+        """Fit on X (n, p) dense or sparse and labels y (n,); returns self.
+
+        ``X`` may also be a statistics source (``ridgeline.read_parquet(path, target=...)``,
+        with ``y=None``) or a Dask array/data frame (with ``y`` and ``sample_weight`` as Dask
+        collections or column names): an L2 fit by Newton with one pass over the rows per
+        iteration (binary or multinomial); over a Dask collection a few partitions are fit
+        first and their Hessian is reused, so most passes over all the rows form gradients
+        only.
+        """
         C = check_penalty_alias(self.penalty, check_C(self.C))
         rho = float(check_l1_ratio(self.l1_ratio)[0])
         check_tol_iter(self.tol, self.max_iter)
         if self.dual:
             raise ValueError("dual=True is not available: ridgeline solves the primal problem")
         resolve_glm_solver(self.solver)
+        if (src := dask_source(X, y, sample_weight)) is not None:
+            X, y, sample_weight = src, None, None
+        if is_source(X):
+            return self._fit_source(X, y, sample_weight, C, rho)
         X, y = check_X_y(self, X, y, y_numeric=False)
         Y, loss, s, _ = encode_labels(self, X, y, sample_weight)
         if rho > 0 and np.isfinite(C):
@@ -188,6 +219,40 @@ class LogisticRegression(_LogisticMixin, BaseEstimator):
         self.lambda_ = lam
         self.solver_ = name
         self.grad_norm_ = float(fit.grad_norm[0])
+        return self
+
+    def _fit_source(self, source, y, sample_weight, C: float, rho: float):
+        """The L2 fit on a statistics source: Newton, one pass over the rows per iteration."""
+        check_source_fit(self, source, y, sample_weight, class_weight=self.class_weight,
+                         warm_start=self.warm_start)
+        if rho > 0:
+            raise ValueError("l1_ratio > 0 is not available on a statistics source")
+        if not np.isfinite(C):
+            raise ValueError("C=inf (no penalty) is not available on a statistics source")
+        check_source_solver(self.solver, "LogisticRegression")
+        progress = getattr(source, "progress", None)
+        summary = source.target_summary(1, progress=progress)
+        self.classes_ = source_classes(source, summary)
+        lam = float(lambda_from_C(C, float(summary.sw.sum())))
+        p, k = source.n_features, self.classes_.size
+        if k == 2:
+            fit = fit_glm_source(source, LabeledBinomialLoss(self.classes_[1]), lam, summary,
+                                 fit_intercept=self.fit_intercept, tol=self.tol,
+                                 max_iter=self.max_iter, who="LogisticRegression")
+            self._store(fit.coef[0][:, None], fit.intercept[:1], np.float64)
+        else:
+            fit = stream_multinomial_newton(
+                source, np.array([lam]), np.zeros((1, p, k)), np.zeros((1, k)), np.array([-1]),
+                1, classes=self.classes_, fit_intercept=self.fit_intercept, tol=self.tol,
+                max_iter=self.max_iter, progress=progress)
+            warn_convergence(fit, self.tol, self.max_iter, "LogisticRegression")
+            self._store(fit.coef[0], fit.intercept[0], np.float64)
+        self.n_iter_ = np.array([int(fit.n_iter[0])])
+        self.lambda_ = lam
+        self.solver_ = "newton"
+        self.grad_norm_ = float(fit.grad_norm[0])
+        self.n_passes_ = int(fit.n_passes) + 1  # + the target summary
+        self.n_rows_ = summary.n_rows
         return self
 
     def __sklearn_tags__(self):
@@ -321,10 +386,13 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
     def fit(self, X, y=None, sample_weight=None):
         """Choose C on X (n, p) and labels y (n,), then fit at it; returns self.
 
-        ``X`` may also be a statistics source (``ridgeline.read_parquet(path, target=...)``)
-        with ``y=None`` and two classes in the target column: K-fold CV (``cv=K``, default 5;
-        folds from the source's fold rule) with all K folds advanced by one pass per Newton
-        iteration, then the refit at the chosen C.
+        ``X`` may also be a statistics source (``ridgeline.read_parquet(path, target=...)``,
+        ``read_csv``, a :class:`ridgeline.distributed.DaskSource`) with ``y=None``, or a Dask
+        array / data frame with its ``y`` and ``sample_weight``: K-fold CV (``cv=K``, default
+        5; folds from the source's fold rule) with all K folds advanced by one pass per Newton
+        iteration, then the refit at the chosen C. Two classes in the target column fit the
+        binary model, 3 to 64 (numeric labels) the multinomial one (each pass also carries
+        the C(C−1)/2 class-pair Hessian blocks of every fold).
         """
         if (src := dask_source(X, y, sample_weight)) is not None:
             X, y, sample_weight = src, None, None
@@ -372,7 +440,7 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
         return self
 
     def _fit_source(self, source, y, sample_weight):
-        """K-fold CV over Cs and the refit, streamed (binary targets, L2 penalty)."""
+        """K-fold CV over Cs and the refit, streamed (binary or multinomial, L2 penalty)."""
         Cs = self._grid()
         check_source_fit(self, source, y, sample_weight, class_weight=self.class_weight,
                          dual=self.dual)
@@ -393,11 +461,9 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
         K = source_folds(self.cv, default=5)
         progress = getattr(source, "progress", None)
         summary = source.target_summary(K, progress=progress)
-        if summary.values is None or summary.values.size != 2:
-            found = "more than 64" if summary.values is None else str(summary.values.size)
-            raise ValueError(f"streamed logistic regression needs exactly two classes in "
-                             f"column {source.target_name!r}, found {found}")
-        self.classes_ = summary.values
+        self.classes_ = source_classes(source, summary)
+        if self.classes_.size > 2:
+            return self._fit_source_multinomial(source, summary, Cs, K, progress)
         loss = LabeledBinomialLoss(self.classes_[1])
         scorer = resolve_glm_scorer(None if self.scoring == "warn" else self.scoring, loss)
         n = float(summary.sw.sum())
@@ -432,6 +498,53 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
         self.n_iter_ = sel.n_iter.T[:, None, :]
         self.coefs_paths_ = self._paths(sel.coef.transpose(1, 0, 2)[..., None],
                                         sel.intercept.T[..., None])
+        self.n_passes_ = passes
+        self.n_rows_ = summary.n_rows
+        if self.use_legacy_attributes:
+            self._legacy_layout()
+        return self
+
+    def _fit_source_multinomial(self, source, summary, Cs, K, progress):
+        """Streamed K-fold CV over Cs and the refit for 3 or more classes (softmax loss)."""
+        classes = self.classes_
+        scorer = resolve_glm_scorer(None if self.scoring == "warn" else self.scoring,
+                                    MultinomialLoss())
+        n = float(summary.sw.sum())
+        lambdas = lambda_from_C(Cs, n)
+        sel = stream_kfold_multinomial(source, summary, K, classes, lambdas, Cs, scorer,
+                                       fit_intercept=self.fit_intercept, tol=self.tol,
+                                       max_iter=self.max_iter, rule=self.rule,
+                                       warn_stacklevel=5, progress=progress)
+        warn_convergence(sel, self.tol, self.max_iter, "LogisticRegressionCV", stacklevel=5)
+        res = sel.result
+        idx = int(res.index_)
+        passes = sel.n_passes + 1
+        if self.refit:
+            C, lam = float(Cs[idx]), float(lambdas[idx])
+            fit = stream_multinomial_newton(
+                source, np.array([lam]), sel.coef[idx].mean(axis=0)[None],
+                sel.intercept[idx].mean(axis=0)[None], np.array([-1]), K, classes=classes,
+                fit_intercept=self.fit_intercept, tol=self.tol, max_iter=self.max_iter,
+                progress=progress)
+            warn_convergence(fit, self.tol, self.max_iter, "LogisticRegressionCV (refit)",
+                             stacklevel=5)
+            coef, inter = fit.coef[0], fit.intercept[0]
+            passes += fit.n_passes
+        else:
+            best = np.argmax(res.fold_scores[:, :, 0], axis=1)
+            coef = np.mean([sel.coef[best[k], k] for k in range(K)], axis=0)
+            inter = np.mean([sel.intercept[best[k], k] for k in range(K)], axis=0)
+            C = float(np.mean(Cs[best]))
+            lam = float(lambda_from_C(C, n))
+        self._store(coef, inter, np.float64)
+        self.C_, self.lambda_, self.Cs_ = C, lam, Cs
+        self.l1_ratio_, self.l1_ratios_ = 0.0, np.array([0.0])
+        self.solver_ = "newton"
+        self.cv_result_ = res
+        self.scores_ = res.fold_scores[:, :, 0][:, None, :]
+        self.n_iter_ = sel.n_iter.T[:, None, :]
+        self.coefs_paths_ = self._paths(sel.coef.transpose(1, 0, 2, 3),
+                                        sel.intercept.transpose(1, 0, 2))
         self.n_passes_ = passes
         self.n_rows_ = summary.n_rows
         if self.use_legacy_attributes:

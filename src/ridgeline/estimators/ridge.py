@@ -7,21 +7,26 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MultiOutputMixin, Regre
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.class_weight import compute_sample_weight
 
+from ridgeline.distributed import dask_source
 from ridgeline.estimators._base import (
     LinearClassifierMixin,
     LinearPredictMixin,
     SparseInputMixin,
+    resolve_solver,
     solve_ridge,
     store_coef,
 )
 from ridgeline.estimators._validation import (
     as_2d_targets,
     check_labels,
+    check_source_fit,
     check_strength,
     check_two_classes,
     check_weights,
     check_X_y,
+    is_source,
 )
+from ridgeline.solvers.spectral import factor_from_moments
 
 
 class Ridge(SparseInputMixin, LinearPredictMixin, MultiOutputMixin, RegressorMixin, BaseEstimator):
@@ -74,12 +79,47 @@ class Ridge(SparseInputMixin, LinearPredictMixin, MultiOutputMixin, RegressorMix
         self.random_state = random_state
         self.standardize = standardize
 
-    def fit(self, X, y, sample_weight=None):
-        """Fit on X (n, p) dense or sparse and y (n,) or (n, k); returns self."""
+    def fit(self, X, y=None, sample_weight=None):
+        """Fit on X (n, p) dense or sparse and y (n,) or (n, k); returns self.
+
+        ``X`` may also be a statistics source (``ridgeline.read_parquet(path, target=...)``,
+        with ``y=None``) or a Dask array/data frame (with ``y`` and ``sample_weight`` as Dask
+        collections or column names): the fit then takes one pass over the rows for their
+        moments and solves from those (``solver="auto"``/``"eigh"`` only).
+        """
+        if (src := dask_source(X, y, sample_weight)) is not None:
+            X, y, sample_weight = src, None, None
+        if is_source(X):
+            return self._fit_source(X, y, sample_weight)
         X, y = check_X_y(self, X, y)
         Y, squeeze = as_2d_targets(y)
         s = check_weights(sample_weight, X)
         self._fit_targets(X, Y, s, squeeze)
+        return self
+
+    def _fit_source(self, source, y, sample_weight):
+        """One pass over a statistics source for its moments, then the solve at ``alpha``."""
+        check_source_fit(self, source, y, sample_weight, positive=self.positive)
+        if resolve_solver(self.solver) not in ("auto", "eigh"):
+            raise ValueError(f"solver={self.solver!r} needs the rows; a statistics source is "
+                             "fit from its Gram matrix (solver='auto' or 'eigh')")
+        stats = source.fold_moments(1, progress=getattr(source, "progress", None))
+        m = stats.total
+        k = m.n_targets
+        alpha = check_strength(self.alpha, "alpha")
+        if alpha.ndim > 1 or (alpha.ndim == 1 and alpha.size not in (1, k)):
+            raise ValueError(f"alpha has {alpha.size} values but the source has {k} targets: "
+                             "give one alpha or one per target")
+        F = factor_from_moments(m.centered(self.fit_intercept), shift_x=m.shift_x,
+                                shift_y=m.shift_y, standardize=self.standardize)
+        pen = np.broadcast_to(alpha, (k,)).astype(np.float64)
+        F.check_penalties(pen)
+        coef = F.coef_per_target(pen)
+        store_coef(self, coef, F.intercept(coef), k == 1, np.float64)
+        self.lambda_ = float(alpha) / m.sw if alpha.ndim == 0 else alpha / m.sw
+        self.solver_ = "eigh"
+        self.n_iter_ = None
+        self.n_rows_ = stats.n_rows
         return self
 
     def _fit_targets(self, X, Y, s, squeeze):

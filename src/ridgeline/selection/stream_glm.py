@@ -12,11 +12,22 @@ passes the Armijo test it is accepted and its gradient and Hessian give the next
 direction (one pass per iteration); otherwise the step is halved and the next pass evaluates
 the shorter trial. Members step in lockstep and stop independently at ``max|∇f| ≤ tol``. The
 optimum is unique (λ > 0), so this reaches the in-memory solvers' solution.
+
+A Hessian costs ``n p²`` flops per model and a gradient ``2 n p``, so a pass asks for Hessians
+only when a member needs one: the curvature is **reused** (the chord method, Kelley 1995,
+*Iterative Methods for Linear and Nonlinear Equations*, §5.4, as in
+:mod:`ridgeline.solvers.newton`) while a step with it still cuts ``max|∇f|`` by at least
+``_REFRESH_RATE``, and re-formed at the next trial point otherwise — over sources whose
+passes cost flops rather than reads (:func:`reuses_curvature`). A stale curvature still
+gives a descent direction, and the line search and the stopping rule are unchanged, so the
+answer is the same; only the passes get cheaper. A curvature can also be handed in
+(``curvature0``): from the previous λ of a path, or from a fit on a subset of the rows
+(:func:`fit_on_subset_first`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +39,11 @@ from ridgeline.solvers.glm_problem import Curvature, kkt_norms
 
 _ARMIJO = 1e-4
 _MAX_HALVINGS = 40
+#: Re-form a member's Hessian when a step with the reused one cut max|∇f| by less than this.
+_REFRESH_RATE = 0.25
+#: Rows per feature of the subset :func:`fit_on_subset_first` fits first, and its tolerance.
+_SUBSET_ROWS_PER_FEATURE = 4000
+_SUBSET_TOL = 1e-5
 
 
 @dataclass
@@ -48,6 +64,13 @@ class StreamNewtonResult:
     n_passes : int
         Passes over the data.
     solver : str
+    n_hessian_passes : int
+        Passes that also formed Hessians (the others formed gradients only).
+    n_subset_passes : int
+        Passes over a subset of the rows that found the starting point
+        (:func:`fit_on_subset_first`), not counted in ``n_passes``.
+    curvature : list of Curvature or None, length B
+        Each member's last loss curvature (to start a nearby problem with).
     """
 
     coef: np.ndarray
@@ -60,6 +83,9 @@ class StreamNewtonResult:
     held_correct: np.ndarray
     n_passes: int
     solver: str = "newton"
+    n_hessian_passes: int = 0
+    n_subset_passes: int = 0
+    curvature: list | None = None
 
 
 def _curvature(r, j: int, fit_intercept: bool) -> Curvature:
@@ -78,7 +104,8 @@ def _curvature(r, j: int, fit_intercept: bool) -> Curvature:
 def stream_newton(source, loss, lam: np.ndarray, coef0: np.ndarray, intercept0: np.ndarray,
                   held_out: np.ndarray, n_folds: int, *, fit_intercept: bool = True,
                   tol: float = 1e-8, max_iter: int = 100,
-                  progress: Callable[[int], None] | None = None) -> StreamNewtonResult:
+                  progress: Callable[[int], None] | None = None,
+                  curvature0: Sequence[Curvature | None] | None = None) -> StreamNewtonResult:
     """Minimize ``f_j`` for B models by damped Newton, one pass over the source per iteration.
 
     Parameters
@@ -97,6 +124,11 @@ def stream_newton(source, loss, lam: np.ndarray, coef0: np.ndarray, intercept0: 
         Stop a member at ``max|∇f_j| ≤ tol``.
     max_iter : int
         Most accepted steps per member.
+    progress : callable, optional
+        Called with the rows read.
+    curvature0 : sequence of Curvature or None, length B, optional
+        A loss curvature (means over training rows) per member to start with; the first
+        pass then forms gradients only for those members.
     """
     lam = np.asarray(lam, dtype=np.float64)
     W = np.array(coef0, dtype=np.float64)
@@ -112,14 +144,21 @@ def stream_newton(source, loss, lam: np.ndarray, coef0: np.ndarray, intercept0: 
     dW, db = np.zeros_like(W), np.zeros_like(b)
     t = np.zeros(B)  # 0: the trial is the current point itself (first pass)
     slope = np.zeros(B)
-    passes = 0
+    curv: list[Curvature | None] = list(curvature0) if curvature0 is not None else [None] * B
+    if len(curv) != B:
+        raise ValueError(f"curvature0 has {len(curv)} entries for {B} models")
+    need = np.array([c is None for c in curv])  # the next pass must bring this member's Hessian
+    reuse = reuses_curvature(source)
+    passes = hess_passes = 0
     while not done.all():
         act = np.flatnonzero(~done)
         Wt = W[act] + t[act, None] * dW[act]
         bt = b[act] + t[act] * db[act]
-        r = source.glm_pass(loss, Wt, bt, held_out[act], n_folds, hessian=True,
+        fresh = bool(need[act].any()) or not reuse
+        r = source.glm_pass(loss, Wt, bt, held_out[act], n_folds, hessian=fresh,
                             progress=progress)
         passes += 1
+        hess_passes += fresh
         for i, j in enumerate(act):
             if r.sw[i] <= 0:
                 raise ValueError(f"the model holding out fold {held_out[j]} has no training "
@@ -131,6 +170,7 @@ def stream_newton(source, loss, lam: np.ndarray, coef0: np.ndarray, intercept0: 
                                           or _floor_ok(f[j], ft, slope[j], t[j]))
                 if not ok:
                     t[j] *= 0.5
+                    need[j] = need[j] or not fresh  # a reused curvature failed: re-form it
                     if t[j] < 2.0 ** -_MAX_HALVINGS:
                         done[j] = True  # no decrease possible in floating point
                         converged[j] = _at_rounding_floor(f[j], slope[j])
@@ -141,15 +181,20 @@ def stream_newton(source, loss, lam: np.ndarray, coef0: np.ndarray, intercept0: 
             held[:, j] = r.held_sw[i], r.held_loss[i], r.held_correct[i]
             gW = r.grad_w[i] / r.sw[i] + 2.0 * lam[j] * W[j]
             gb = r.grad_b[i] / r.sw[i] if fit_intercept else 0.0
+            g_old = gnorm[j]
             gnorm[j] = float(kkt_norms(gW[None, :, None], np.array([[gb]]), fit_intercept)[0])
+            if fresh:
+                curv[j] = _curvature(r, i, fit_intercept)
+                need[j] = False
+            elif gnorm[j] > _REFRESH_RATE * g_old:
+                need[j] = True  # the reused curvature stopped paying: re-form at the next trial
             if gnorm[j] <= tol:
                 converged[j] = done[j] = True
                 continue
             if n_iter[j] >= max_iter:
                 done[j] = True
                 continue
-            step_w, step_b = _curvature(r, i, fit_intercept).solve(
-                float(lam[j]), gW[:, None], np.array([gb]))
+            step_w, step_b = curv[j].solve(float(lam[j]), gW[:, None], np.array([gb]))
             dW[j], db[j] = step_w[:, 0], float(step_b[0]) if fit_intercept else 0.0
             slope[j] = float(gW @ dW[j]) + (gb * db[j] if fit_intercept else 0.0)
             if slope[j] >= 0:  # no descent direction left: at the rounding floor
@@ -159,7 +204,53 @@ def stream_newton(source, loss, lam: np.ndarray, coef0: np.ndarray, intercept0: 
             t[j] = 1.0
     return StreamNewtonResult(coef=W, intercept=b, n_iter=n_iter, grad_norm=gnorm,
                               converged=converged, held_sw=held[0], held_loss=held[1],
-                              held_correct=held[2], n_passes=passes)
+                              held_correct=held[2], n_passes=passes,
+                              n_hessian_passes=hess_passes, curvature=curv)
+
+
+def fit_on_subset_first(source, loss, lam: np.ndarray, coef0: np.ndarray,
+                        intercept0: np.ndarray, held_out: np.ndarray, n_folds: int, *,
+                        fit_intercept: bool = True, tol: float = 1e-8, max_iter: int = 100,
+                        progress: Callable[[int], None] | None = None) -> StreamNewtonResult:
+    """:func:`stream_newton`, started from the same models fit on a subset of the rows first.
+
+    On a large in-memory source that can serve a subset (``source.subset(n_rows)``, e.g. some
+    of a Dask collection's partitions), the models are first fit on about
+    ``_SUBSET_ROWS_PER_FEATURE · (p + 1)`` rows — a handful of cheap passes — and the full fit
+    starts at that answer with its curvature. The subset's optimum is within
+    ``O(√(p / n_subset))`` of the full one and so is its Hessian, so the full fit then needs
+    a few gradient-only passes (each contracting the error by about that factor) instead of
+    several Hessian passes (the idea of subsampled-Hessian Newton methods: Byrd, Chin, Neveitt
+    & Nocedal 2011, *SIAM J. Optim.* 21(3); Roosta-Khorasani & Mahoney 2019, *Math. Program.*
+    174). The stopping rule is applied to the full data, so the answer is the full fit's.
+    Sources without ``subset``, or too small for one, are fit directly.
+    """
+    p = source.n_features
+    subset = getattr(source, "subset", None)
+    sub = None
+    if subset is not None and reuses_curvature(source):
+        sub = subset(_SUBSET_ROWS_PER_FEATURE * (p + 1))
+    kw = dict(fit_intercept=fit_intercept, max_iter=max_iter, progress=progress)
+    if sub is None or sub is source:
+        return stream_newton(source, loss, lam, coef0, intercept0, held_out, n_folds,
+                             tol=tol, **kw)
+    first = stream_newton(sub, loss, lam, coef0, intercept0, held_out, n_folds,
+                          tol=max(tol, _SUBSET_TOL), **kw)
+    fit = stream_newton(source, loss, lam, first.coef, first.intercept, held_out, n_folds,
+                        tol=tol, curvature0=first.curvature, **kw)
+    fit.n_subset_passes = first.n_passes
+    return fit
+
+
+def reuses_curvature(source) -> bool:
+    """Whether passes over ``source`` should reuse Hessians (see the module docstring).
+
+    Over rows held in memory (NumPy, Dask) a pass costs its flops, and a Hessian (``n p²``)
+    costs about ``p / 30`` gradients (``2 n p``): reusing one pays from small p on. Over files
+    a pass costs the read and decode, which a Hessian adds little to until p is in the
+    hundreds, so there every pass brings Hessians (fewer passes) unless ``p ≥ 400``.
+    """
+    return bool(getattr(source, "in_memory", False)) or source.n_features >= 400
 
 
 def _floor_ok(f, f_t, slope, t) -> bool:
@@ -174,13 +265,24 @@ def _at_rounding_floor(f, slope) -> bool:
 
 def null_start(loss, summary, held_out: np.ndarray, p: int,
                fit_intercept: bool) -> tuple[np.ndarray, np.ndarray]:
-    """The null model of each member (W = 0, b = best constant on its training rows)."""
+    """The null model of each member (W = 0, b = best constant on its training rows).
+
+    A loss that encodes its targets (two class labels → 0/1, ``loss.encode``) gets the mean of
+    the encoded targets, recovered from the summary's label sums: with labels ``a`` (the
+    positive class) and ``c``, ``Σ s [y = a] = (Σ s y − c Σ s) / (a − c)``.
+    """
     B = held_out.size
     b = np.zeros(B)
     if fit_intercept:
+        sw_k, sy_k = summary.sw, summary.sy
+        positive = getattr(loss, "positive", None)
+        if getattr(loss, "encode", None) is not None and positive is not None \
+                and summary.values is not None and summary.values.size == 2:
+            other = float(summary.values[summary.values != positive][0])
+            sy_k = (sy_k - other * sw_k) / (positive - other)
         for j, k in enumerate(held_out):
-            sw = summary.sw.sum() - (summary.sw[k] if k >= 0 else 0.0)
-            sy = summary.sy.sum() - (summary.sy[k] if k >= 0 else 0.0)
+            sw = sw_k.sum() - (sw_k[k] if k >= 0 else 0.0)
+            sy = sy_k.sum() - (sy_k[k] if k >= 0 else 0.0)
             b[j] = loss.null_eta(np.array([sy / sw]), np.array([1.0]))
     return np.zeros((B, p)), b
 
@@ -197,6 +299,8 @@ class StreamGLMSelection:
     intercept : ndarray (L, K)
     n_iter : ndarray (L, K)
     n_passes : int
+        Passes over all the rows (a subset fit's passes, see :func:`fit_on_subset_first`,
+        are not counted).
     """
 
     result: RidgeCVResult
@@ -234,12 +338,16 @@ def stream_kfold_glm(source, loss, summary, n_folds: int, lambdas: np.ndarray,
     n_iter = np.zeros((L, K), dtype=np.int64)
     scores = np.zeros((K, L))
     passes = 0
+    curvature = None  # the previous λ's curvatures start the next (warm start along the path)
+    kw = dict(fit_intercept=fit_intercept, tol=tol, max_iter=max_iter, progress=progress)
     for i in np.argsort(-lambdas, kind="stable"):
-        fit = stream_newton(source, loss, lambdas[i] * scale, W, b, folds, K,
-                            fit_intercept=fit_intercept, tol=tol, max_iter=max_iter,
-                            progress=progress)
+        if curvature is None:  # the first λ starts from the null models: a subset first
+            fit = fit_on_subset_first(source, loss, lambdas[i] * scale, W, b, folds, K, **kw)
+        else:
+            fit = stream_newton(source, loss, lambdas[i] * scale, W, b, folds, K,
+                                curvature0=curvature, **kw)
         passes += fit.n_passes
-        W, b = fit.coef, fit.intercept
+        W, b, curvature = fit.coef, fit.intercept, fit.curvature
         coef[i], inter[i], n_iter[i] = W, b, fit.n_iter
         if scorer.name == "accuracy":
             scores[:, i] = fit.held_correct / fit.held_sw

@@ -36,9 +36,18 @@ from threadpoolctl import threadpool_limits
 
 from ridgeline.stats.folds import hash_folds, row_folds
 from ridgeline.stats.moments import FoldMomentsAccumulator, Moments
+from ridgeline.stats.multinomial import (
+    MultinomialPassResult,
+    batch_multinomial_stats,
+    class_indices,
+)
+from ridgeline.stats.multinomial import workspace as multinomial_workspace
 
 #: Worker threads of a fold-moments pass (each reduces every T-th batch, one BLAS thread each).
 _PASS_THREADS = 2
+
+#: Bytes of one row block of the blocked per-batch kernels (fits a core's L2 cache).
+_BLOCK_BYTES = 1 << 20
 
 #: Most distinct target values a summary keeps (enough for any classifier's labels).
 MAX_TARGET_VALUES = 64
@@ -258,7 +267,9 @@ def batch_fold_moments(acc: FoldMomentsAccumulator, batch: Batch) -> None:
     (each copy a contiguous 1-D gather, the shift subtracted while the column is in cache).
     Each fold's rows are then a contiguous block of ``Z`` and one BLAS ``syrk`` per fold,
     ``Z_kᵀZ_k``, gives all of that fold's moments at once (Gram, cross-products, target sum of
-    squares, column sums and the row count).
+    squares, column sums and the row count). This suits column-major batches (Parquet/CSV
+    columns); row-major X (Dask blocks, NumPy arrays) is gathered in cache-sized row blocks
+    instead (:func:`_fold_moments_row_blocks`).
     """
     X, y = batch.X, batch.y
     m, p = X.shape
@@ -266,11 +277,12 @@ def batch_fold_moments(acc: FoldMomentsAccumulator, batch: Batch) -> None:
     if m == 0:
         return
     fold = batch.fold
-    if K <= 256:  # numpy's stable sort of 1-byte keys is a radix sort
-        order = np.argsort(fold.astype(np.uint8), kind="stable")
-    else:
-        order = np.argsort(fold, kind="stable")
-    bounds = np.searchsorted(fold[order], np.arange(K + 1))
+    order, bounds = _fold_order(fold, K)
+    if X.flags.c_contiguous:
+        _fold_moments_row_blocks(acc, X, y, order, bounds)
+        return
+    if order is None:
+        order = np.arange(m)
     shift_x = acc._acc[0].shift_x
     shift_y = acc._acc[0].shift_y
     Z = _workspace(acc, m, p + 2)
@@ -290,6 +302,62 @@ def batch_fold_moments(acc: FoldMomentsAccumulator, batch: Batch) -> None:
         if b > a:
             Zk = Z[a:b]
             acc._acc[k]._add_augmented_gram(Zk.T @ Zk, b - a)  # syrk on the column-major block
+
+
+def _fold_order(fold: np.ndarray, K: int) -> tuple[np.ndarray | None, np.ndarray]:
+    """Row order grouping the folds (stable; None when K = 1) and each fold's [start, stop)."""
+    if K == 1:
+        return None, np.array([0, fold.size])
+    if K <= 256:  # numpy's stable sort of 1-byte keys is a radix sort
+        order = np.argsort(fold.astype(np.uint8), kind="stable")
+    else:
+        order = np.argsort(fold, kind="stable")
+    return order, np.searchsorted(fold[order], np.arange(K + 1))
+
+
+def block_rows(q: int) -> int:
+    """Rows of a float64 block with ``q`` columns that stays in a core's L2 cache (~1 MiB)."""
+    return max(256, _BLOCK_BYTES // (8 * max(q, 1)))
+
+
+def _fold_moments_row_blocks(acc: FoldMomentsAccumulator, X: np.ndarray, y: np.ndarray,
+                             order: np.ndarray | None, bounds: np.ndarray) -> None:
+    """:func:`batch_fold_moments` for row-major X (Dask blocks, NumPy arrays).
+
+    A fold's rows are gathered a cache-sized block at a time (whole rows, contiguous copies)
+    into ``Z = [X - shift_x | y - shift_y | 1]`` and ``ZᵀZ`` (BLAS ``syrk``) is added to the
+    fold's product, so X is read from memory once and Z never leaves the cache.
+    """
+    p = X.shape[1]
+    shift_x = acc._acc[0].shift_x
+    shift_y = acc._acc[0].shift_y[0]
+    R = block_rows(p + 2)
+    gather = getattr(acc, "_row_gather", None)
+    if gather is None or gather.shape != (R, p) or gather.dtype != X.dtype:
+        gather = acc._row_gather = np.empty((R, p), dtype=X.dtype)
+    Z = getattr(acc, "_row_block", None)
+    if Z is None or Z.shape != (R, p + 2):
+        Z = acc._row_block = np.empty((R, p + 2))
+    for k in range(bounds.size - 1):
+        lo, hi = int(bounds[k]), int(bounds[k + 1])
+        if hi <= lo:
+            continue
+        A = np.zeros((p + 2, p + 2))
+        for a in range(lo, hi, R):
+            b = min(a + R, hi)
+            r = b - a
+            Zr = Z[:r]
+            if order is None:
+                np.subtract(X[a:b], shift_x, out=Zr[:, :p])
+                np.subtract(y[a:b], shift_y, out=Zr[:, p])
+            else:
+                idx = order[a:b]
+                np.take(X, idx, axis=0, out=gather[:r], mode="clip")
+                np.subtract(gather[:r], shift_x, out=Zr[:, :p])
+                np.subtract(y[idx], shift_y, out=Zr[:, p])
+            Zr[:, p + 1] = 1.0
+            A += Zr.T @ Zr
+        acc._acc[k]._add_augmented_gram(A, hi - lo)
 
 
 def _workspace(acc: FoldMomentsAccumulator, m: int, q: int) -> np.ndarray:
@@ -325,41 +393,52 @@ def batch_glm_stats(batch: Batch, loss, coef: np.ndarray, intercept: np.ndarray,
     """:class:`GLMPassResult` of one batch for B models (see :meth:`StatisticsSource.glm_pass`).
 
     ``weights`` (m,) are per-row sample weights (unit weights when None): every sum, the
-    weight totals ``sw``/``held_sw`` included, is weighted.
+    weight totals ``sw``/``held_sw`` included, is weighted. The rows are taken a cache-sized
+    block at a time, so the products ``X_b w`` and ``X_bᵀ g`` (and the Hessian's ``syrk``)
+    read each block of X from memory once.
     """
-    X, y = batch.X, batch.y
-    eta = X @ coef.T + intercept[None, :]  # (m, B)
+    X = batch.X
+    B, p = coef.shape
+    out = GLMPassResult.zeros(B, p, hessian)
     encode = getattr(loss, "encode", None)  # e.g. class labels → 0/1
-    yb = (encode(y) if encode is not None else y)[:, None]
+    R = block_rows(p * (3 if hessian else 1) + 4 * B)
+    for a in range(0, X.shape[0], R):
+        rows = slice(a, a + R)
+        y = batch.y[rows]
+        _glm_block(out, X[rows], (encode(y) if encode is not None else y)[:, None],
+                   batch.fold[rows], None if weights is None else weights[rows], loss, coef,
+                   intercept, held_out, hessian)
+    return out
+
+
+def _glm_block(out: GLMPassResult, X: np.ndarray, yb: np.ndarray, fold: np.ndarray,
+               weights: np.ndarray | None, loss, coef: np.ndarray, intercept: np.ndarray,
+               held_out: np.ndarray, hessian: bool) -> None:
+    """Add one block of rows (X (r, p), encoded targets yb (r, 1)) to ``out`` in place."""
+    eta = X @ coef.T + intercept[None, :]  # (r, B)
     val = loss.value(yb, eta)
     g, h = loss.derivatives(yb, eta)
-    held = batch.fold[:, None] == held_out[None, :]  # (m, B)
+    held = fold[:, None] == held_out[None, :]  # (r, B)
     tw = (~held).astype(np.float64)
     hw = held.astype(np.float64)
     if weights is not None:
         tw *= weights[:, None]
         hw *= weights[:, None]
     correct = ((eta > 0) == (yb > 0.5)).astype(np.float64)
-    B, p = coef.shape
-    out = GLMPassResult(
-        sw=tw.sum(axis=0),
-        loss=np.einsum("mb,mb->b", tw, val),
-        grad_w=((tw * g).T @ X),
-        grad_b=np.einsum("mb,mb->b", tw, g),
-        hess_ww=None, hess_wb=None, hess_bb=None,
-        held_sw=hw.sum(axis=0),
-        held_loss=np.einsum("mb,mb->b", hw, val),
-        held_correct=np.einsum("mb,mb->b", hw, correct),
-    )
+    out.sw += tw.sum(axis=0)
+    out.loss += np.einsum("mb,mb->b", tw, val)
+    out.grad_w += (tw * g).T @ X
+    out.grad_b += np.einsum("mb,mb->b", tw, g)
+    out.held_sw += hw.sum(axis=0)
+    out.held_loss += np.einsum("mb,mb->b", hw, val)
+    out.held_correct += np.einsum("mb,mb->b", hw, correct)
     if hessian:
         th = tw * h
-        out.hess_wb = th.T @ X
-        out.hess_bb = th.sum(axis=0)
-        out.hess_ww = np.empty((B, p, p))
-        for j in range(B):
+        out.hess_wb += th.T @ X
+        out.hess_bb += th.sum(axis=0)
+        for j in range(coef.shape[0]):
             Xr = X * np.sqrt(th[:, j])[:, None]
-            out.hess_ww[j] = Xr.T @ Xr
-    return out
+            out.hess_ww[j] += Xr.T @ Xr
 
 
 # --------------------------------------------------------------------- the batch-driven base
@@ -518,6 +597,63 @@ class BatchSource(ABC):
     def describe(self) -> str:
         return type(self).__name__
 
+    def multinomial_pass(self, coef: np.ndarray, intercept: np.ndarray, held_out: np.ndarray,
+                         n_folds: int, *, classes: np.ndarray | None = None,
+                         hessian: bool = True,
+                         progress: Callable[[int], None] | None = None
+                         ) -> MultinomialPassResult:
+        """Softmax loss, gradient and Hessian sums of B multinomial models in one pass.
+
+        An extension of the protocol (whose :meth:`glm_pass` takes scalar-η losses only), as
+        :meth:`ridgeline.distributed.DaskSource.multinomial_pass`; rows have unit weight.
+
+        Parameters
+        ----------
+        coef : ndarray (B, p, C)
+        intercept : ndarray (B, C)
+        held_out : ndarray of int (B,)
+            The fold each model holds out (``-1``: the full-data model).
+        n_folds : int
+        classes : ndarray (C,), optional
+            Sorted class labels the targets take; default: the targets are indices in [0, C).
+        hessian : bool, default=True
+
+        Returns
+        -------
+        MultinomialPassResult
+
+        Raises
+        ------
+        SourceError
+            A target that is not one of the classes (naming the file and row), or bad data.
+        """
+        coef = np.asarray(coef, dtype=np.float64)
+        intercept = np.asarray(intercept, dtype=np.float64)
+        held_out = np.asarray(held_out, dtype=np.int64)
+        if coef.ndim != 3:
+            raise ValueError(f"multinomial_pass: coef must be (B, p, C), got {coef.shape}")
+        B, p, C = coef.shape
+        if p != self.n_features or intercept.shape != (B, C) or held_out.shape != (B,):
+            raise ValueError(f"multinomial_pass: coef {coef.shape}, intercept "
+                             f"{intercept.shape}, held_out {held_out.shape} do not fit "
+                             f"{self.n_features} features")
+        if classes is not None:
+            classes = np.asarray(classes, dtype=np.float64)
+            if classes.shape != (C,) or np.any(np.diff(classes) <= 0):
+                raise ValueError(f"classes must be {C} sorted distinct labels")
+        out = MultinomialPassResult.zeros(B, p, C, hessian)
+        buffer = None
+        for batch in self.batches(n_folds, progress):
+            lab, bad = class_indices(batch.y, classes, C)
+            if bad is not None:
+                raise SourceError(f"{batch.where} {batch.rows}: target {float(batch.y[bad])!r} "
+                                  f"at row {batch.start + bad} is not one of the {C} classes")
+            if hessian:
+                buffer = multinomial_workspace(buffer, batch.X)  # reused by every batch
+            batch_multinomial_stats(batch.X, lab, batch.fold, coef, intercept, held_out,
+                                    hessian, out=out, buffer=buffer)
+        return out
+
 
 def _symmetric(G: np.ndarray) -> np.ndarray:
     U = np.triu(G)
@@ -560,7 +696,14 @@ class ArraySource(BatchSource):
     groups : array-like of int (n,), optional
         Group ids (hashed to folds).
     seed : int, default=0
+
+    Attributes
+    ----------
+    in_memory : bool
+        True: a pass costs flops, not reads (solvers may trade Hessians for cheaper passes).
     """
+
+    in_memory = True
 
     def __init__(self, X, y, *, batch_rows: int = 65536,
                  feature_names: Sequence[str] | None = None, target_name: str = "y",

@@ -1,0 +1,290 @@
+"""Multinomial logistic fits and K-fold CV on a statistics source: one pass per Newton step.
+
+The multinomial analogue of :mod:`ridgeline.selection.stream_glm`. Every pass
+(``source.multinomial_pass``, see :class:`~ridgeline.stats.multinomial.MultinomialPassResult`)
+evaluates B softmax models at once — the K fold models of cross-validation, or the single
+full-data model — returning each model's loss, gradient and Hessian summed over its training
+rows, and its held-out loss and accuracy. Model j minimizes (W (p, C), b (C,))::
+
+    f_j(W, b) = (1 / n_j) Σ_{i ∈ train_j} s_i ℓ(y_i, x_iᵀW + b) + λ_j ‖W‖²_F
+
+**Intercepts.** The softmax is unchanged when every class's intercept moves by the same
+amount, so b is defined up to a shift. As in memory (:mod:`ridgeline.solvers.newton`), the
+intercept is eliminated by the Schur complement with the pseudo-inverse of its C×C block,
+whose range excludes that shift: starting from ``b = 0``, every step keeps ``Σ_c b_c = 0``,
+and the accepted intercepts are re-centered to remove rounding drift. The coefficients W are
+unique for λ > 0 (the penalty fixes their shift too), so the streamed and in-memory solutions
+agree to the tolerance.
+
+**Steps.** A pass at a *trial* point serves both the line search and the next step: when the
+trial passes the Armijo test it is accepted and its gradient and Hessian give the next Newton
+direction (one pass per iteration); otherwise the step is halved and the next pass evaluates
+the shorter trial. Members step in lockstep and stop independently at ``max|∇f| ≤ tol`` over
+every entry of (W, b).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ridgeline.selection.glm_scoring import GLMScorer
+from ridgeline.selection.glm_select import _finish
+from ridgeline.selection.result import RidgeCVResult
+from ridgeline.selection.stream_glm import _at_rounding_floor, _floor_ok
+from ridgeline.solvers.glm_problem import Curvature, kkt_norms
+
+_ARMIJO = 1e-4
+_MAX_HALVINGS = 40
+
+
+@dataclass
+class StreamMultinomialResult:
+    """Solutions of B multinomial models from :func:`stream_multinomial_newton`.
+
+    Attributes
+    ----------
+    coef : ndarray (B, p, C)
+    intercept : ndarray (B, C)
+        Centered: each row sums to zero (zeros without an intercept).
+    n_iter : ndarray of int (B,)
+        Accepted Newton steps.
+    grad_norm : ndarray (B,)
+        Largest absolute gradient entry at the solution.
+    converged : ndarray of bool (B,)
+    objective : ndarray (B,)
+        ``f_j`` at the solution.
+    held_sw, held_loss, held_correct : ndarray (B,)
+        Held-out sums at the solution (see
+        :class:`~ridgeline.stats.multinomial.MultinomialPassResult`).
+    n_passes : int
+        Passes over the data.
+    solver : str
+    """
+
+    coef: np.ndarray
+    intercept: np.ndarray
+    n_iter: np.ndarray
+    grad_norm: np.ndarray
+    converged: np.ndarray
+    objective: np.ndarray
+    held_sw: np.ndarray
+    held_loss: np.ndarray
+    held_correct: np.ndarray
+    n_passes: int
+    solver: str = "newton"
+
+
+def _curvature(r, i: int, fit_intercept: bool) -> Curvature:
+    """Schur-complement Hessian of pass member i (means over its training rows)."""
+    Hww, Hwb, Hbb = (a / r.sw[i] for a in r.hessian_blocks(i))
+    if not fit_intercept:
+        return Curvature(S=0.5 * (Hww + Hww.T), Hwb=None, Hbb_pinv=None)
+    # H_bb is singular (an equal shift of every intercept changes nothing): its
+    # pseudo-inverse gives the step without such a shift
+    Hbb_pinv = np.linalg.pinv(0.5 * (Hbb + Hbb.T), rcond=1e-12, hermitian=True)
+    S = Hww - Hwb @ Hbb_pinv @ Hwb.T
+    return Curvature(S=0.5 * (S + S.T), Hwb=Hwb, Hbb_pinv=Hbb_pinv)
+
+
+def multinomial_pass(source, coef, intercept, held_out, n_folds, classes, progress):
+    """``source.multinomial_pass`` with a clear error for sources that lack it."""
+    run = getattr(source, "multinomial_pass", None)
+    if run is None:
+        raise TypeError(f"{type(source).__name__} has no multinomial_pass: streamed "
+                        "multinomial logistic regression needs a file, array or Dask source")
+    return run(coef, intercept, held_out, n_folds, classes=classes, hessian=True,
+               progress=progress)
+
+
+def stream_multinomial_newton(source, lam: np.ndarray, coef0: np.ndarray,
+                              intercept0: np.ndarray, held_out: np.ndarray, n_folds: int, *,
+                              classes: np.ndarray | None = None, fit_intercept: bool = True,
+                              tol: float = 1e-8, max_iter: int = 100,
+                              progress: Callable[[int], None] | None = None
+                              ) -> StreamMultinomialResult:
+    """Minimize ``f_j`` for B multinomial models by damped Newton, one pass per iteration.
+
+    Parameters
+    ----------
+    source : BatchSource or DaskSource (anything with ``multinomial_pass``)
+    lam : ndarray (B,)
+        Canonical penalty of each model.
+    coef0 : ndarray (B, p, C), intercept0 : ndarray (B, C)
+        Starting point (the intercepts are centered first; ignored without an intercept).
+    held_out : ndarray of int (B,)
+        Fold held out by each model (-1: none, the full data).
+    n_folds : int
+    classes : ndarray (C,), optional
+        Sorted class labels of the target (default: the targets are indices in [0, C)).
+    fit_intercept : bool
+    tol : float
+        Stop a member at ``max|∇f_j| ≤ tol``.
+    max_iter : int
+        Most accepted steps per member.
+    progress : callable, optional
+        Passed to every pass (rows read).
+
+    Returns
+    -------
+    StreamMultinomialResult
+    """
+    lam = np.asarray(lam, dtype=np.float64)
+    W = np.array(coef0, dtype=np.float64)
+    B, p, C = W.shape
+    b = np.array(intercept0, dtype=np.float64).reshape(B, C)
+    b = b - b.mean(axis=1, keepdims=True) if fit_intercept else np.zeros((B, C))
+    held_out = np.asarray(held_out, dtype=np.int64)
+    n_iter = np.zeros(B, dtype=np.int64)
+    converged = np.zeros(B, dtype=bool)
+    done = np.zeros(B, dtype=bool)
+    gnorm = np.full(B, np.inf)
+    f = np.full(B, np.inf)
+    held = np.zeros((3, B))
+    dW, db = np.zeros_like(W), np.zeros_like(b)
+    t = np.zeros(B)  # 0: the trial is the current point itself (first pass)
+    slope = np.zeros(B)
+    passes = 0
+    while not done.all():
+        act = np.flatnonzero(~done)
+        Wt = W[act] + t[act, None, None] * dW[act]
+        bt = b[act] + t[act, None] * db[act]
+        r = multinomial_pass(source, Wt, bt, held_out[act], n_folds, classes, progress)
+        passes += 1
+        for i, j in enumerate(act):
+            if r.sw[i] <= 0:
+                raise ValueError(f"the model holding out fold {held_out[j]} has no training "
+                                 "rows")
+            ft = r.loss[i] / r.sw[i] + lam[j] * float(np.sum(Wt[i] * Wt[i]))
+            if t[j] != 0.0:
+                ok = np.isfinite(ft) and (ft <= f[j] + _ARMIJO * t[j] * slope[j]
+                                          or _floor_ok(f[j], ft, slope[j], t[j]))
+                if not ok:
+                    t[j] *= 0.5
+                    if t[j] < 2.0 ** -_MAX_HALVINGS:
+                        done[j] = True  # no decrease possible in floating point
+                        converged[j] = _at_rounding_floor(f[j], slope[j])
+                    continue
+                W[j] = Wt[i]
+                b[j] = bt[i] - bt[i].mean() if fit_intercept else 0.0
+                n_iter[j] += 1
+            f[j] = ft
+            held[:, j] = r.held_sw[i], r.held_loss[i], r.held_correct[i]
+            gW = r.grad[i, :p] / r.sw[i] + 2.0 * lam[j] * W[j]
+            gb = r.grad[i, p] / r.sw[i] if fit_intercept else np.zeros(C)
+            gnorm[j] = float(kkt_norms(gW[None], gb[None], fit_intercept)[0])
+            if gnorm[j] <= tol:
+                converged[j] = done[j] = True
+                continue
+            if n_iter[j] >= max_iter:
+                done[j] = True
+                continue
+            dW[j], db[j] = _curvature(r, i, fit_intercept).solve(float(lam[j]), gW, gb)
+            if not fit_intercept:
+                db[j] = 0.0
+            slope[j] = float(np.sum(gW * dW[j]) + gb @ db[j])
+            if slope[j] >= 0:  # no descent direction left: at the rounding floor
+                converged[j] = _at_rounding_floor(f[j], slope[j])
+                done[j] = True
+                continue
+            t[j] = 1.0
+    return StreamMultinomialResult(coef=W, intercept=b, n_iter=n_iter, grad_norm=gnorm,
+                                   converged=converged, objective=f, held_sw=held[0],
+                                   held_loss=held[1], held_correct=held[2], n_passes=passes)
+
+
+@dataclass
+class StreamMultinomialSelection:
+    """K-fold CV of a multinomial logistic model on a source.
+
+    Attributes
+    ----------
+    result : RidgeCVResult
+    coef : ndarray (L, K, p, C)
+        Per-λ, per-fold coefficients (grid order).
+    intercept : ndarray (L, K, C)
+    n_iter : ndarray of int (L, K)
+    grad_norm : ndarray (L, K)
+    converged : ndarray of bool (L, K)
+    n_passes : int
+    solver : str
+    """
+
+    result: RidgeCVResult
+    coef: np.ndarray
+    intercept: np.ndarray
+    n_iter: np.ndarray
+    grad_norm: np.ndarray
+    converged: np.ndarray
+    n_passes: int
+    solver: str = "newton"
+
+
+def stream_kfold_multinomial(source, summary, n_folds: int, classes: np.ndarray,
+                             lambdas: np.ndarray, alphas: np.ndarray, scorer: GLMScorer, *,
+                             fit_intercept: bool = True, tol: float = 1e-8, max_iter: int = 100,
+                             rule: str = "min", fixed_C: bool = True, warn_stacklevel: int = 0,
+                             progress: Callable[[int], None] | None = None
+                             ) -> StreamMultinomialSelection:
+    """K-fold CV scores of every λ, all K folds per pass, warm-started from strong to weak λ.
+
+    As :func:`ridgeline.selection.stream_glm.stream_kfold_glm` for the softmax loss
+    (``fixed_C``: fold k is fit at ``λ·n_w/n_w,train,k``, scikit-learn's fixed C). The first
+    (strongest) λ starts from ``W = 0, b = 0``; each next λ from the previous solutions.
+
+    Parameters
+    ----------
+    source : BatchSource or DaskSource
+    summary : TargetSummary
+        Of the same folds (weighted row counts per fold).
+    n_folds : int
+    classes : ndarray (C,)
+        Sorted class labels of the target.
+    lambdas, alphas : ndarray (L,)
+        Canonical grid on the full data, and the same grid in the estimator's parameter (C).
+    scorer : GLMScorer
+        ``"accuracy"`` or ``"neg_log_loss"`` (computed from the passes' held-out sums).
+
+    Returns
+    -------
+    StreamMultinomialSelection
+    """
+    if scorer.name not in ("accuracy", "neg_log_loss"):
+        raise ValueError(f"scoring={scorer.name!r} needs held-out predictions; on a streamed "
+                         "source use 'accuracy' or 'neg_log_loss'")
+    lambdas = np.asarray(lambdas, dtype=np.float64)
+    classes = np.asarray(classes, dtype=np.float64)
+    L, K, p, C = lambdas.size, n_folds, source.n_features, classes.size
+    folds = np.arange(K)
+    n_total = summary.sw.sum()
+    train_sw = n_total - summary.sw
+    if np.any(summary.sw <= 0):
+        raise ValueError(f"a fold has no rows: too few rows for {K} folds")
+    scale = n_total / train_sw if fixed_C else np.ones(K)
+    W, b = np.zeros((K, p, C)), np.zeros((K, C))
+    coef, inter = np.zeros((L, K, p, C)), np.zeros((L, K, C))
+    n_iter = np.zeros((L, K), dtype=np.int64)
+    grad_norm, converged = np.zeros((L, K)), np.zeros((L, K), dtype=bool)
+    scores = np.zeros((K, L))
+    passes = 0
+    for i in np.argsort(-lambdas, kind="stable"):
+        fit = stream_multinomial_newton(source, lambdas[i] * scale, W, b, folds, K,
+                                        classes=classes, fit_intercept=fit_intercept, tol=tol,
+                                        max_iter=max_iter, progress=progress)
+        passes += fit.n_passes
+        W, b = fit.coef, fit.intercept
+        coef[i], inter[i], n_iter[i] = W, b, fit.n_iter
+        grad_norm[i], converged[i] = fit.grad_norm, fit.converged
+        if scorer.name == "accuracy":
+            scores[:, i] = fit.held_correct / fit.held_sw
+        else:
+            scores[:, i] = -fit.held_loss / fit.held_sw
+    mean = scores.mean(axis=0)
+    se = scores.std(axis=0, ddof=1) / np.sqrt(K) if K > 1 else np.full(L, np.nan)
+    res = _finish(lambdas, alphas, "kfold", scorer, scores[:, :, None], mean, se,
+                  np.full(L, np.nan), rule, K, warn_stacklevel)
+    return StreamMultinomialSelection(result=res, coef=coef, intercept=inter, n_iter=n_iter,
+                                      grad_norm=grad_norm, converged=converged,
+                                      n_passes=passes)

@@ -1,0 +1,222 @@
+"""Choosing λ of a GLM on a statistics source: the grid and K-fold CV, streamed.
+
+:func:`stream_glm_cv` is what an estimator or the command line needs to pick λ of a GLM
+(Poisson, binary logistic) on data it never holds: one pass for the target summary (and the
+checks it allows), one pass for an automatic grid, then
+:func:`~ridgeline.selection.stream_glm.stream_kfold_glm` (all K folds per pass). The objective
+of every fold model is DESIGN.md's::
+
+    f_k(w, b) = (1 / n_k) Σ_{i ∉ fold k} ℓ(y_i, x_iᵀw + b) + λ ‖w‖²
+
+at the same canonical λ on every fold (the loss is a mean, so λ does not depend on n). The
+full-data refit at the chosen λ is the caller's (e.g. ``PoissonRegressor(alpha=λ).fit(source)``).
+
+The automatic grid is the in-memory one (:func:`ridgeline.path.auto_glm_grid`): log-spaced λ
+spanning 5%–99% of the effective degrees of freedom ``Σ e_j / (e_j + 2λ)``, where ``e_j`` are
+the eigenvalues of the centered loss Hessian at the null model (intercept only). That Hessian
+is one :meth:`~ridgeline.stats.source.StatisticsSource.glm_pass` at the null model, so a
+streamed fit gets the grid an in-memory fit of the same rows gets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ridgeline.path.glm_path import _lambda_for_dof
+from ridgeline.selection.glm_scoring import resolve_glm_scorer
+from ridgeline.selection.result import RidgeCVResult
+from ridgeline.selection.stream_glm import StreamGLMSelection, null_start, stream_kfold_glm
+from ridgeline.stats.source import TargetSummary
+
+#: Effective degrees of freedom (as fractions of the rank) the automatic grid spans.
+DOF_RANGE = (0.05, 0.99)
+
+
+@dataclass
+class StreamGLMCV:
+    """K-fold choice of λ for a GLM on a statistics source (no refit).
+
+    Attributes
+    ----------
+    result : RidgeCVResult
+        The CV curve over ``lambdas``; ``result.lambda_`` is the chosen λ.
+    lambdas : ndarray (L,)
+        The canonical grid, strongest penalty first.
+    auto_grid : bool
+        Whether ``lambdas`` is the automatic grid (:func:`stream_glm_grid`).
+    selection : StreamGLMSelection
+        Per-λ, per-fold solutions and the passes the CV took.
+    summary : TargetSummary
+        Rows, target sums per fold and the target's range.
+    n_passes : int
+        Passes over the source: the summary, the grid's (if automatic) and the CV's.
+    """
+
+    result: RidgeCVResult
+    lambdas: np.ndarray
+    auto_grid: bool
+    selection: StreamGLMSelection
+    summary: TargetSummary
+    n_passes: int
+
+    @property
+    def lambda_(self) -> float:
+        """The chosen canonical λ."""
+        return float(self.result.lambda_)
+
+    @property
+    def fold_mean(self) -> tuple[np.ndarray, float]:
+        """Mean of the K fold solutions at the chosen λ, ``(coef (p,), intercept)``.
+
+        A starting point for the full-data refit.
+        """
+        i = int(self.result.index_)
+        return self.selection.coef[i].mean(axis=0), float(self.selection.intercept[i].mean())
+
+
+def check_glm_target(loss, summary, target_name: str) -> None:
+    """Refuse targets the loss cannot take, from a target summary (ValueError).
+
+    Poisson: counts must be non-negative and not all zero.
+    """
+    if loss.name != "poisson":
+        return
+    if summary.y_min < 0:
+        raise ValueError(f"Poisson targets must be non-negative counts; column "
+                         f"{target_name!r} has values down to {summary.y_min:g}")
+    if not summary.sy.sum() > 0:
+        raise ValueError(f"Poisson targets are all zero in column {target_name!r}: the mean "
+                         "count must be positive for a log-link model")
+
+
+def grid_from_curvature(S: np.ndarray, n_lambdas: int,
+                        dof_range: tuple[float, float] = DOF_RANGE) -> np.ndarray:
+    """A log-spaced λ grid (decreasing) spanning ``dof_range`` of the rank of ``S``.
+
+    Parameters
+    ----------
+    S : ndarray (p, p)
+        Centered loss Hessian (means over rows) at the null model; its eigenvalues ``e``
+        give the effective degrees of freedom ``Σ e / (e + 2λ)``.
+    n_lambdas : int
+    dof_range : (float, float)
+        Smallest and largest dof as fractions of the rank.
+    """
+    e = np.clip(np.linalg.eigvalsh(0.5 * (S + S.T)), 0.0, None)
+    e = e[e > 1e-12 * max(e.max(initial=0.0), 1e-300)]
+    if e.size == 0:
+        return np.logspace(0, -4, n_lambdas)
+    lam_hi = _lambda_for_dof(e, max(dof_range[0] * e.size, 0.5))
+    lam_lo = _lambda_for_dof(e, dof_range[1] * e.size)
+    return np.logspace(np.log10(lam_hi), np.log10(lam_lo), n_lambdas)
+
+
+def stream_glm_grid(source, loss, summary, n_folds: int, n_lambdas: int = 20, *,
+                    fit_intercept: bool = True,
+                    progress: Callable[[int], None] | None = None) -> np.ndarray:
+    """The automatic λ grid of :func:`ridgeline.path.auto_glm_grid`, in one pass over a source.
+
+    The pass evaluates the full-data null model (``w = 0``, ``b`` the best constant from
+    ``summary``) and returns its Hessian sums; with ``H_ww``, ``h_wb``, ``h_bb`` those sums
+    over n rows, the centered curvature is ``S = (H_ww − h_wb h_wbᵀ / h_bb) / n``.
+
+    Parameters
+    ----------
+    source : StatisticsSource
+    loss : PoissonLoss or BinomialLoss (scalar η)
+    summary : TargetSummary
+        From ``source.target_summary(n_folds)``.
+    n_folds : int
+        K of the source's fold rule (the pass uses every row).
+    n_lambdas : int
+    fit_intercept : bool
+    progress : callable, optional
+        Called with the rows read.
+
+    Returns
+    -------
+    ndarray (n_lambdas,)
+        Canonical λ, strongest first.
+    """
+    full = np.array([-1])
+    W0, b0 = null_start(loss, summary, full, source.n_features, fit_intercept)
+    r = source.glm_pass(loss, W0, b0, full, n_folds, hessian=True, progress=progress)
+    sw = float(r.sw[0])
+    S = r.hess_ww[0] / sw
+    if fit_intercept and r.hess_bb[0] > 0:
+        S = S - np.outer(r.hess_wb[0], r.hess_wb[0]) / (float(r.hess_bb[0]) * sw)
+    return grid_from_curvature(S, n_lambdas)
+
+
+def stream_glm_cv(source, loss, n_folds: int, *, lambdas=None, n_lambdas: int = 20,
+                  scoring=None, rule: str = "min", fit_intercept: bool = True,
+                  tol: float = 1e-8, max_iter: int = 100, warn_stacklevel: int = 0,
+                  progress: Callable[[int], None] | None = None) -> StreamGLMCV:
+    """Choose the canonical λ of a GLM on a source by K-fold CV over a grid.
+
+    Parameters
+    ----------
+    source : StatisticsSource
+        Rows of (X, y); folds come from its fold rule (hashed row positions by default).
+    loss : PoissonLoss or BinomialLoss (scalar η; binary targets 0/1 or ``loss.encode``)
+    n_folds : int
+        K ≥ 2.
+    lambdas : array-like, optional
+        Canonical λ values (≥ 0, any order; used strongest first). Default: the automatic
+        grid of ``n_lambdas`` values (:func:`stream_glm_grid`, one more pass).
+    n_lambdas : int, default=20
+    scoring : str, optional
+        A per-sample scorer (:func:`~ridgeline.selection.stream_glm.stream_kfold_glm`);
+        default mean Poisson deviance (Poisson) or accuracy (binary).
+    rule : {"min", "1se"}
+    fit_intercept : bool
+    tol, max_iter : stopping rule of each fold's Newton solve.
+    warn_stacklevel : int
+        Stack level of a :class:`~ridgeline.selection.GridEdgeWarning` (0: none raised).
+    progress : callable, optional
+        Called with the rows read by every pass.
+
+    Returns
+    -------
+    StreamGLMCV
+
+    Raises
+    ------
+    ValueError
+        Bad targets for the loss (negative or all-zero counts), a bad grid, too few rows for
+        ``n_folds``, or a scorer that needs held-out predictions.
+    """
+    if rule not in ("min", "1se"):
+        raise ValueError(f"rule must be 'min' or '1se', got {rule!r}")
+    if lambdas is not None:
+        lambdas = np.asarray(lambdas, dtype=np.float64).ravel()
+        if lambdas.size == 0 or not np.all(np.isfinite(lambdas)) or np.any(lambdas < 0):
+            raise ValueError("the λ grid must be non-empty, finite and non-negative")
+        lambdas = np.sort(lambdas)[::-1].copy()  # strong to weak: the warm-start order
+    elif n_lambdas < 1:
+        raise ValueError(f"n_lambdas must be at least 1, got {n_lambdas}")
+    scorer = resolve_glm_scorer(scoring, loss)
+    if scorer.per_sample is None:  # refused before any pass over the data
+        raise ValueError(f"scoring={scorer.name!r} needs held-out predictions, which a "
+                         "streamed fit does not keep: use 'neg_mean_poisson_deviance' "
+                         "(Poisson), 'neg_log_loss' or 'accuracy' (logistic)")
+    summary = source.target_summary(n_folds, progress=progress)
+    check_glm_target(loss, summary, source.target_name)
+    passes = 1
+    auto = lambdas is None
+    if auto:
+        lambdas = stream_glm_grid(source, loss, summary, n_folds, n_lambdas,
+                                  fit_intercept=fit_intercept, progress=progress)
+        passes += 1
+    sel = stream_kfold_glm(source, loss, summary, n_folds, lambdas, lambdas, scorer,
+                           fit_intercept=fit_intercept, tol=tol, max_iter=max_iter, rule=rule,
+                           fixed_C=False, warn_stacklevel=warn_stacklevel, progress=progress)
+    return StreamGLMCV(result=sel.result, lambdas=lambdas, auto_grid=auto, selection=sel,
+                       summary=summary, n_passes=passes + sel.n_passes)
+
+
+__all__ = ["StreamGLMCV", "check_glm_target", "grid_from_curvature", "stream_glm_cv",
+           "stream_glm_grid"]

@@ -1,0 +1,228 @@
+"""Per-batch sufficient statistics of B multinomial (softmax) models: one Newton step's worth.
+
+A multinomial pass evaluates B models — the K fold models of cross-validation and/or the
+full-data model — at their current coefficients over a batch of rows and returns sums that add
+with ``+`` across batches, files or Dask partitions. With ``θ = [W; b]`` of shape (p + 1, C)
+for one model, ``x̃ = [x, 1]``, class scores ``η_i = x̃_iᵀθ``, ``π_i = softmax(η_i)`` and the
+per-sample loss ``ℓ_i = logsumexp(η_i) − η_{i,y_i}`` (:class:`ridgeline.losses.MultinomialLoss`)
+the sums over a model's training rows are its loss, its gradient ``Σ s_i x̃_i (π_i − e_{y_i})ᵀ``
+and its Hessian, whose block (c, d) is ``Σ s_i π_ic (δ_cd − π_id) x̃_i x̃_iᵀ``.
+
+Each off-diagonal Hessian block has curvature weights of one sign (``−π_c π_d ≤ 0``), so it is
+one symmetric rank-m update ``−ZᵀZ`` with ``Z = √(π_c π_d) ⊙ x̃`` — a BLAS ``syrk``, half the
+flops of a general product — built in one reused buffer; the diagonal blocks follow from them
+(the rows of ``diag(π) − ππᵀ`` sum to zero), so a model's Hessian costs C(C−1)/2 products. The
+gradient of all B models is one product ``Xᵀ R`` with R (m, B·C).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Bytes of one row block of the Hessian products (X's rows and their scaled copy in L2).
+_BLOCK_BYTES = 1 << 20
+
+
+@dataclass
+class MultinomialPassResult:
+    """Sums of B multinomial models over their training rows (and held-out scores).
+
+    Model j is trained on the rows whose fold differs from ``held_out[j]`` (every row when
+    ``held_out[j] = -1``) and scored on the rows of fold ``held_out[j]``.
+
+    Attributes
+    ----------
+    sw, loss : ndarray (B,)
+        ``Σ s_i`` and ``Σ s_i ℓ_i`` over the training rows.
+    grad : ndarray (B, p + 1, C)
+        ``Σ s_i x̃_i (π_i − y_i)ᵀ`` (the last row is the intercepts' gradient).
+    hess : ndarray (B, C, C, p + 1, p + 1) or None
+        Block (c, d) is ``Σ s_i (δ_cd π_ic − π_ic π_id) x̃_i x̃_iᵀ``.
+    held_sw, held_loss, held_correct : ndarray (B,)
+        On the held-out rows: ``Σ s_i``, ``Σ s_i ℓ_i`` and ``Σ s_i [argmax η_i = y_i]``.
+    """
+
+    sw: np.ndarray
+    loss: np.ndarray
+    grad: np.ndarray
+    hess: np.ndarray | None
+    held_sw: np.ndarray
+    held_loss: np.ndarray
+    held_correct: np.ndarray
+
+    @classmethod
+    def zeros(cls, B: int, p: int, C: int, hessian: bool) -> MultinomialPassResult:
+        z = np.zeros(B)
+        return cls(z.copy(), z.copy(), np.zeros((B, p + 1, C)),
+                   np.zeros((B, C, C, p + 1, p + 1)) if hessian else None,
+                   z.copy(), z.copy(), z.copy())
+
+    def __add__(self, other: MultinomialPassResult) -> MultinomialPassResult:
+        def add(a, b):
+            return None if a is None else a + b
+        return MultinomialPassResult(*(add(getattr(self, f), getattr(other, f))
+                                       for f in self.__dataclass_fields__))
+
+    def hessian_matrix(self, j: int) -> np.ndarray:
+        """Model j's Hessian as a ((p + 1) C) square matrix, θ flattened class-major."""
+        H = self.hess[j]
+        C, q = H.shape[0], H.shape[2]
+        return H.transpose(0, 2, 1, 3).reshape(C * q, C * q)
+
+    def hessian_blocks(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Model j's Hessian as ``(H_ww (pC, pC), H_wb (pC, C), H_bb (C, C))`` (sums).
+
+        W is flattened row-major (feature i, class c → ``i·C + c``), the order of
+        :class:`ridgeline.solvers.glm_problem.Curvature` and the in-memory multinomial Hessian.
+        """
+        H = self.hess[j]
+        C, q = H.shape[0], H.shape[2]
+        p = q - 1
+        Hww = H[:, :, :p, :p].transpose(2, 0, 3, 1).reshape(p * C, p * C)
+        Hwb = H[:, :, :p, p].transpose(2, 0, 1).reshape(p * C, C)
+        return Hww, Hwb, H[:, :, p, p].copy()
+
+
+def class_indices(y: np.ndarray, classes: np.ndarray | None,
+                  n_classes: int) -> tuple[np.ndarray, int | None]:
+    """Targets as class indices in ``[0, C)`` and the first row that is not a class (or None).
+
+    ``classes`` are the sorted labels (None: the targets already are indices).
+    """
+    y = np.asarray(y)
+    C = n_classes
+    if classes is not None:
+        lab = np.searchsorted(classes, y)
+        ok = (lab < C) & (classes[np.minimum(lab, C - 1)] == y)
+    else:
+        ok = (y == np.round(y)) & (y >= 0) & (y < C)
+        lab = np.where(ok, y, 0).astype(np.int64)
+    bad = None if ok.all() else int(np.flatnonzero(~ok)[0])
+    return lab.astype(np.int64, copy=False), bad
+
+
+def batch_multinomial_stats(X: np.ndarray, labels: np.ndarray, fold: np.ndarray,
+                            coef: np.ndarray, intercept: np.ndarray, held_out: np.ndarray,
+                            hessian: bool, weights: np.ndarray | None = None, *,
+                            out: MultinomialPassResult | None = None,
+                            buffer: np.ndarray | None = None) -> MultinomialPassResult:
+    """:class:`MultinomialPassResult` of one batch for B models, added into ``out``.
+
+    Parameters
+    ----------
+    X : ndarray (m, p) float64 or float32
+    labels : ndarray of int (m,)
+        Class indices in ``[0, C)``.
+    fold : ndarray of int (m,)
+    coef : ndarray (B, p, C)
+    intercept : ndarray (B, C)
+    held_out : ndarray of int (B,)
+        The fold each model holds out (``-1``: none).
+    hessian : bool
+        Also accumulate the Hessian blocks (B C(C−1)/2 ``syrk`` of m × (p + 1)).
+    weights : ndarray (m,), optional
+        Sample weights (default 1); every sum is weighted.
+    out : MultinomialPassResult, optional
+        Accumulator to add the batch's sums into (in place); default a new one.
+    buffer : ndarray float64, optional
+        Workspace reused from batch to batch (see :func:`workspace`); default a new one.
+
+    Returns
+    -------
+    MultinomialPassResult
+        ``out`` (or the new result).
+    """
+    B, p, C = coef.shape
+    m = X.shape[0]
+    if out is None:
+        out = MultinomialPassResult.zeros(B, p, C, hessian)
+    if m == 0:
+        return out
+    lab = np.asarray(labels, dtype=np.int64)
+    rows = np.arange(m)
+    # class scores of every model in one product: (m, B·C) → (m, B, C)
+    eta = (X @ coef.transpose(1, 0, 2).reshape(p, B * C)).reshape(m, B, C)
+    eta += intercept[None]
+    top = eta.max(axis=2, keepdims=True)
+    pi = np.exp(eta - top)
+    tot = pi.sum(axis=2, keepdims=True)
+    pi /= tot
+    val = (top + np.log(tot))[:, :, 0] - eta[rows, :, lab]  # (m, B)
+    correct = np.argmax(eta, axis=2) == lab[:, None]
+    held = fold[:, None] == held_out[None, :]
+    s = np.ones(m) if weights is None else np.asarray(weights, dtype=np.float64)
+    tw = np.where(held, 0.0, s[:, None])  # (m, B) training weights
+    hw = np.where(held, s[:, None], 0.0)
+    out.sw += tw.sum(axis=0)
+    out.loss += np.einsum("mb,mb->b", tw, val)
+    out.held_sw += hw.sum(axis=0)
+    out.held_loss += np.einsum("mb,mb->b", hw, val)
+    out.held_correct += np.einsum("mb,mb->b", hw, correct)
+    R = pi.copy()
+    R[rows, :, lab] -= 1.0
+    R *= tw[:, :, None]
+    out.grad[:, :p] += (X.T @ R.reshape(m, B * C)).reshape(p, B, C).transpose(1, 0, 2)
+    out.grad[:, p] += R.sum(axis=0)
+    if hessian:
+        _add_hessian(out.hess, X, pi, tw, buffer)
+    return out
+
+
+def workspace(buffer: np.ndarray | None, X: np.ndarray) -> np.ndarray:
+    """A float64 buffer for :func:`batch_multinomial_stats` on X: ``buffer`` itself when it
+    fits (rows, columns and X's memory layout), else a new one (reused batch after batch)."""
+    q = X.shape[1] + 1
+    rows = min(X.shape[0], _block_rows(X.shape[1]))
+    fortran = _fortran(X)
+    if (buffer is not None and buffer.shape[0] >= rows and buffer.shape[1] == q
+            and buffer.flags.f_contiguous == fortran):
+        return buffer
+    return np.empty((rows, q), order="F" if fortran else "C")
+
+
+def _fortran(X: np.ndarray) -> bool:
+    return bool(X.flags.f_contiguous and not X.flags.c_contiguous)
+
+
+def _block_rows(p: int) -> int:
+    """Rows of a Hessian block: X's rows and the scaled copy ``Z`` stay in a core's L2."""
+    return max(256, _BLOCK_BYTES // (16 * (p + 1)))
+
+
+def _add_hessian(hess: np.ndarray, X: np.ndarray, pi: np.ndarray, tw: np.ndarray,
+                 buffer: np.ndarray | None) -> None:
+    """Add ``Σ tw_i π_ic (δ_cd − π_id) x̃_i x̃_iᵀ`` to ``hess[j, c, d]`` for every model j.
+
+    Only the C(C−1)/2 off-diagonal blocks are products: per sample ``Σ_d π_c(δ_cd − π_d) = 0``,
+    so block (c, c) is ``Σ_{d≠c} G_cd`` with ``G_cd = Σ tw π_c π_d x̃ x̃ᵀ = −H_cd`` (sums of
+    non-negative terms, no cancellation). Rows are taken in blocks that stay in cache while
+    all B·C(C−1)/2 weighted copies ``Z = √(tw π_c π_d) ⊙ x̃`` of the block are formed and
+    multiplied (``ZᵀZ``, a ``syrk``), so X is read from memory once. ``Z`` has X's memory
+    layout (a strided copy across layouts costs more than the product).
+    """
+    m, B, C = pi.shape
+    p = X.shape[1]
+    Zbuf = workspace(buffer, X)
+    step = Zbuf.shape[0]
+    root = np.empty(step)
+    for a in range(0, m, step):
+        e = min(a + step, m)
+        Xb = X[a:e]
+        Z, r = Zbuf[:e - a], root[:e - a]
+        for j in range(B):
+            P = pi[a:e, j, :]
+            t = tw[a:e, j]
+            for c in range(C):
+                for d in range(c + 1, C):
+                    np.multiply(P[:, c], P[:, d], out=r)
+                    r *= t
+                    np.sqrt(r, out=r)
+                    np.multiply(Xb, r[:, None], out=Z[:, :p])
+                    Z[:, p] = r
+                    G = Z.T @ Z  # syrk
+                    hess[j, c, d] -= G
+                    hess[j, d, c] -= G
+                    hess[j, c, c] += G
+                    hess[j, d, d] += G
