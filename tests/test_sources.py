@@ -430,3 +430,135 @@ def test_logistic_single_fit_streamed_binary_and_multinomial(tmp_path):
         ridgeline.LogisticRegression(l1_ratio=0.5).fit(src)
     with pytest.raises(ValueError, match="found only"):
         ridgeline.LogisticRegression().fit(ArraySource(X, np.ones(N)))
+
+
+def test_weight_column_equals_in_memory_sample_weight(tmp_path):
+    """A weight column weights every pass as sample_weight does in memory (ridge CV,
+    logistic CV and single fits, multinomial, Poisson), Parquet and CSV alike."""
+    import pyarrow.csv as pacsv
+
+    X, rng, w = _data(8)
+    s = rng.uniform(0.2, 3.0, size=N)
+    s[::7] = 0.0  # zero weights are allowed: those rows drop out
+    y = X @ w + 25 * rng.normal(size=N)
+    eta = (X - 2.0) @ (w / np.arange(1, P + 1))
+    yb = (rng.random(N) < 1 / (1 + np.exp(-eta))).astype(float)
+    y3 = np.digitize(eta + rng.normal(size=N), [-0.5, 0.5]).astype(float)
+    yc = rng.poisson(np.exp(0.2 * eta)).astype(float)
+    cols = {"y": y, "yb": yb, "y3": y3, "yc": yc, "s": s}
+    d = _write_parts(tmp_path, X, cols, [0, 600, N])
+    feats = [f"x{j}" for j in range(P)]
+    pacsv.write_csv(pa.table({**{f: X[:, j] for j, f in enumerate(feats)}, **cols}),
+                    tmp_path / "all.csv")
+    cv = PredefinedSplit(predefined_test_fold(N, 4, 0))
+
+    def src(target, csv=False):
+        read = ridgeline.read_csv if csv else ridgeline.read_parquet
+        return read(tmp_path / "all.csv" if csv else d, target=target, features=feats,
+                    weight_column="s", batch_rows=400)
+
+    for csv in (False, True):
+        a = RidgeCV(alphas=np.geomspace(0.1, 1e6, 15), cv=4).fit(src("y", csv))
+        b = RidgeCV(alphas=np.geomspace(0.1, 1e6, 15), cv=cv).fit(X, y, sample_weight=s)
+        assert a.alpha_ == b.alpha_
+        np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-9, atol=1e-10)
+    a = LogisticRegressionCV(Cs=np.logspace(-2, 2, 5), cv=4, tol=1e-11).fit(src("yb"))
+    b = LogisticRegressionCV(Cs=np.logspace(-2, 2, 5), cv=cv, tol=1e-11).fit(
+        X, yb, sample_weight=s)
+    assert a.C_ == b.C_
+    np.testing.assert_allclose(a.scores_, b.scores_, atol=1e-9, rtol=0)
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-8, rtol=0)
+    for target, yy in (("yb", yb), ("y3", y3)):
+        a = ridgeline.LogisticRegression(C=0.5, tol=1e-11).fit(src(target))
+        b = ridgeline.LogisticRegression(C=0.5, tol=1e-11).fit(X, yy, sample_weight=s)
+        np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-8, rtol=0)
+        np.testing.assert_allclose(a.intercept_, b.intercept_, atol=1e-8, rtol=0)
+        assert a.lambda_ == pytest.approx(b.lambda_, rel=1e-13)
+    a = PoissonRegressor(alpha=0.05, tol=1e-11).fit(src("yc"))
+    b = PoissonRegressor(alpha=0.05, tol=1e-11).fit(X, yc, sample_weight=s)
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-8, rtol=0)
+    # the same through an ArraySource
+    a = ridgeline.Ridge(alpha=7.0).fit(ArraySource(X, y, sample_weight=s, batch_rows=300))
+    b = ridgeline.Ridge(alpha=7.0).fit(X, y, sample_weight=s)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-10, atol=1e-12)
+
+
+def test_weight_column_bad_values_are_named(tmp_path):
+    X, _, w = _data(9, n=300)
+    s = np.ones(300)
+    s[170] = -0.5
+    d = _write_parts(tmp_path, X, {"y": X @ w, "s": s}, [0, 150, 300])
+    with pytest.raises(SourceError, match=r"part-01\.parquet rows 0\u2013149: weight column "
+                                          r"'s' has negative values, first at row 20"):
+        RidgeCV(cv=3).fit(ridgeline.read_parquet(d, target="y", weight_column="s"))
+    s[170] = np.nan
+    d = _write_parts(tmp_path, X, {"y": X @ w, "s": s}, [0, 150, 300], name="nan")
+    with pytest.raises(SourceError, match=r"column 's' has 1 NaN value"):
+        RidgeCV(cv=3).fit(ridgeline.read_parquet(d, target="y", weight_column="s"))
+    with pytest.raises(SourceError, match=r"no weight column 'w'"):
+        ridgeline.read_parquet(d, target="y", weight_column="w")
+    with pytest.raises(ValueError, match=r"'s' is also listed as a feature"):
+        ridgeline.read_parquet(d, target="y", features=["x0", "s"], weight_column="s")
+    with pytest.raises(ValueError, match="the source holds the weights"):
+        RidgeCV(cv=3).fit(ridgeline.read_parquet(d, target="y"), sample_weight=s)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e4])
+def test_single_fold_raw_gram_path_equals_the_definition(offset, monkeypatch):
+    """Centered rows take the copy-free Gram (XᵀX, shifted afterwards); offset rows fall back
+    to the shifted copy. Both give the moments about the reference point."""
+    from ridgeline.stats import source as source_mod
+    from ridgeline.stats.moments import FoldMomentsAccumulator
+    from ridgeline.stats.source import Batch, batch_fold_moments
+
+    rng = np.random.default_rng(11)
+    m, p = 5000, 6
+    X = rng.normal(size=(m, p)) * np.linspace(0.5, 3, p) + offset
+    y = X @ rng.normal(size=p) + rng.normal(size=m)
+    shift_x, shift_y = X[:100].mean(axis=0), np.array([y[:100].mean()])
+    used = []
+    raw = source_mod._raw_gram
+    monkeypatch.setattr(source_mod, "_raw_gram", lambda *a: used.append(raw(*a)) or used[-1])
+    acc = FoldMomentsAccumulator(1, shift_x, shift_y)
+    batch_fold_moments(acc, Batch(X, y, np.zeros(m, dtype=np.int64), "t", 0))
+    mom = acc.result()[1][0]
+    assert used == [offset == 0.0]
+    Xc, yc = X - shift_x, y - shift_y[0]
+    scale = np.sqrt(np.outer(np.diag(Xc.T @ Xc), np.diag(Xc.T @ Xc)))
+    assert np.abs(mom.G - Xc.T @ Xc).max() <= 1e-13 * scale.max()
+    np.testing.assert_allclose(mom.C[:, 0], Xc.T @ yc, rtol=1e-11, atol=1e-9 * np.abs(yc).sum())
+    np.testing.assert_allclose(mom.sx, Xc.sum(axis=0), atol=1e-8 * np.abs(Xc).sum())
+    np.testing.assert_allclose(mom.yy[0], yc @ yc, rtol=1e-12)
+    assert mom.n == m and mom.sw == m
+
+
+def test_reused_curvature_with_secant_corrections_reaches_the_optimum(monkeypatch):
+    """Started from a subset's answer and curvature, the gradient-only passes end at the full
+    optimum, and the secant corrections take fewer passes than the plain chord steps."""
+    from ridgeline.losses import BinomialLoss
+    from ridgeline.selection import stream_glm
+
+    rng = np.random.default_rng(12)
+    n, p = 20000, 8
+    X = rng.normal(size=(n, p)) * np.linspace(0.5, 2, p) + 0.5
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X @ rng.normal(size=p) * 0.5 - 0.3)))).astype(float)
+    lam, held = np.array([1e-4]), np.array([-1])
+    sub = stream_glm.stream_newton(ArraySource(X[:1500], y[:1500]), BinomialLoss(), lam,
+                                   np.zeros((1, p)), np.zeros(1), held, 1, tol=1e-6,
+                                   reuse=False)
+    ref = _in_memory_logistic(X, y, lam[0])
+    runs = {}
+    for memory in (10, 0):
+        monkeypatch.setattr(stream_glm, "_SECANT_MEMORY", memory)
+        fit = stream_glm.stream_newton(ArraySource(X, y, batch_rows=5000), BinomialLoss(), lam,
+                                       sub.coef, sub.intercept, held, 1, tol=1e-10,
+                                       curvature0=sub.curvature)
+        assert fit.converged[0] and fit.n_hessian_passes == 0
+        np.testing.assert_allclose(fit.coef[0], ref.coef_[0], rtol=0, atol=1e-8)
+        np.testing.assert_allclose(fit.intercept, ref.intercept_, rtol=0, atol=1e-8)
+        runs[memory] = fit.n_passes
+    assert runs[10] < runs[0]
+
+
+def _in_memory_logistic(X, y, lam):
+    return ridgeline.LogisticRegression(C=1 / (2 * lam * X.shape[0]), tol=1e-11).fit(X, y)

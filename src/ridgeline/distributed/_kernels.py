@@ -77,6 +77,8 @@ class PassSpec:
         Models of ``"glm"``/``"multinomial"``.
     classes : ndarray or None
         Sorted class labels of ``"multinomial"`` (None: the targets are class indices).
+    columns : bool
+        ``"summary"``: also the feature sums and sums of squares.
     check_features : bool
         Check the features for NaN/inf (skipped once a pass over the same partitions has
         checked them: a Dask partition's value is fixed by its key).
@@ -97,6 +99,7 @@ class PassSpec:
     hessian: bool = True
     classes: np.ndarray | None = None
     check_features: bool = True
+    columns: bool = False
 
 
 @dataclass
@@ -118,7 +121,7 @@ class Partition:
     def batch(self) -> Batch:
         """The protocol's :class:`Batch` view (single target)."""
         return Batch(X=self.X, y=self.Y[:, 0], fold=self.fold, where=f"partition {self.index}",
-                     start=0)
+                     start=0, weight=self.s)
 
 
 def _frame_columns(frame, names: Sequence[str], what: str, span: str) -> np.ndarray:
@@ -242,7 +245,7 @@ def _shift(spec: PassSpec, part: Partition):
 
 def _moments(spec: PassSpec, part: Partition) -> FoldMomentsSum:
     acc = FoldMomentsAccumulator(spec.n_folds, spec.shift_x, spec.shift_y)
-    if part.s is None and part.Y.shape[1] == 1:
+    if part.Y.shape[1] == 1:
         batch_fold_moments(acc, part.batch())
     else:
         s = np.ones(part.Y.shape[0]) if part.s is None else part.s
@@ -252,7 +255,8 @@ def _moments(spec: PassSpec, part: Partition) -> FoldMomentsSum:
 
 
 def _summary(spec: PassSpec, part: Partition) -> TargetSummary:
-    return batch_target_summary(part.batch(), spec.n_folds, weights=part.s)
+    return batch_target_summary(part.batch(), spec.n_folds, weights=part.s,
+                                columns=spec.columns)
 
 
 def _glm(spec: PassSpec, part: Partition) -> GLMPassResult:

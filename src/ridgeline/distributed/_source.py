@@ -237,6 +237,9 @@ class DaskSource:
     def subset(self, n_rows: int) -> DaskSource:
         """A source over evenly spaced partitions holding at least ``n_rows`` rows.
 
+        When the partitions are held by the workers of a ``distributed`` cluster (persisted),
+        the subset takes as many from every worker as it can, so its passes use them all.
+
         The partitions keep their global row positions (hence their folds) and the reference
         point; solvers fit such a subset first to start the full fit near its answer with a
         curvature it can reuse (:func:`ridgeline.selection.stream_glm.fit_on_subset_first`).
@@ -249,7 +252,7 @@ class DaskSource:
         need = int(np.ceil(n_rows / max(rows[nonempty].mean(), 1.0)))
         if need * 2 > nonempty.size:
             return self
-        parts = nonempty[np.round(np.linspace(0, nonempty.size - 1, need)).astype(int)]
+        parts = _spread(nonempty, need, self._locations(nonempty))
         self.reference_point()  # shared with the subset
         sub = copy.copy(self)
         sub._pieces = [self._pieces[i] for i in parts]
@@ -257,6 +260,19 @@ class DaskSource:
         sub.partition_starts = self.partition_starts[parts]
         sub.partition_ids = self.partition_ids[parts]
         return sub
+
+    def _locations(self, parts: np.ndarray) -> list | None:
+        """The worker holding each partition's features, when a distributed client knows."""
+        try:
+            from distributed import get_client
+
+            client = get_client()
+            keys = [self._pieces[i][0].key for i in parts]
+            held = client.who_has(keys)
+        except (ImportError, ValueError, AttributeError, TypeError, OSError):
+            return None
+        where = [(held.get(k) or [None])[0] for k in keys]
+        return where if None not in where else None
 
     # ---- the machinery --------------------------------------------------------------------
     def _spec(self, kind: str, n_folds: int = 1, **kw) -> PassSpec:
@@ -340,10 +356,12 @@ class DaskSource:
                                  n_rows=int(res.n_rows))
 
     def target_summary(self, n_folds: int, *,
-                       progress: Callable[[int], None] | None = None) -> TargetSummary:
-        """Rows, weighted target sums per fold and the distinct target values (first target)."""
+                       progress: Callable[[int], None] | None = None,
+                       columns: bool = False) -> TargetSummary:
+        """Rows, weighted target sums per fold and the distinct target values (first target);
+        with ``columns`` also the weighted feature sums and sums of squares."""
         self._single_target("target_summary")
-        return self._run(self._spec("summary", n_folds), progress)
+        return self._run(self._spec("summary", n_folds, columns=bool(columns)), progress)
 
     def glm_pass(self, loss, coef: np.ndarray, intercept: np.ndarray, held_out: np.ndarray,
                  n_folds: int, *, hessian: bool = True,
@@ -414,6 +432,22 @@ class DaskSource:
         if self.n_targets != 1:
             raise ValueError(f"{what} needs a single target, this source has "
                              f"{self.n_targets}")
+
+
+def _spread(parts: np.ndarray, need: int, where: list | None) -> np.ndarray:
+    """``need`` of ``parts`` (sorted), evenly spaced — and shared out over the workers
+    holding them (``where``, one address per part) as evenly as they allow."""
+    def even(idx: np.ndarray, k: int) -> list:
+        return list(idx[np.round(np.linspace(0, idx.size - 1, k)).astype(int)]) if k else []
+
+    if where is None or len(set(where)) < 2:
+        return np.asarray(even(parts, need))
+    by = {w: parts[[x == w for x in where]] for w in sorted(set(where))}
+    share = {w: 0 for w in by}
+    for _ in range(need):  # one more from the worker with the most left to give, in turn
+        w = min((w for w in by if share[w] < by[w].size), key=lambda w: share[w])
+        share[w] += 1
+    return np.sort(np.concatenate([even(by[w], share[w]) for w in by]).astype(np.int64))
 
 
 def _symmetric(G: np.ndarray) -> np.ndarray:

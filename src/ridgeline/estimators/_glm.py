@@ -14,9 +14,9 @@ from ridgeline.estimators._validation import check_labels, check_two_classes, ch
 from ridgeline.losses import BinomialLoss, MultinomialLoss
 from ridgeline.selection.stream_glm import (
     StreamNewtonResult,
-    fit_on_subset_first,
+    choose_source_solver,
     null_start,
-    stream_newton,
+    stream_fit,
 )
 from ridgeline.solvers.glm_problem import GLMFit, GLMProblem
 from ridgeline.solvers.glm_solve import choose_solver, resolve_glm_solver, solve
@@ -145,30 +145,38 @@ class LabeledBinomialLoss(BinomialLoss):
         return (np.asarray(y) == self.positive).astype(np.float64)
 
 
-def check_source_solver(solver: str, who: str) -> None:
-    """Streamed GLMs are fit by Newton/IRLS (one pass per iteration) only."""
-    if resolve_glm_solver(solver) not in ("auto", "newton"):
-        raise ValueError(f"{who} on a statistics source is fit by Newton/IRLS (one pass per "
-                         f"iteration): use solver='auto' or 'newton', got {solver!r}")
+def check_source_solver(solver: str, who: str, source=None) -> str:
+    """Streamed GLMs are fit by Newton/IRLS or L-BFGS (one pass per iteration); returns the
+    one to use on ``source`` (``"auto"``: L-BFGS for large p, see
+    :func:`~ridgeline.selection.stream_glm.choose_source_solver`)."""
+    name = resolve_glm_solver(solver)
+    if name not in ("auto", "newton", "lbfgs"):
+        raise ValueError(f"{who} on a statistics source is fit by Newton/IRLS or L-BFGS (one "
+                         f"pass per iteration): use solver='auto', 'newton' or 'lbfgs', got "
+                         f"{solver!r}")
+    return name if source is None else choose_source_solver(source, name)
 
 
 def fit_glm_source(source, loss, lam: float, summary, *, fit_intercept: bool, tol: float,
-                   max_iter: int, start=None, who: str = "the model",
-                   stacklevel: int = 4) -> StreamNewtonResult:
-    """The full-data model at λ on a statistics source (one pass per Newton iteration).
+                   max_iter: int, start=None, who: str = "the model", stacklevel: int = 4,
+                   solver: str = "newton") -> StreamNewtonResult:
+    """The full-data model at λ on a statistics source (one pass per iteration).
 
     ``start`` is ``(coef (p,), intercept)``; default the null model from ``summary`` (a
-    :class:`~ridgeline.stats.TargetSummary`). Warns (ConvergenceWarning) if not converged.
+    :class:`~ridgeline.stats.TargetSummary`). ``solver``: ``"newton"`` (from the null model
+    through a subset of the rows when the source can serve one) or ``"lbfgs"`` (preconditioned
+    with the summary's feature scales when it has them). Warns (ConvergenceWarning) if not
+    converged.
     """
     full = np.array([-1])
-    kw = dict(fit_intercept=fit_intercept, tol=tol, max_iter=max_iter,
-              progress=getattr(source, "progress", None))
-    if start is None:  # from the null model, through a subset of the rows when it can
+    if start is None:
         W0, b0 = null_start(loss, summary, full, source.n_features, fit_intercept)
-        fit = fit_on_subset_first(source, loss, np.array([lam]), W0, b0, full,
-                                  summary.n.size, **kw)
     else:
         W0, b0 = np.asarray(start[0], dtype=np.float64)[None], np.array([float(start[1])])
-        fit = stream_newton(source, loss, np.array([lam]), W0, b0, full, summary.n.size, **kw)
+    fit = stream_fit(source, loss, np.array([lam]), W0, b0, full, summary.n.size,
+                     solver=solver, fit_intercept=fit_intercept, tol=tol, max_iter=max_iter,
+                     progress=getattr(source, "progress", None),
+                     feature_scale=summary.feature_scale() if summary.sx is not None else None,
+                     subset_first=start is None)
     warn_convergence(fit, tol, max_iter, who, stacklevel=stacklevel)
     return fit

@@ -114,8 +114,9 @@ def check_source_fit(est, source, y, sample_weight, **unsupported) -> None:
         raise ValueError(f"y must be None when X is a statistics source: the target is the "
                          f"source's column {source.target_name!r}")
     if sample_weight is not None:
-        raise ValueError("sample_weight is not available with a statistics source (rows have "
-                         "unit weight)")
+        raise ValueError("sample_weight is not available with a statistics source: the source "
+                         "holds the weights (read_parquet/read_csv(..., weight_column=...), "
+                         "ArraySource(..., sample_weight=...), DaskSource(X, y, sample_weight))")
     for name, value in unsupported.items():
         if value is not None and value is not False:
             raise ValueError(f"{name}={value!r} is not available when fitting on a statistics "

@@ -57,6 +57,15 @@ from ridgeline.solvers.glm_solve import NEWTON_MAX_DIM, choose_solver, resolve_g
 from ridgeline.stats.source import MAX_TARGET_VALUES
 
 
+def multinomial_source_solver(solver: str) -> str:
+    """Streamed multinomial fits are Newton's (L-BFGS on a source takes scalar-η losses)."""
+    if resolve_glm_solver(solver) == "lbfgs":
+        raise ValueError("solver='lbfgs' on a statistics source fits binary logistic and "
+                         "Poisson models; a multinomial one is fit by Newton (solver='auto' "
+                         "or 'newton')")
+    return "newton"
+
+
 def source_classes(source, summary) -> np.ndarray:
     """The class labels of a source's target (2 to MAX_TARGET_VALUES of them), or a clear error."""
     if summary.values is None or summary.values.size < 2:
@@ -222,25 +231,28 @@ class LogisticRegression(_LogisticMixin, BaseEstimator):
         return self
 
     def _fit_source(self, source, y, sample_weight, C: float, rho: float):
-        """The L2 fit on a statistics source: Newton, one pass over the rows per iteration."""
+        """The L2 fit on a statistics source: Newton or L-BFGS, one pass over the rows per
+        iteration."""
         check_source_fit(self, source, y, sample_weight, class_weight=self.class_weight,
                          warm_start=self.warm_start)
         if rho > 0:
             raise ValueError("l1_ratio > 0 is not available on a statistics source")
         if not np.isfinite(C):
             raise ValueError("C=inf (no penalty) is not available on a statistics source")
-        check_source_solver(self.solver, "LogisticRegression")
+        solver = check_source_solver(self.solver, "LogisticRegression", source)
         progress = getattr(source, "progress", None)
-        summary = source.target_summary(1, progress=progress)
+        summary = source.target_summary(1, progress=progress, columns=solver == "lbfgs")
         self.classes_ = source_classes(source, summary)
         lam = float(lambda_from_C(C, float(summary.sw.sum())))
         p, k = source.n_features, self.classes_.size
         if k == 2:
             fit = fit_glm_source(source, LabeledBinomialLoss(self.classes_[1]), lam, summary,
                                  fit_intercept=self.fit_intercept, tol=self.tol,
-                                 max_iter=self.max_iter, who="LogisticRegression")
+                                 max_iter=self.max_iter, who="LogisticRegression",
+                                 solver=solver)
             self._store(fit.coef[0][:, None], fit.intercept[:1], np.float64)
         else:
+            solver = multinomial_source_solver(self.solver)
             fit = stream_multinomial_newton(
                 source, np.array([lam]), np.zeros((1, p, k)), np.zeros((1, k)), np.array([-1]),
                 1, classes=self.classes_, fit_intercept=self.fit_intercept, tol=self.tol,
@@ -249,7 +261,7 @@ class LogisticRegression(_LogisticMixin, BaseEstimator):
             self._store(fit.coef[0], fit.intercept[0], np.float64)
         self.n_iter_ = np.array([int(fit.n_iter[0])])
         self.lambda_ = lam
-        self.solver_ = "newton"
+        self.solver_ = solver
         self.grad_norm_ = float(fit.grad_norm[0])
         self.n_passes_ = int(fit.n_passes) + 1  # + the target summary
         self.n_rows_ = summary.n_rows
@@ -457,13 +469,15 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
             raise ValueError(f"penalty={self.penalty!r} is not available on a statistics "
                              "source")
         check_tol_iter(self.tol, self.max_iter)
-        check_source_solver(self.solver, "LogisticRegressionCV")
+        solver = check_source_solver(self.solver, "LogisticRegressionCV", source)
         K = source_folds(self.cv, default=5)
         progress = getattr(source, "progress", None)
-        summary = source.target_summary(K, progress=progress)
+        summary = source.target_summary(K, progress=progress, columns=solver == "lbfgs")
         self.classes_ = source_classes(source, summary)
         if self.classes_.size > 2:
+            multinomial_source_solver(self.solver)
             return self._fit_source_multinomial(source, summary, Cs, K, progress)
+        scale = summary.feature_scale() if solver == "lbfgs" else None
         loss = LabeledBinomialLoss(self.classes_[1])
         scorer = resolve_glm_scorer(None if self.scoring == "warn" else self.scoring, loss)
         n = float(summary.sw.sum())
@@ -471,7 +485,7 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
         sel = stream_kfold_glm(source, loss, summary, K, lambdas, Cs, scorer,
                                fit_intercept=self.fit_intercept, tol=self.tol,
                                max_iter=self.max_iter, rule=self.rule, warn_stacklevel=4,
-                               progress=progress)
+                               progress=progress, solver=solver, feature_scale=scale)
         res = sel.result
         idx = int(res.index_)
         passes = sel.n_passes + 1
@@ -480,7 +494,8 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
             start = (sel.coef[idx].mean(axis=0), float(sel.intercept[idx].mean()))
             fit = fit_glm_source(source, loss, lam, summary, fit_intercept=self.fit_intercept,
                                  tol=self.tol, max_iter=self.max_iter, start=start,
-                                 who="LogisticRegressionCV (refit)", stacklevel=5)
+                                 who="LogisticRegressionCV (refit)", stacklevel=5,
+                                 solver=solver)
             coef, inter = fit.coef[0], fit.intercept[:1]
             passes += fit.n_passes
         else:
@@ -492,7 +507,7 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
         self._store(coef[:, None], inter, np.float64)
         self.C_, self.lambda_, self.Cs_ = C, lam, Cs
         self.l1_ratio_, self.l1_ratios_ = 0.0, np.array([0.0])
-        self.solver_ = "newton"
+        self.solver_ = solver
         self.cv_result_ = res
         self.scores_ = res.fold_scores[:, :, 0][:, None, :]
         self.n_iter_ = sel.n_iter.T[:, None, :]

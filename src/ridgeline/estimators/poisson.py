@@ -116,8 +116,9 @@ class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
 
     def _fit_source(self, source, y, sample_weight, alpha: float):
         check_source_fit(self, source, y, sample_weight, warm_start=self.warm_start)
-        check_source_solver(self.solver, "PoissonRegressor")
-        summary = source.target_summary(1, progress=getattr(source, "progress", None))
+        solver = check_source_solver(self.solver, "PoissonRegressor", source)
+        summary = source.target_summary(1, progress=getattr(source, "progress", None),
+                                        columns=solver == "lbfgs")
         if summary.y_min < 0:
             raise ValueError(f"Poisson targets must be non-negative; column "
                              f"{source.target_name!r} has values down to {summary.y_min:g}")
@@ -126,12 +127,13 @@ class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
                              "for a log-link model")
         fit = fit_glm_source(source, PoissonLoss(), alpha, summary,
                              fit_intercept=self.fit_intercept, tol=self.tol,
-                             max_iter=self.max_iter, who="PoissonRegressor", stacklevel=5)
+                             max_iter=self.max_iter, who="PoissonRegressor", stacklevel=5,
+                             solver=solver)
         self.coef_ = fit.coef[0].copy()
         self.intercept_ = float(fit.intercept[0]) if self.fit_intercept else 0.0
         self.n_iter_ = int(fit.n_iter[0])
         self.lambda_ = alpha
-        self.solver_ = "newton"
+        self.solver_ = solver
         self.grad_norm_ = float(fit.grad_norm[0])
         self.n_passes_ = fit.n_passes + 1
         self.n_rows_ = summary.n_rows

@@ -61,8 +61,8 @@ def _finish(lambdas, alphas, method, scorer, fold_scores, mean, se, dof, rule, n
     if warn_stacklevel:
         warn_edges(edge_sides(lambdas, np.array([res.index_])), dof=dof, lambdas=lambdas,
                    stacklevel=warn_stacklevel + 1,
-                   remedy="widen the grid (Cs: smaller values for a larger λ, larger for a "
-                          "smaller λ)")
+                   remedy="widen the grid past that edge (a grid of C = 1/(2 n λ) runs the "
+                          "other way: smaller Cs give a larger λ)")
     return res
 
 

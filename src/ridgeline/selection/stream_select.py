@@ -28,7 +28,12 @@ import numpy as np
 from ridgeline.path.glm_path import _lambda_for_dof
 from ridgeline.selection.glm_scoring import resolve_glm_scorer
 from ridgeline.selection.result import RidgeCVResult
-from ridgeline.selection.stream_glm import StreamGLMSelection, null_start, stream_kfold_glm
+from ridgeline.selection.stream_glm import (
+    StreamGLMSelection,
+    choose_source_solver,
+    null_start,
+    stream_kfold_glm,
+)
 from ridgeline.stats.source import TargetSummary
 
 #: Effective degrees of freedom (as fractions of the rank) the automatic grid spans.
@@ -203,7 +208,8 @@ def stream_glm_cv(source, loss, n_folds: int, *, lambdas=None, n_lambdas: int = 
         raise ValueError(f"scoring={scorer.name!r} needs held-out predictions, which a "
                          "streamed fit does not keep: use 'neg_mean_poisson_deviance' "
                          "(Poisson), 'neg_log_loss' or 'accuracy' (logistic)")
-    summary = source.target_summary(n_folds, progress=progress)
+    solver = choose_source_solver(source, "auto")  # L-BFGS for large p
+    summary = source.target_summary(n_folds, progress=progress, columns=solver == "lbfgs")
     check_glm_target(loss, summary, source.target_name)
     passes = 1
     auto = lambdas is None
@@ -213,7 +219,9 @@ def stream_glm_cv(source, loss, n_folds: int, *, lambdas=None, n_lambdas: int = 
         passes += 1
     sel = stream_kfold_glm(source, loss, summary, n_folds, lambdas, lambdas, scorer,
                            fit_intercept=fit_intercept, tol=tol, max_iter=max_iter, rule=rule,
-                           fixed_C=False, warn_stacklevel=warn_stacklevel, progress=progress)
+                           fixed_C=False, warn_stacklevel=warn_stacklevel, progress=progress,
+                           solver=solver,
+                           feature_scale=summary.feature_scale() if solver == "lbfgs" else None)
     return StreamGLMCV(result=sel.result, lambdas=lambdas, auto_grid=auto, selection=sel,
                        summary=summary, n_passes=passes + sel.n_passes)
 

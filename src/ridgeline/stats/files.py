@@ -104,6 +104,8 @@ class FileSource(BatchSource):
         Feature columns (default: every column but the target and the fold/group column).
     fold_column, group_column : str, optional
         See :class:`~ridgeline.stats.source.BatchSource`.
+    weight_column : str, optional
+        Column of non-negative sample weights.
     batch_rows : int, optional
         Rows per batch (default: from ``memory``).
     memory : int or str, default="1GB"
@@ -115,33 +117,36 @@ class FileSource(BatchSource):
 
     def __init__(self, path: str | Path, target: str, features: Sequence[str] | None = None, *,
                  fold_column: str | None = None, group_column: str | None = None,
-                 batch_rows: int | None = None, memory: int | str = "1GB", seed: int = 0):
+                 weight_column: str | None = None, batch_rows: int | None = None,
+                 memory: int | str = "1GB", seed: int = 0):
         self.path = Path(path)
         self.parts = list_parts(self.path, self.suffix)
         self.schema = self._part_schema(self.parts[0])
         key = fold_column or group_column
         names = self.schema.names
-        for col, role in [(target, "target"), (key, "fold/group")]:
+        for col, role in [(target, "target"), (key, "fold/group"), (weight_column, "weight")]:
             if col is not None and col not in names:
                 raise SourceError(f"{self.parts[0]}: no {role} column {col!r} (columns: "
                                   f"{', '.join(names[:20])}{' ...' if len(names) > 20 else ''})")
+        extra = [c for c in (key, weight_column) if c is not None]
         if features is None:
-            features = [c for c in names if c not in (target, key)]
+            features = [c for c in names if c not in (target, *extra)]
         else:
             features = list(features)
             missing = [c for c in features if c not in names]
             if missing:
                 raise SourceError(f"{self.parts[0]}: no feature column {missing[0]!r}")
-            if target in features:
-                raise ValueError(f"the target {target!r} is also listed as a feature")
-        for col in [*features, target] + ([key] if key else []):
+            for col in (target, *extra):
+                if col in features:
+                    raise ValueError(f"the column {col!r} is also listed as a feature")
+        for col in [*features, target, *extra]:
             t = self.schema.field(col).type
             if not _numeric(t):
                 raise SourceError(f"{self.parts[0]}: column {col!r} has type {t}, not numeric "
                                   "(encode it first, or leave it out with features=...)")
         super().__init__(features, target, fold_column=fold_column, group_column=group_column,
-                         seed=seed)
-        self.columns = [*self.feature_names, target] + ([key] if key else [])
+                         seed=seed, weight_column=weight_column)
+        self.columns = [*self.feature_names, target, *extra]
         f32 = all(self.schema.field(c).type == pa.float32() for c in self.feature_names)
         self._x_dtype = np.float32 if f32 else np.float64
         self.batch_rows = int(batch_rows) if batch_rows is not None \
@@ -204,7 +209,9 @@ class FileSource(BatchSource):
                         X[:, j] = _column(rb.column(j))
                     y = _column(rb.column(p))
                     k = _column(rb.column(p + 1), keep_int=True) if key else None
-                    yield X, y, k, str(part), start, gstart
+                    w = _column(rb.column(len(self.columns) - 1)) if self.weight_column \
+                        else None
+                    yield X, y, k, w, str(part), start, gstart
                     start += m
                     gstart += m
             except SourceError:
@@ -328,8 +335,8 @@ class CSVSource(FileSource):
 
 def read_parquet(path: str | Path, target: str, features: Sequence[str] | None = None, *,
                  fold_column: str | None = None, group_column: str | None = None,
-                 batch_rows: int | None = None, memory: int | str = "1GB",
-                 seed: int = 0) -> ParquetSource:
+                 weight_column: str | None = None, batch_rows: int | None = None,
+                 memory: int | str = "1GB", seed: int = 0) -> ParquetSource:
     """A Parquet file or directory as a statistics source for ``RidgeCV``, ``LogisticRegressionCV``
     and ``PoissonRegressor`` (``est.fit(source)``), streamed in bounded memory.
 
@@ -346,6 +353,9 @@ def read_parquet(path: str | Path, target: str, features: Sequence[str] | None =
         Column of fold ids in ``[0, K)``.
     group_column : str, optional
         Column of integer group ids; a group's rows share a fold (hash of the id).
+    weight_column : str, optional
+        Column of non-negative sample weights: every sum of a pass is weighted, as
+        ``sample_weight`` is in memory (``n_w = Σ s_i`` in the objective).
     batch_rows : int, optional
         Rows per record batch; default from ``memory``.
     memory : int or str, default="1GB"
@@ -355,17 +365,18 @@ def read_parquet(path: str | Path, target: str, features: Sequence[str] | None =
         fold ``splitmix64(seed, i) mod K``.
     """
     return ParquetSource(path, target, features, fold_column=fold_column,
-                         group_column=group_column, batch_rows=batch_rows, memory=memory,
-                         seed=seed)
+                         group_column=group_column, weight_column=weight_column,
+                         batch_rows=batch_rows, memory=memory, seed=seed)
 
 
 def read_csv(path: str | Path, target: str, features: Sequence[str] | None = None, *,
              fold_column: str | None = None, group_column: str | None = None,
-             batch_rows: int | None = None, memory: int | str = "1GB",
-             seed: int = 0) -> CSVSource:
+             weight_column: str | None = None, batch_rows: int | None = None,
+             memory: int | str = "1GB", seed: int = 0) -> CSVSource:
     """A CSV file or directory of ``*.csv`` parts as a statistics source.
 
     Parameters as :func:`read_parquet`; values are read as float64.
     """
     return CSVSource(path, target, features, fold_column=fold_column,
-                     group_column=group_column, batch_rows=batch_rows, memory=memory, seed=seed)
+                     group_column=group_column, weight_column=weight_column,
+                     batch_rows=batch_rows, memory=memory, seed=seed)

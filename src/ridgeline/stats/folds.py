@@ -55,6 +55,8 @@ def hash_folds(keys: np.ndarray, n_folds: int, seed: int = 0) -> np.ndarray:
 
 def row_folds(start: int, stop: int, n_folds: int, seed: int = 0) -> np.ndarray:
     """Folds of the rows at global positions ``start, ..., stop - 1`` (int64 (stop - start,))."""
+    if int(n_folds) == 1:  # one fold: no hash needed
+        return np.zeros(max(stop - start, 0), dtype=np.int64)
     return hash_folds(np.arange(start, stop, dtype=np.int64), n_folds, seed)
 
 
