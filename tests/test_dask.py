@@ -331,6 +331,32 @@ def test_logistic_cv_with_a_subset_first_equals_in_memory(client, monkeypatch):
     _close(dsk.coef_, ref.coef_)
 
 
+def test_persisted_partitions_are_grouped_per_worker(client):
+    """Persisted partitions are passed a few per task, each task one worker's own partitions
+    (no data moved); the sums equal the one-task-per-partition ones."""
+    X, y, s, _ = _data(2400, 4, seed=6)
+    dX = da.from_array(X, chunks=(200, 4)).persist()
+    dy, ds = da.from_array(y, chunks=200).persist(), da.from_array(s, chunks=200).persist()
+    distributed.wait([dX, dy, ds])
+    grouped = DaskSource(dX, dy, ds, partitions_per_task=3)
+    single = DaskSource(dX, dy, ds, partitions_per_task=1)
+    groups = grouped._groups(list(range(12)))
+    held = client.who_has()
+    where = {i: held[grouped._pieces[i][0].key][0] for i in range(12)}
+    assert sorted(i for g in groups for i in g) == list(range(12))
+    assert len(groups) < 12 and all(len(g) <= 3 for g in groups)
+    assert all(len({where[i] for i in g}) == 1 for g in groups)  # one worker per task
+    assert single._groups(list(range(12))) == [[i] for i in range(12)]
+    a, b = grouped.fold_moments(K), single.fold_moments(K)
+    for ma, mb in zip([a.total, *a.folds], [b.total, *b.folds], strict=True):
+        _close(ma.G, mb.G, 1e-12)
+        _close(ma.C, mb.C, 1e-12)
+    est = RidgeCV(cv=K).fit(grouped)
+    _close(est.coef_, RidgeCV(cv=K).fit(single).coef_, 1e-10)
+    with pytest.raises(ValueError, match="partitions_per_task"):
+        DaskSource(dX, dy, partitions_per_task=0)
+
+
 # ------------------------------------------------------------------------------ errors
 def test_nan_in_one_partition_names_it(client):
     X, y, _, _ = _data(400, 3)

@@ -237,6 +237,19 @@ def partition_pass(spec: PassSpec, index: int, start: int, n_expected: int, x, y
     return _PASSES[spec.kind](spec, part)
 
 
+def group_pass(spec: PassSpec, meta: Sequence[tuple[int, int, int]], *pieces):
+    """The ``+``-sum of :func:`partition_pass` over partitions held by one worker (a task).
+
+    ``meta`` lists each partition's (index, global start, rows); ``pieces`` are their
+    (x, y, weights, key) pieces, four per partition, in the same order.
+    """
+    out = None
+    for j, (index, start, n) in enumerate(meta):
+        r = partition_pass(spec, index, start, n, *pieces[4 * j:4 * j + 4])
+        out = r if out is None else out + r
+    return out
+
+
 def _shift(spec: PassSpec, part: Partition):
     """(Σ s, Σ s x, Σ s y) of the partition: the reference point is the first non-empty one's."""
     s = np.ones(part.Y.shape[0]) if part.s is None else part.s

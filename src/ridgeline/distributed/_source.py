@@ -2,7 +2,9 @@
 
 Each pass builds one task per partition (:func:`ridgeline.distributed._kernels.partition_pass`,
 which checks the rows, assigns their folds from the global row positions and returns one small
-result) and a tree of ``+`` tasks, ``split_every`` inputs each, over them. Only the root — a
+result) — or, when the workers of a distributed cluster hold the partitions, one task per few
+partitions of the same worker (:func:`~ridgeline.distributed._kernels.group_pass`) — and a tree
+of ``+`` tasks, ``split_every`` inputs each, over them. Only the root — a
 few p×p matrices per fold or model — is sent to the client; the rows never leave the workers.
 Under a :class:`distributed.Client` the tasks run on the cluster, otherwise on Dask's default
 scheduler; a worker lost mid-pass is recovered by Dask recomputing its tasks (the tasks are
@@ -25,7 +27,7 @@ from ridgeline.distributed._kernels import (
     MultinomialPassResult,
     PassSpec,
     add_all,
-    partition_pass,
+    group_pass,
 )
 from ridgeline.stats.moments import Moments
 from ridgeline.stats.source import (
@@ -75,6 +77,10 @@ class DaskSource:
         Fan-in of the reduction tree.
     retries : int, optional
         Passed to the distributed scheduler (extra retries of a failed task).
+    partitions_per_task : int, default=4
+        On a distributed cluster whose workers hold the partitions (persisted data), a pass
+        runs one task per this many partitions of one worker: fewer tasks to schedule, and
+        still no data moved.
 
     Attributes
     ----------
@@ -95,7 +101,7 @@ class DaskSource:
 
     def __init__(self, X, y, sample_weight=None, *, feature_names: Sequence[str] | None = None,
                  folds=None, groups=None, seed: int = 0, split_every: int = 8,
-                 retries: int | None = None):
+                 retries: int | None = None, partitions_per_task: int = 4):
         if folds is not None and groups is not None:
             raise ValueError("give folds or groups, not both")
         if int(split_every) < 2:
@@ -103,6 +109,9 @@ class DaskSource:
         self.seed = int(seed)
         self.split_every = int(split_every)
         self.retries = retries
+        if int(partitions_per_task) < 1:
+            raise ValueError(f"partitions_per_task must be at least 1, got {partitions_per_task}")
+        self.partitions_per_task = int(partitions_per_task)
         self.fold_rule = "fold" if folds is not None else "group" if groups is not None \
             else "hash"
         key = folds if folds is not None else groups
@@ -268,7 +277,7 @@ class DaskSource:
 
             client = get_client()
             keys = [self._pieces[i][0].key for i in parts]
-            held = client.who_has(keys)
+            held = client.who_has()  # every key the client holds (its persisted data)
         except (ImportError, ValueError, AttributeError, TypeError, OSError):
             return None
         where = [(held.get(k) or [None])[0] for k in keys]
@@ -285,13 +294,31 @@ class DaskSource:
 
     def _leaves(self, spec: PassSpec, uid: str, parts: Sequence[int] | None = None
                 ) -> list[Delayed]:
+        """One task per group of partitions held by the same worker (:meth:`_groups`)."""
         spec_d = delayed(spec, name=f"ridgeline-{spec.kind}-spec-{uid}", traverse=False)
-        idx = range(self.n_partitions) if parts is None else parts
-        return [delayed(partition_pass, pure=True)(
-                    spec_d, int(self.partition_ids[i]), int(self.partition_starts[i]),
-                    int(self.partition_rows[i]),
-                    *self._pieces[i], dask_key_name=f"ridgeline-{spec.kind}-part-{uid}-{i}")
-                for i in idx]
+        idx = list(range(self.n_partitions)) if parts is None else list(parts)
+        leaves = []
+        for g in self._groups(idx):
+            meta = [(int(self.partition_ids[i]), int(self.partition_starts[i]),
+                     int(self.partition_rows[i])) for i in g]
+            pieces = [piece for i in g for piece in self._pieces[i]]
+            leaves.append(delayed(group_pass, pure=True)(
+                spec_d, meta, *pieces,
+                dask_key_name=f"ridgeline-{spec.kind}-part-{uid}-{g[0]}"))
+        return leaves
+
+    def _groups(self, idx: list[int]) -> list[list[int]]:
+        """Partitions in tasks of up to ``partitions_per_task`` held by one worker (fewer
+        tasks, each a worker's own data: no transfer), when a distributed client says where
+        they are; else one partition per task."""
+        k = self.partitions_per_task
+        where = self._locations(np.asarray(idx)) if k > 1 and len(idx) > 1 else None
+        if where is None:
+            return [[i] for i in idx]
+        by: dict = {}
+        for i, w in zip(idx, where, strict=True):
+            by.setdefault(w, []).append(i)
+        return [lst[a:a + k] for lst in by.values() for a in range(0, len(lst), k)]
 
     def reduction(self, spec: PassSpec) -> Delayed:
         """The pass as one Delayed: partition tasks and a ``+`` tree of fan-in ``split_every``."""
