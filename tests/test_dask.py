@@ -374,6 +374,24 @@ def test_nan_in_one_partition_names_it(client):
         RidgeCV(cv=K).fit(src)
 
 
+def test_nan_found_by_a_moments_pass_even_at_zero_weight(client):
+    """A moments pass checks its result instead of the rows; a NaN/inf row still fails,
+    named, whatever its weight and whichever kernel (copy-free Gram, row blocks, weighted)."""
+    X, y, s, _ = _data(400, 3)
+    X = X - X.mean(axis=0)  # centered: the copy-free single-fold Gram
+    s = s.copy()
+    for value, kind in ((np.nan, "NaN"), (np.inf, "infinite")):
+        Xb = X.copy()
+        Xb[130, 2] = value
+        s[130] = 0.0
+        for weights, n_folds in ((None, 1), (None, K), (s, 1)):
+            src = DaskSource(da.from_array(Xb, chunks=(100, 3)), y, weights)
+            with pytest.raises(SourceError, match=rf"partition 1 \(global rows 100\u2013199\): "
+                                                  rf"column 'x2' has 1 {kind} value, first at "
+                                                  rf"partition row 30"):
+                src.fold_moments(n_folds)
+
+
 def test_bad_fold_ids_and_weights(client):
     X, y, s, _ = _data(200, 3)
     folds = np.arange(200) % 3

@@ -200,7 +200,7 @@ def load_partition(spec: PassSpec, index: int, start: int, n_expected: int, x, y
         raise SourceError(f"{span0}: features have {m} rows and targets {Y.shape[0]}, expected "
                           f"{n_expected} (partitions of X, y, weights must align)")
     part_span = span0
-    if spec.check_features:
+    if spec.check_features and spec.kind != "moments":  # a moments pass checks its result
         check_finite(X, spec.feature_names, part_span, _FIRST_AT)
     check_finite(Y, spec.target_names, part_span, _FIRST_AT)
     w = None
@@ -264,6 +264,12 @@ def _moments(spec: PassSpec, part: Partition) -> FoldMomentsSum:
         s = np.ones(part.Y.shape[0]) if part.s is None else part.s
         acc.update(part.X, part.Y, s, part.fold)
     _, folds = acc.result()
+    if spec.check_features and not all(np.isfinite(np.diag(f.G)).all() and np.isfinite(f.sx).all()
+                                       for f in folds):
+        # every feature value enters its column's Σx and Σx² (times a positive weight, or
+        # as NaN·0 = NaN): a finite result proves the rows finite, a non-finite one is
+        # located here for the message (an overflow of finite data passes through)
+        check_finite(part.X, spec.feature_names, part.span, _FIRST_AT)
     return FoldMomentsSum(folds, part.Y.shape[0])
 
 

@@ -412,13 +412,13 @@ def _raw_gram(acc, X: np.ndarray, y: np.ndarray) -> bool:
     """
     m = X.shape[0]
     G = X.T @ X
-    S = np.ones(m) @ X
+    Sc = X.T @ np.column_stack([np.ones(m), y])  # column sums and Xᵀy in one read of X
+    S, c = Sc[:, 0], Sc[:, 1]
     sy, yy = float(y.sum()), float(y @ y)
     mean = np.append(S, sy) / m
     var = np.append(np.diag(G), yy) / m - mean * mean
     if not np.all(var > 0) or np.any(mean * mean > _RAW_GRAM_RATIO ** 2 * var):
         return False
-    c = X.T @ y
     s, t = acc.shift_x, float(acc.shift_y[0])
     mom = acc.moments
     mom.G += G - np.outer(s, S) - np.outer(S, s) + m * np.outer(s, s)
