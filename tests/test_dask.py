@@ -299,9 +299,11 @@ def test_subset_first_fit_reaches_the_full_answer(client, monkeypatch):
     assert list(sub.partition_starts) == [0, 2000, 3750]  # global positions kept
     assert src.subset(2100) is src  # more than half the rows: no subset
     monkeypatch.setattr(stream_glm, "_SUBSET_ROWS_PER_FEATURE", 100)  # 600 rows for p = 5
-    assert src._spec("glm").check_features  # the first pass checks the features ...
     summary = src.target_summary(1)
-    assert not src._spec("glm").check_features  # ... once: a partition's value is fixed
+    assert src._spec("glm").check_features  # a summary does not read (nor check) X ...
+    src.glm_pass(BinomialLoss(), np.zeros((1, 5)), np.zeros(1), np.array([-1]), 1,
+                 hessian=False)
+    assert not src._spec("glm").check_features  # ... the first pass that does checks it once
     fit = fit_glm_source(src, BinomialLoss(), 1e-3, summary, fit_intercept=True, tol=1e-11,
                          max_iter=50)
     assert fit.n_subset_passes >= 3 and fit.converged[0]
@@ -313,7 +315,7 @@ def test_subset_first_fit_reaches_the_full_answer(client, monkeypatch):
     X2[2010, 2] = np.nan  # in partition 8: the subset's errors name the original partition
     bad = DaskSource(da.from_array(X2, chunks=(250, 5)), y).subset(600)
     with pytest.raises(SourceError, match=r"partition 8 \(global rows 2000\u20132249\)"):
-        bad.target_summary(1)
+        bad.glm_pass(BinomialLoss(), np.zeros((1, 5)), np.zeros(1), np.array([-1]), 1)
 
 
 def test_logistic_cv_with_a_subset_first_equals_in_memory(client, monkeypatch):

@@ -200,7 +200,9 @@ def load_partition(spec: PassSpec, index: int, start: int, n_expected: int, x, y
         raise SourceError(f"{span0}: features have {m} rows and targets {Y.shape[0]}, expected "
                           f"{n_expected} (partitions of X, y, weights must align)")
     part_span = span0
-    if spec.check_features and spec.kind != "moments":  # a moments pass checks its result
+    # a moments pass checks its result instead; a summary without columns does not use X
+    if spec.check_features and spec.kind != "moments" and (spec.kind != "summary"
+                                                          or spec.columns):
         check_finite(X, spec.feature_names, part_span, _FIRST_AT)
     check_finite(Y, spec.target_names, part_span, _FIRST_AT)
     w = None

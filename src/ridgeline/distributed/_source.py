@@ -345,7 +345,8 @@ class DaskSource:
         if self.n_rows_hint() == 0:
             raise SourceError(f"{self.describe()} has no rows")
         out = self._compute(self.reduction(spec))
-        self._features_checked = True  # every partition passed the NaN/inf check
+        if _reads_features(spec):
+            self._features_checked = True  # every partition passed the NaN/inf check
         if progress is not None:
             progress(self.n_rows_hint())
         return out
@@ -459,6 +460,12 @@ class DaskSource:
         if self.n_targets != 1:
             raise ValueError(f"{what} needs a single target, this source has "
                              f"{self.n_targets}")
+
+
+def _reads_features(spec: PassSpec) -> bool:
+    """Whether a pass uses the features (a target summary without columns does not, and
+    neither checks nor needs them)."""
+    return spec.kind != "summary" or spec.columns
 
 
 def _spread(parts: np.ndarray, need: int, where: list | None) -> np.ndarray:
