@@ -525,3 +525,18 @@ def test_estimators_accept_dask_arrays_and_frames_directly(client):
                               tol=1e-11).fit(Xb, yb)
     assert dl.C_ == ml.C_
     _close(dl.coef_, ml.coef_)
+
+
+def test_nan_found_by_the_first_glm_pass(client):
+    """The GLM pass checks each block of rows while it is in cache; a bad row is named."""
+    from ridgeline.losses import BinomialLoss
+
+    X, y, _ = _binary(n=600, p=4, seed=8)
+    X = X.copy()
+    X[333, 1] = np.inf
+    src = DaskSource(da.from_array(X, chunks=(200, 4)), y)
+    src.target_summary(1)  # reads only the target
+    with pytest.raises(SourceError, match=r"partition 1 \(global rows 200\u2013399\): column "
+                                          r"'x1' has 1 infinite value, first at partition row "
+                                          r"133"):
+        src.glm_pass(BinomialLoss(), np.zeros((1, 4)), np.zeros(1), np.array([-1]), 1)

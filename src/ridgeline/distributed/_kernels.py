@@ -200,9 +200,11 @@ def load_partition(spec: PassSpec, index: int, start: int, n_expected: int, x, y
         raise SourceError(f"{span0}: features have {m} rows and targets {Y.shape[0]}, expected "
                           f"{n_expected} (partitions of X, y, weights must align)")
     part_span = span0
-    # a moments pass checks its result instead; a summary without columns does not use X
-    if spec.check_features and spec.kind != "moments" and (spec.kind != "summary"
-                                                          or spec.columns):
+    # a moments pass checks its result and a GLM pass its blocks instead; a summary without
+    # columns does not use X
+    rows_checked_here = spec.kind in ("shift", "multinomial") or (spec.kind == "summary"
+                                                                  and spec.columns)
+    if spec.check_features and rows_checked_here:
         check_finite(X, spec.feature_names, part_span, _FIRST_AT)
     check_finite(Y, spec.target_names, part_span, _FIRST_AT)
     w = None
@@ -281,8 +283,9 @@ def _summary(spec: PassSpec, part: Partition) -> TargetSummary:
 
 
 def _glm(spec: PassSpec, part: Partition) -> GLMPassResult:
+    check = (spec.feature_names, part.span, _FIRST_AT) if spec.check_features else None
     return batch_glm_stats(part.batch(), spec.loss, spec.coef, spec.intercept, spec.held_out,
-                           spec.hessian, weights=part.s)
+                           spec.hessian, weights=part.s, check=check)
 
 
 def _multinomial(spec: PassSpec, part: Partition) -> MultinomialPassResult:

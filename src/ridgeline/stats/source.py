@@ -468,13 +468,16 @@ def batch_target_summary(batch: Batch, n_folds: int, weights: np.ndarray | None 
 
 def batch_glm_stats(batch: Batch, loss, coef: np.ndarray, intercept: np.ndarray,
                     held_out: np.ndarray, hessian: bool,
-                    weights: np.ndarray | None = None) -> GLMPassResult:
+                    weights: np.ndarray | None = None,
+                    check: tuple[Sequence[str], str, str | None] | None = None
+                    ) -> GLMPassResult:
     """:class:`GLMPassResult` of one batch for B models (see :meth:`StatisticsSource.glm_pass`).
 
     ``weights`` (m,) are per-row sample weights (unit weights when None): every sum, the
     weight totals ``sw``/``held_sw`` included, is weighted. The rows are taken a cache-sized
     block at a time, so the products ``X_b w`` and ``X_bᵀ g`` (and the Hessian's ``syrk``)
-    read each block of X from memory once.
+    read each block of X from memory once. With ``check = (feature names, span, first_at)``
+    each block is also checked for NaN/inf while it is in cache (:func:`check_finite`).
     """
     X = batch.X
     B, p = coef.shape
@@ -488,6 +491,10 @@ def batch_glm_stats(batch: Batch, loss, coef: np.ndarray, intercept: np.ndarray,
     for a in range(0, X.shape[0], R):
         rows = slice(a, a + R)
         y = batch.y[rows]
+        if check is not None:
+            with np.errstate(over="ignore", invalid="ignore"):
+                if not np.isfinite(np.sum(X[rows], dtype=np.float64)):
+                    check_finite(X, *check)  # raises, naming the row (unless an overflow)
         _glm_block(out, X[rows], (encode(y) if encode is not None else y)[:, None],
                    batch.fold[rows], None if weights is None else weights[rows], loss, coef,
                    intercept, held_out, hessian, buf)
