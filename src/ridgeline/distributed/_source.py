@@ -29,12 +29,15 @@ from ridgeline.distributed._kernels import (
     add_all,
     group_pass,
 )
-from ridgeline.stats.moments import Moments
+from ridgeline.stats.moments import Moments, symmetric
 from ridgeline.stats.source import (
     FoldMomentsResult,
     GLMPassResult,
     SourceError,
     TargetSummary,
+    glm_models,
+    multinomial_models,
+    symmetric_hessians,
 )
 
 
@@ -396,22 +399,11 @@ class DaskSource:
                  progress: Callable[[int], None] | None = None) -> GLMPassResult:
         """Weighted loss, gradient and Hessian sums of B scalar-η models (see the protocol)."""
         self._single_target("glm_pass")
-        coef = np.asarray(coef, dtype=np.float64)
-        intercept = np.asarray(intercept, dtype=np.float64)
-        held_out = np.asarray(held_out, dtype=np.int64)
-        if coef.ndim != 2:
-            raise ValueError(f"glm_pass: coef must be (B, p), got {coef.shape}")
-        B, p = coef.shape
-        if p != self.n_features or intercept.shape != (B,) or held_out.shape != (B,):
-            raise ValueError(f"glm_pass: coef {coef.shape}, intercept {intercept.shape}, "
-                             f"held_out {held_out.shape} do not fit {self.n_features} features")
+        coef, intercept, held_out = glm_models(coef, intercept, held_out, self.n_features)
         out: GLMPassResult = self._run(self._spec(
             "glm", n_folds, loss=loss, coef=coef, intercept=intercept, held_out=held_out,
             hessian=bool(hessian)), progress)
-        if hessian:
-            for j in range(B):
-                out.hess_ww[j] = _symmetric(out.hess_ww[j])
-        return out
+        return symmetric_hessians(out)
 
     def multinomial_pass(self, coef: np.ndarray, intercept: np.ndarray, held_out: np.ndarray,
                          n_folds: int, *, classes: np.ndarray | None = None,
@@ -438,20 +430,8 @@ class DaskSource:
         MultinomialPassResult
         """
         self._single_target("multinomial_pass")
-        coef = np.asarray(coef, dtype=np.float64)
-        intercept = np.asarray(intercept, dtype=np.float64)
-        held_out = np.asarray(held_out, dtype=np.int64)
-        if coef.ndim != 3:
-            raise ValueError(f"multinomial_pass: coef must be (B, p, C), got {coef.shape}")
-        B, p, C = coef.shape
-        if p != self.n_features or intercept.shape != (B, C) or held_out.shape != (B,):
-            raise ValueError(f"multinomial_pass: coef {coef.shape}, intercept "
-                             f"{intercept.shape}, held_out {held_out.shape} do not fit "
-                             f"{self.n_features} features")
-        if classes is not None:
-            classes = np.asarray(classes, dtype=np.float64)
-            if classes.shape != (C,) or np.any(np.diff(classes) <= 0):
-                raise ValueError(f"classes must be {C} sorted distinct labels")
+        coef, intercept, held_out, classes = multinomial_models(
+            coef, intercept, held_out, self.n_features, classes)
         return self._run(self._spec("multinomial", n_folds, coef=coef, intercept=intercept,
                                     held_out=held_out, hessian=bool(hessian),
                                     classes=classes), progress)
@@ -484,13 +464,8 @@ def _spread(parts: np.ndarray, need: int, where: list | None) -> np.ndarray:
     return np.sort(np.concatenate([even(by[w], share[w]) for w in by]).astype(np.int64))
 
 
-def _symmetric(G: np.ndarray) -> np.ndarray:
-    U = np.triu(G)
-    return U + np.triu(U, 1).T
-
-
 def _sym_moments(m: Moments) -> Moments:
-    m.G = _symmetric(m.G)
+    m.G = symmetric(m.G)
     return m
 
 

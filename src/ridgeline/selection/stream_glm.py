@@ -44,6 +44,8 @@ _MAX_HALVINGS = 40
 _REFRESH_RATE = 0.25
 #: Curvature pairs kept to correct a reused Hessian (:class:`_Secants`).
 _SECANT_MEMORY = 10
+#: A curvature pair is skipped when ``sᵀy ≤ _PAIR_EPS ‖s‖ ‖y‖`` (:class:`CurvaturePairs`).
+_PAIR_EPS = 1e-10
 #: Rows per feature of the subset :func:`fit_on_subset_first` fits first, and its tolerance.
 _SUBSET_ROWS_PER_FEATURE = 4000
 _SUBSET_TOL = 1e-5
@@ -104,35 +106,29 @@ def _curvature(r, j: int, fit_intercept: bool) -> Curvature:
     return Curvature(S=0.5 * (S + S.T), Hwb=Hwb, Hbb_pinv=Hbb_pinv)
 
 
-class _Secants:
-    """Quasi-Newton corrections of one member's reused curvature.
-
-    Between Hessians, the accepted points' gradient changes are curvature pairs
-    ``(s, y) = (Δθ, Δ∇f)`` with ``θ = (w, b)``; the step is the L-BFGS two-loop recursion
-    (Nocedal & Wright, *Numerical Optimization*, Algorithm 7.4) started from the reused
-    Newton matrix, ``H0 = (S + 2λI)⁻¹``, instead of ``H0`` alone. ``H0`` already matches the
-    Hessian to a few percent (a nearby point's, or a subset's), and the pairs remove much of
-    what is left along the directions taken, so each gradient-only pass contracts the
-    gradient further than the chord step would.
+class CurvaturePairs:
+    """The newest ``memory`` L-BFGS curvature pairs ``(s, y) = (Δθ, Δ∇f)`` of one model and
+    the two-loop recursion over them (Nocedal & Wright, *Numerical Optimization*, Algorithm
+    7.4), from any initial inverse Hessian ``h0``. Shared by :func:`stream_newton` (``h0``:
+    a reused Newton matrix) and :func:`ridgeline.selection.stream_lbfgs.stream_lbfgs`.
     """
 
     def __init__(self, memory: int):
         self.pairs: deque[tuple[np.ndarray, np.ndarray, float]] = deque(maxlen=memory)
-        self.last: tuple[np.ndarray, np.ndarray] | None = None
 
-    def restart(self, x: np.ndarray, g: np.ndarray) -> None:
-        """A Hessian was formed at ``x``: forget the pairs, measure from here."""
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def clear(self) -> None:
         self.pairs.clear()
-        self.last = (x, g)
 
-    def record(self, x: np.ndarray, g: np.ndarray) -> None:
-        """The accepted point ``x`` with gradient ``g``: one more pair (if clearly convex)."""
-        if self.last is not None:
-            s, y = x - self.last[0], g - self.last[1]
-            sy = float(s @ y)
-            if np.isfinite(sy) and sy > 1e-10 * np.linalg.norm(s) * np.linalg.norm(y):
-                self.pairs.append((s, y, 1.0 / sy))
-        self.last = (x, g)
+    def push(self, s: np.ndarray, y: np.ndarray) -> bool:
+        """Store the pair unless its curvature ``sᵀy`` is not clearly positive (rounding)."""
+        sy = float(s @ y)
+        if not (np.isfinite(sy) and sy > _PAIR_EPS * np.linalg.norm(s) * np.linalg.norm(y)):
+            return False
+        self.pairs.append((s, y, 1.0 / sy))
+        return True
 
     def direction(self, g: np.ndarray, h0: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
         """``−H g`` with ``H`` the pairs' update of ``h0`` (``h0(q) = H0 q``)."""
@@ -146,6 +142,32 @@ class _Secants:
         for (s, y, rho), a in zip(self.pairs, reversed(alpha), strict=True):
             r += (a - rho * float(y @ r)) * s
         return -r
+
+
+class _Secants(CurvaturePairs):
+    """Quasi-Newton corrections of one member's reused curvature.
+
+    Between Hessians, the accepted points' gradient changes are curvature pairs and the step
+    is the two-loop recursion started from the reused Newton matrix, ``H0 = (S + 2λI)⁻¹``,
+    instead of ``H0`` alone. ``H0`` already matches the Hessian to a few percent (a nearby
+    point's, or a subset's), and the pairs remove much of what is left along the directions
+    taken, so each gradient-only pass contracts the gradient further than the chord step would.
+    """
+
+    def __init__(self, memory: int):
+        super().__init__(memory)
+        self.last: tuple[np.ndarray, np.ndarray] | None = None
+
+    def restart(self, x: np.ndarray, g: np.ndarray) -> None:
+        """A Hessian was formed at ``x``: forget the pairs, measure from here."""
+        self.clear()
+        self.last = (x, g)
+
+    def record(self, x: np.ndarray, g: np.ndarray) -> None:
+        """The accepted point ``x`` with gradient ``g``: one more pair (if clearly convex)."""
+        if self.last is not None:
+            self.push(x - self.last[0], g - self.last[1])
+        self.last = (x, g)
 
 
 def stream_newton(source, loss, lam: np.ndarray, coef0: np.ndarray, intercept0: np.ndarray,
@@ -250,7 +272,7 @@ def stream_newton(source, loss, lam: np.ndarray, coef0: np.ndarray, intercept0: 
             if n_iter[j] >= max_iter:
                 done[j] = True
                 continue
-            if secants[j].pairs:
+            if len(secants[j]):
                 step = secants[j].direction(grad, _newton_matrix(curv[j], float(lam[j])))
                 step_w, step_b = step[:-1, None], step[-1:]
             else:

@@ -56,19 +56,22 @@ decrease is below what ``f`` resolves, as for Newton). Stopped members drop out 
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
 
 import numpy as np
 
-from ridgeline.selection.stream_glm import StreamNewtonResult, _at_rounding_floor, _floor_ok
+from ridgeline.selection.stream_glm import (
+    _PAIR_EPS,
+    CurvaturePairs,
+    StreamNewtonResult,
+    _at_rounding_floor,
+    _floor_ok,
+)
 from ridgeline.solvers.glm_problem import kkt_norms
 
 _ARMIJO = 1e-4
 #: Trial passes one line search may spend before it gives up on its direction.
 _MAX_TRIALS = 30
-#: A curvature pair is skipped when ``sᵀy ≤ _PAIR_EPS ‖s‖ ‖y‖``.
-_PAIR_EPS = 1e-10
 #: ``f`` has not risen beyond rounding when ``f_t ≤ f + _F_EPS · max(|f|, tiny)``.
 _F_EPS = 1e-12
 
@@ -139,37 +142,26 @@ class _Metric:
         return yy / sy
 
 
-class _Memory:
+class _Memory(CurvaturePairs):
     """The newest ``m`` curvature pairs of one model and the scale ``c`` of its ``H0``."""
 
     def __init__(self, memory: int, metric: _Metric, c: float):
-        self.pairs: deque[tuple[np.ndarray, np.ndarray, float]] = deque(maxlen=memory)
+        super().__init__(memory)
         self.metric = metric
         self.c = c
 
     def push(self, s: np.ndarray, y: np.ndarray) -> bool:
-        """Store the pair unless its curvature ``sᵀy`` is not clearly positive."""
-        sy = float(s @ y)
-        if not (np.isfinite(sy) and sy > _PAIR_EPS * np.linalg.norm(s) * np.linalg.norm(y)):
+        """Store the pair (see :meth:`CurvaturePairs.push`) and re-estimate ``c`` from it."""
+        if not super().push(s, y):
             return False
-        self.pairs.append((s, y, 1.0 / sy))
         c = self.metric.curvature(s, y)
         if c is not None:
             self.c = c
         return True
 
     def direction(self, g: np.ndarray) -> np.ndarray:
-        """``−H ∇f`` by the two-loop recursion (Nocedal & Wright, Algorithm 7.4)."""
-        q = g.copy()
-        alpha = []
-        for s, y, rho in reversed(self.pairs):
-            a = rho * float(s @ q)
-            q -= a * y
-            alpha.append(a)
-        r = self.metric.apply(q, self.c)
-        for (s, y, rho), a in zip(self.pairs, reversed(alpha), strict=True):
-            r += (a - rho * float(y @ r)) * s
-        return -r
+        """``−H ∇f`` by the two-loop recursion from ``H0(c)``."""
+        return super().direction(g, lambda q: self.metric.apply(q, self.c))
 
 
 def _cubic_step(t: float, f0: float, d0: float, ft: float, dt: float) -> float:
@@ -318,11 +310,11 @@ def stream_lbfgs(source, loss, lam: np.ndarray, coef0: np.ndarray, intercept0: n
                 if trials[j] < _MAX_TRIALS:
                     t[j] = _cubic_step(t[j], f[j], slope[j], ft, float(gt @ D[j]))
                     continue
-                if restarted[j] or not mem[j].pairs:  # no decrease left in floating point
+                if restarted[j] or len(mem[j]) == 0:  # no decrease left in floating point
                     done[j] = True
                     converged[j] = _at_rounding_floor(f[j], slope[j])
                     continue
-                mem[j].pairs.clear()  # retry once along −H0 ∇f
+                mem[j].clear()  # retry once along −H0 ∇f
                 restarted[j] = True
                 _new_search(j, mem[j], G, D, slope, t, trials)
                 continue
@@ -338,7 +330,7 @@ def stream_lbfgs(source, loss, lam: np.ndarray, coef0: np.ndarray, intercept0: n
             restarted[j] = False
             _new_search(j, mem[j], G, D, slope, t, trials)
             if slope[j] >= 0:  # rounding made the direction ascend: fall back on −H0 ∇f
-                mem[j].pairs.clear()
+                mem[j].clear()
                 restarted[j] = True
                 _new_search(j, mem[j], G, D, slope, t, trials)
     return StreamNewtonResult(coef=X[:, :p].copy(), intercept=X[:, p].copy(), n_iter=n_iter,

@@ -196,10 +196,15 @@ class MomentsAccumulator:
     def result(self) -> Moments:
         """The accumulated moments, the Gram made exactly symmetric (upper triangle mirrored)."""
         m = self.moments
-        U = np.triu(m.G)
-        G = U + np.triu(U, 1).T
+        G = symmetric(m.G)
         return Moments(m.n, m.sw, m.sx.copy(), m.sy.copy(), G, m.C.copy(), m.yy.copy(),
                        self.shift_x, self.shift_y)
+
+
+def symmetric(G: np.ndarray) -> np.ndarray:
+    """``G`` made exactly symmetric: its upper triangle mirrored (sums of ``syrk`` blocks)."""
+    U = np.triu(G)
+    return U + np.triu(U, 1).T
 
 
 def _all_ones(s: np.ndarray) -> bool:

@@ -36,7 +36,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ridgeline.stats.folds import hash_folds, row_folds
-from ridgeline.stats.moments import FoldMomentsAccumulator, Moments
+from ridgeline.stats.moments import FoldMomentsAccumulator, Moments, symmetric
 from ridgeline.stats.multinomial import (
     MultinomialPassResult,
     batch_multinomial_stats,
@@ -548,6 +548,51 @@ def _add_scaled_grams(H: np.ndarray, X: np.ndarray, d: np.ndarray, buf: np.ndarr
         H[j] += Xr.T @ Xr
 
 
+def glm_models(coef, intercept, held_out, p: int
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The B scalar-η models of a :meth:`StatisticsSource.glm_pass` as float64/int64 arrays,
+    or a ValueError when their shapes do not fit ``p`` features."""
+    coef = np.asarray(coef, dtype=np.float64)
+    intercept = np.asarray(intercept, dtype=np.float64)
+    held_out = np.asarray(held_out, dtype=np.int64)
+    if coef.ndim != 2:
+        raise ValueError(f"glm_pass: coef must be (B, p), got {coef.shape}")
+    B = coef.shape[0]
+    if coef.shape[1] != p or intercept.shape != (B,) or held_out.shape != (B,):
+        raise ValueError(f"glm_pass: coef {coef.shape}, intercept {intercept.shape}, "
+                         f"held_out {held_out.shape} do not fit {p} features")
+    return coef, intercept, held_out
+
+
+def multinomial_models(coef, intercept, held_out, p: int, classes=None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """The B softmax models (and class labels) of a ``multinomial_pass`` as arrays, or a
+    ValueError when their shapes do not fit ``p`` features."""
+    coef = np.asarray(coef, dtype=np.float64)
+    intercept = np.asarray(intercept, dtype=np.float64)
+    held_out = np.asarray(held_out, dtype=np.int64)
+    if coef.ndim != 3:
+        raise ValueError(f"multinomial_pass: coef must be (B, p, C), got {coef.shape}")
+    B, _, C = coef.shape
+    if coef.shape[1] != p or intercept.shape != (B, C) or held_out.shape != (B,):
+        raise ValueError(f"multinomial_pass: coef {coef.shape}, intercept "
+                         f"{intercept.shape}, held_out {held_out.shape} do not fit "
+                         f"{p} features")
+    if classes is not None:
+        classes = np.asarray(classes, dtype=np.float64)
+        if classes.shape != (C,) or np.any(np.diff(classes) <= 0):
+            raise ValueError(f"classes must be {C} sorted distinct labels")
+    return coef, intercept, held_out, classes
+
+
+def symmetric_hessians(out: GLMPassResult) -> GLMPassResult:
+    """``out`` with every model's ``hess_ww`` made exactly symmetric (in place)."""
+    if out.hess_ww is not None:
+        for j in range(out.hess_ww.shape[0]):
+            out.hess_ww[j] = symmetric(out.hess_ww[j])
+    return out
+
+
 # --------------------------------------------------------------------- the batch-driven base
 class BatchSource(ABC):
     """A statistics source whose passes are loops over :class:`Batch` es (files, arrays).
@@ -698,21 +743,12 @@ class BatchSource(ABC):
     def glm_pass(self, loss, coef: np.ndarray, intercept: np.ndarray, held_out: np.ndarray,
                  n_folds: int, *, hessian: bool = True,
                  progress: Callable[[int], None] | None = None) -> GLMPassResult:
-        coef = np.asarray(coef, dtype=np.float64)
-        intercept = np.asarray(intercept, dtype=np.float64)
-        held_out = np.asarray(held_out, dtype=np.int64)
-        B, p = coef.shape
-        if p != self.n_features or intercept.shape != (B,) or held_out.shape != (B,):
-            raise ValueError(f"glm_pass: coef {coef.shape}, intercept {intercept.shape}, "
-                             f"held_out {held_out.shape} do not fit {self.n_features} features")
-        out = GLMPassResult.zeros(B, p, hessian)
+        coef, intercept, held_out = glm_models(coef, intercept, held_out, self.n_features)
+        out = GLMPassResult.zeros(*coef.shape, hessian)
         for batch in self.batches(n_folds, progress):
             out = out + batch_glm_stats(batch, loss, coef, intercept, held_out, hessian,
                                         weights=batch.weight)
-        if hessian:
-            for j in range(B):
-                out.hess_ww[j] = _symmetric(out.hess_ww[j])
-        return out
+        return symmetric_hessians(out)
 
     def describe(self) -> str:
         return type(self).__name__
@@ -747,20 +783,9 @@ class BatchSource(ABC):
         SourceError
             A target that is not one of the classes (naming the file and row), or bad data.
         """
-        coef = np.asarray(coef, dtype=np.float64)
-        intercept = np.asarray(intercept, dtype=np.float64)
-        held_out = np.asarray(held_out, dtype=np.int64)
-        if coef.ndim != 3:
-            raise ValueError(f"multinomial_pass: coef must be (B, p, C), got {coef.shape}")
+        coef, intercept, held_out, classes = multinomial_models(
+            coef, intercept, held_out, self.n_features, classes)
         B, p, C = coef.shape
-        if p != self.n_features or intercept.shape != (B, C) or held_out.shape != (B,):
-            raise ValueError(f"multinomial_pass: coef {coef.shape}, intercept "
-                             f"{intercept.shape}, held_out {held_out.shape} do not fit "
-                             f"{self.n_features} features")
-        if classes is not None:
-            classes = np.asarray(classes, dtype=np.float64)
-            if classes.shape != (C,) or np.any(np.diff(classes) <= 0):
-                raise ValueError(f"classes must be {C} sorted distinct labels")
         out = MultinomialPassResult.zeros(B, p, C, hessian)
         buffer = None
         for batch in self.batches(n_folds, progress):
@@ -773,11 +798,6 @@ class BatchSource(ABC):
             batch_multinomial_stats(batch.X, lab, batch.fold, coef, intercept, held_out,
                                     hessian, weights=batch.weight, out=out, buffer=buffer)
         return out
-
-
-def _symmetric(G: np.ndarray) -> np.ndarray:
-    U = np.triu(G)
-    return U + np.triu(U, 1).T
 
 
 def check_finite(A: np.ndarray, names: Sequence[str], span: str,
