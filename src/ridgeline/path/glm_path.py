@@ -93,7 +93,11 @@ def glm_path(problem: GLMProblem, lambdas, *, solver: str = "auto", tol: float =
     return out
 
 
-def auto_glm_grid(problem: GLMProblem, n_lambdas: int = 20, dof_range=(0.05, 0.99)) -> np.ndarray:
+#: Effective degrees of freedom (as fractions of the rank) the automatic grid spans.
+DOF_RANGE = (0.05, 0.99)
+
+
+def auto_glm_grid(problem: GLMProblem, n_lambdas: int = 20, dof_range=DOF_RANGE) -> np.ndarray:
     """A log-spaced λ grid (decreasing) spanning effective dof from ~5% to ~99% of the rank.
 
     Uses the curvature of the null model (the intercept-only fit): its loss Hessian
@@ -111,13 +115,28 @@ def auto_glm_grid(problem: GLMProblem, n_lambdas: int = 20, dof_range=(0.05, 0.9
     if problem.fit_intercept:
         c = np.asarray(problem.X.T @ wh)
         G = G - np.outer(c, c) / wh.sum()
-    e = np.clip(np.linalg.eigvalsh(0.5 * (G + G.T)), 0.0, None)
+    return grid_from_curvature(G, n_lambdas, dof_range)
+
+
+def grid_from_curvature(S: np.ndarray, n_lambdas: int,
+                        dof_range: tuple[float, float] = DOF_RANGE) -> np.ndarray:
+    """A log-spaced λ grid (decreasing) spanning ``dof_range`` of the rank of ``S``.
+
+    Parameters
+    ----------
+    S : ndarray (p, p)
+        Centered loss Hessian at the null model, on the scale of the objective's mean loss;
+        its eigenvalues ``e`` give the effective degrees of freedom ``Σ e / (e + 2λ)``.
+    n_lambdas : int
+    dof_range : (float, float)
+        Smallest and largest dof as fractions of the rank.
+    """
+    e = np.clip(np.linalg.eigvalsh(0.5 * (S + S.T)), 0.0, None)
     e = e[e > 1e-12 * max(e.max(initial=0.0), 1e-300)]
     if e.size == 0:
         return np.logspace(0, -4, n_lambdas)
-    lo_dof, hi_dof = dof_range[0] * e.size, dof_range[1] * e.size
-    lam_hi = _lambda_for_dof(e, max(lo_dof, 0.5))
-    lam_lo = _lambda_for_dof(e, hi_dof)
+    lam_hi = _lambda_for_dof(e, max(dof_range[0] * e.size, 0.5))
+    lam_lo = _lambda_for_dof(e, dof_range[1] * e.size)
     return np.logspace(np.log10(lam_hi), np.log10(lam_lo), n_lambdas)
 
 

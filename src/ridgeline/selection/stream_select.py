@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ridgeline.path.glm_path import _lambda_for_dof
+from ridgeline.path.glm_path import grid_from_curvature
 from ridgeline.selection.glm_scoring import resolve_glm_scorer
 from ridgeline.selection.result import RidgeCVResult
 from ridgeline.selection.stream_glm import (
@@ -35,9 +35,6 @@ from ridgeline.selection.stream_glm import (
     stream_kfold_glm,
 )
 from ridgeline.stats.source import TargetSummary
-
-#: Effective degrees of freedom (as fractions of the rank) the automatic grid spans.
-DOF_RANGE = (0.05, 0.99)
 
 
 @dataclass
@@ -95,28 +92,6 @@ def check_glm_target(loss, summary, target_name: str) -> None:
     if not summary.sy.sum() > 0:
         raise ValueError(f"Poisson targets are all zero in column {target_name!r}: the mean "
                          "count must be positive for a log-link model")
-
-
-def grid_from_curvature(S: np.ndarray, n_lambdas: int,
-                        dof_range: tuple[float, float] = DOF_RANGE) -> np.ndarray:
-    """A log-spaced λ grid (decreasing) spanning ``dof_range`` of the rank of ``S``.
-
-    Parameters
-    ----------
-    S : ndarray (p, p)
-        Centered loss Hessian (means over rows) at the null model; its eigenvalues ``e``
-        give the effective degrees of freedom ``Σ e / (e + 2λ)``.
-    n_lambdas : int
-    dof_range : (float, float)
-        Smallest and largest dof as fractions of the rank.
-    """
-    e = np.clip(np.linalg.eigvalsh(0.5 * (S + S.T)), 0.0, None)
-    e = e[e > 1e-12 * max(e.max(initial=0.0), 1e-300)]
-    if e.size == 0:
-        return np.logspace(0, -4, n_lambdas)
-    lam_hi = _lambda_for_dof(e, max(dof_range[0] * e.size, 0.5))
-    lam_lo = _lambda_for_dof(e, dof_range[1] * e.size)
-    return np.logspace(np.log10(lam_hi), np.log10(lam_lo), n_lambdas)
 
 
 def stream_glm_grid(source, loss, summary, n_folds: int, n_lambdas: int = 20, *,
@@ -226,5 +201,5 @@ def stream_glm_cv(source, loss, n_folds: int, *, lambdas=None, n_lambdas: int = 
                        summary=summary, n_passes=passes + sel.n_passes)
 
 
-__all__ = ["StreamGLMCV", "check_glm_target", "grid_from_curvature", "stream_glm_cv",
+__all__ = ["StreamGLMCV", "check_glm_target", "stream_glm_cv",
            "stream_glm_grid"]
