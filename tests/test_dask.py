@@ -334,8 +334,9 @@ def test_logistic_cv_with_a_subset_first_equals_in_memory(client, monkeypatch):
 
 
 def test_persisted_partitions_are_grouped_per_worker(client):
-    """Persisted partitions are passed a few per task, each task one worker's own partitions
-    (no data moved); the sums equal the one-task-per-partition ones."""
+    """Persisted partitions are passed a few per task (by default one task per worker
+    thread), each task one worker's own partitions (no data moved); the sums equal the
+    one-task-per-partition ones."""
     X, y, s, _ = _data(2400, 4, seed=6)
     dX = da.from_array(X, chunks=(200, 4)).persist()
     dy, ds = da.from_array(y, chunks=200).persist(), da.from_array(s, chunks=200).persist()
@@ -349,6 +350,12 @@ def test_persisted_partitions_are_grouped_per_worker(client):
     assert len(groups) < 12 and all(len(g) <= 3 for g in groups)
     assert all(len({where[i] for i in g}) == 1 for g in groups)  # one worker per task
     assert single._groups(list(range(12))) == [[i] for i in range(12)]
+    auto = DaskSource(dX, dy, ds)  # one task per worker thread
+    auto_groups = auto._groups(list(range(12)))
+    assert sorted(i for g in auto_groups for i in g) == list(range(12))
+    threads = client.nthreads()
+    assert len(auto_groups) == sum(threads[w] for w in set(where.values()))
+    assert all(len({where[i] for i in g}) == 1 for g in auto_groups)
     a, b = grouped.fold_moments(K), single.fold_moments(K)
     for ma, mb in zip([a.total, *a.folds], [b.total, *b.folds], strict=True):
         _close(ma.G, mb.G, 1e-12)
@@ -357,6 +364,8 @@ def test_persisted_partitions_are_grouped_per_worker(client):
     _close(est.coef_, RidgeCV(cv=K).fit(single).coef_, 1e-10)
     with pytest.raises(ValueError, match="partitions_per_task"):
         DaskSource(dX, dy, partitions_per_task=0)
+    with pytest.raises(ValueError, match="partitions_per_task"):
+        DaskSource(dX, dy, partitions_per_task="many")
 
 
 # ------------------------------------------------------------------------------ errors

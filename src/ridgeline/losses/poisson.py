@@ -19,6 +19,8 @@ class PoissonLoss:
     name = "poisson"
     multi = False
     curvature_bound = None
+    #: η is capped here before ``exp`` (read by the compiled pass of :mod:`ridgeline.stats`).
+    eta_max = _ETA_MAX
 
     @staticmethod
     def value(y: np.ndarray, eta: np.ndarray) -> np.ndarray:

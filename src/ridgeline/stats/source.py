@@ -43,6 +43,7 @@ from ridgeline.stats.multinomial import (
     class_indices,
 )
 from ridgeline.stats.multinomial import workspace as multinomial_workspace
+from ridgeline.stats.row_kernels import FAMILIES, column_sums, gradient_sums
 
 #: Worker threads of a fold-moments pass (each reduces every T-th batch, one BLAS thread each).
 _PASS_THREADS = 2
@@ -412,8 +413,11 @@ def _raw_gram(acc, X: np.ndarray, y: np.ndarray) -> bool:
     """
     m = X.shape[0]
     G = X.T @ X
-    Sc = X.T @ np.column_stack([np.ones(m), y])  # column sums and Xᵀy in one read of X
-    S, c = Sc[:, 0], Sc[:, 1]
+    if X.flags.c_contiguous:
+        S, c = column_sums(X, np.ascontiguousarray(y))  # one read of X for both
+    else:
+        Sc = X.T @ np.column_stack([np.ones(m), y])
+        S, c = Sc[:, 0], Sc[:, 1]
     sy, yy = float(y.sum()), float(y @ y)
     mean = np.append(S, sy) / m
     var = np.append(np.diag(G), yy) / m - mean * mean
@@ -481,8 +485,12 @@ def batch_glm_stats(batch: Batch, loss, coef: np.ndarray, intercept: np.ndarray,
     """
     X = batch.X
     B, p = coef.shape
-    out = GLMPassResult.zeros(B, p, hessian)
     encode = getattr(loss, "encode", None)  # e.g. class labels → 0/1
+    if _compiled_pass_applies(X, loss, held_out, hessian, weights):
+        return _compiled_gradient_pass(batch, loss, coef, intercept,
+                                       encode(batch.y) if encode is not None else batch.y,
+                                       check)
+    out = GLMPassResult.zeros(B, p, hessian)
     R = block_rows(p * (3 if hessian else 1) + 4 * B)
     # one scaled-rows buffer for every block's Hessian: under Dask's worker setting
     # MALLOC_TRIM_THRESHOLD_ a fresh 2 MiB temporary per block page-faults every time
@@ -498,6 +506,36 @@ def batch_glm_stats(batch: Batch, loss, coef: np.ndarray, intercept: np.ndarray,
         _glm_block(out, X[rows], (encode(y) if encode is not None else y)[:, None],
                    batch.fold[rows], None if weights is None else weights[rows], loss, coef,
                    intercept, held_out, hessian, buf)
+    return out
+
+
+def _compiled_pass_applies(X: np.ndarray, loss, held_out: np.ndarray, hessian: bool,
+                           weights: np.ndarray | None) -> bool:
+    """Whether :func:`ridgeline.stats.row_kernels.gradient_sums` can serve a batch's pass: a
+    gradient-only pass of a loss it implements, unit weights, every row training every model,
+    C-ordered float64 rows."""
+    return (not hessian and weights is None and bool(np.all(held_out < 0))
+            and getattr(loss, "name", None) in FAMILIES and X.dtype == np.float64
+            and X.flags.c_contiguous and X.shape[0] > 0)
+
+
+def _compiled_gradient_pass(batch: Batch, loss, coef: np.ndarray, intercept: np.ndarray,
+                            y: np.ndarray, check) -> GLMPassResult:
+    """The gradient-only pass of one batch by the compiled row loop; its sums double as the
+    NaN/inf check of the rows (a non-finite feature makes them non-finite)."""
+    X = batch.X
+    B, p = coef.shape
+    value, grad_w, grad_b = gradient_sums(
+        X, np.ascontiguousarray(y, dtype=np.float64), np.ascontiguousarray(coef),
+        np.ascontiguousarray(intercept), FAMILIES[loss.name],
+        float(getattr(loss, "eta_max", np.inf)))
+    if check is not None and not (np.isfinite(value).all() and np.isfinite(grad_w).all()):
+        check_finite(X, *check)  # raises, naming the row (else the model overflowed)
+    out = GLMPassResult.zeros(B, p, False)
+    out.sw += X.shape[0]
+    out.loss += value
+    out.grad_w += grad_w
+    out.grad_b += grad_b
     return out
 
 

@@ -1,0 +1,129 @@
+"""Compiled (numba) row loops of the passes over a batch, each reading every row once.
+
+:func:`gradient_sums` is a GLM gradient pass; :func:`column_sums` the column sums and ``Xᵀy``
+beside a batch's Gram matrix (:func:`ridgeline.stats.source.batch_fold_moments`), one read of
+X instead of a BLAS product with a two-column matrix (measured 10 ms against 25 ms on a
+250,000 × 100 float64 batch).
+
+A gradient-only pass — no Hessian, unit weights, every row training every model, the pass
+the Newton/L-BFGS fits on a source spend most of their passes on — needs per model j::
+
+    Σ_i ℓ(y_i, η_ij),   Σ_i ℓ'(y_i, η_ij) x_i,   Σ_i ℓ'(y_i, η_ij),   η_ij = x_iᵀw_j + b_j
+
+The NumPy route (:func:`ridgeline.stats.source.batch_glm_stats`) forms these a block at a
+time with two BLAS calls and a dozen element-wise calls per block; this loop does one row at
+a time while the row is in L1 cache: a dot product, the loss and its derivative (one ``exp``
+for the binomial and Poisson losses), and an axpy into the gradient. On a 250,000 × 100
+float64 batch it takes ~10–13 ms (binomial) against ~15–22 ms for the blocked NumPy route,
+near the ~9 ms it takes BLAS just to read X for ``Xw`` (measured on this project's 2-core AMD
+EPYC machine; two such passes at once, as two Dask workers run them, take ~15–18 ms each).
+The binomial loss is written ``log(1 + e^{−|η|})`` with ``log`` rather than ``log1p`` (1.5×
+faster here): the two differ by at most 1.1e-16 per row, absolute.
+
+Sums are accumulated per block of :data:`_SUM_ROWS` rows and then added to the totals, so a
+batch's rounding error grows with its number of blocks rather than its rows. The loop may
+reassociate and contract floating-point operations (SIMD) but keeps IEEE NaN/inf semantics,
+so a non-finite feature still turns the sums non-finite — which the caller uses as its
+NaN/inf check of the rows (a finite result proves every row finite: each feature value enters
+its row's η through a product, ``NaN·0 = NaN`` and ``±inf·0 = NaN``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+#: Loss families the compiled pass implements (``loss.name`` → family code).
+FAMILIES = {"binomial": 0, "poisson": 1}
+
+#: Rows per partial sum (see the module docstring).
+_SUM_ROWS = 4096
+
+# reassociation (SIMD reductions) and FMA contraction, but no "nnan"/"ninf": NaN and inf must
+# propagate, they are the pass's check of the rows
+_FAST = {"reassoc", "contract", "arcp"}
+
+
+@njit(cache=True, nogil=True, fastmath=_FAST)
+def _loss_and_slope(family, y, eta, eta_max):
+    """``(ℓ(y, η), ℓ'(y, η))`` of one row (see :mod:`ridgeline.losses`)."""
+    if family == 0:  # binomial: log(1 + e^η) − yη, written not to overflow
+        e = math.exp(-abs(eta))
+        loss = max(eta, 0.0) + math.log(1.0 + e) - y * eta
+        p = (1.0 if eta >= 0.0 else e) / (1.0 + e)
+        return loss, p - y
+    # Poisson deviance 2(y log(y/μ) − y + μ), μ = e^η
+    mu = math.exp(min(eta, eta_max))
+    ylogy = y * math.log(y) if y > 0.0 else 0.0
+    return 2.0 * (ylogy - y * eta - y + mu), 2.0 * (mu - y)
+
+
+@njit(cache=True, nogil=True, fastmath=_FAST)
+def gradient_sums(X, y, W, b, family, eta_max):
+    """Loss, gradient and intercept-gradient sums of B models over the rows of X.
+
+    Parameters
+    ----------
+    X : ndarray (m, p) float64, C-ordered
+    y : ndarray (m,) float64
+        Targets, already encoded for the loss (0/1 for the binomial).
+    W : ndarray (B, p), b : ndarray (B,)
+        The models' coefficients and intercepts.
+    family : int
+        A value of :data:`FAMILIES`.
+    eta_max : float
+        Largest η before ``exp`` (Poisson; see :mod:`ridgeline.losses.poisson`).
+
+    Returns
+    -------
+    loss : ndarray (B,), grad_w : ndarray (B, p), grad_b : ndarray (B,)
+    """
+    m, p = X.shape
+    B = W.shape[0]
+    loss = np.zeros(B)
+    grad = np.zeros((B, p))
+    gb = np.zeros(B)
+    part_g = np.zeros((B, p))
+    part_l = np.zeros(B)
+    part_b = np.zeros(B)
+    for a in range(0, m, _SUM_ROWS):
+        part_g[:] = 0.0
+        part_l[:] = 0.0
+        part_b[:] = 0.0
+        for i in range(a, min(a + _SUM_ROWS, m)):
+            for j in range(B):
+                eta = b[j]
+                for k in range(p):
+                    eta += X[i, k] * W[j, k]
+                v, d = _loss_and_slope(family, y[i], eta, eta_max)
+                part_l[j] += v
+                part_b[j] += d
+                for k in range(p):
+                    part_g[j, k] += d * X[i, k]
+        loss += part_l
+        gb += part_b
+        grad += part_g
+    return loss, grad, gb
+
+
+@njit(cache=True, nogil=True, fastmath=_FAST)
+def column_sums(X, y):
+    """``(Σ_i x_i, Σ_i y_i x_i)`` of X (m, p) C-ordered float64 and y (m,), each (p,)."""
+    m, p = X.shape
+    S = np.zeros(p)
+    c = np.zeros(p)
+    part_s = np.zeros(p)
+    part_c = np.zeros(p)
+    for a in range(0, m, _SUM_ROWS):
+        part_s[:] = 0.0
+        part_c[:] = 0.0
+        for i in range(a, min(a + _SUM_ROWS, m)):
+            yi = y[i]
+            for k in range(p):
+                part_s[k] += X[i, k]
+                part_c[k] += yi * X[i, k]
+        S += part_s
+        c += part_c
+    return S, c
