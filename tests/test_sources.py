@@ -560,5 +560,31 @@ def test_reused_curvature_with_secant_corrections_reaches_the_optimum(monkeypatc
     assert runs[10] < runs[0]
 
 
+def test_last_newton_step_taken_without_its_pass():
+    """``last_step_below``: once max|∇f| is small enough relative to its start, the last
+    Newton step is taken unevaluated — one pass fewer, and the returned point is the stepped
+    one."""
+    from ridgeline.losses import BinomialLoss
+    from ridgeline.selection import stream_glm
+
+    rng = np.random.default_rng(13)
+    n, p = 3000, 5
+    X = rng.normal(size=(n, p))
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X @ rng.normal(size=p) - 0.2)))).astype(float)
+    lam, held = np.array([1e-3]), np.array([-1])
+    src = ArraySource(X, y)
+    args = (src, BinomialLoss(), lam, np.zeros((1, p)), np.zeros(1), held, 1)
+    full = stream_glm.stream_newton(*args, tol=1e-12, reuse=False)
+    plain = stream_glm.stream_newton(*args, tol=1e-4, reuse=False)
+    short = stream_glm.stream_newton(*args, tol=1e-4, reuse=False, last_step_below=0.05)
+    # plain evaluates the point the short fit stepped to, and stops there
+    assert short.converged[0] and short.n_passes == plain.n_passes - 1
+    np.testing.assert_allclose(short.coef, plain.coef, rtol=1e-13)
+    assert short.grad_norm[0] > plain.grad_norm[0]  # the last evaluated point's gradient
+    assert np.abs(short.coef[0] - full.coef[0]).max() < 1e-3
+    ref = ridgeline.LogisticRegression(C=1 / (2 * lam[0] * n), tol=1e-11).fit(X, y)
+    np.testing.assert_allclose(full.coef[0], ref.coef_[0], atol=1e-9)
+
+
 def _in_memory_logistic(X, y, lam):
     return ridgeline.LogisticRegression(C=1 / (2 * lam * X.shape[0]), tol=1e-11).fit(X, y)
