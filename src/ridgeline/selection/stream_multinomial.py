@@ -21,6 +21,14 @@ trial passes the Armijo test it is accepted and its gradient and Hessian give th
 direction (one pass per iteration); otherwise the step is halved and the next pass evaluates
 the shorter trial. Members step in lockstep and stop independently at ``max|∇f| ≤ tol`` over
 every entry of (W, b).
+
+**Hessian reuse.** A softmax Hessian costs ``n (p+1)² C(C−1)/2`` flops against ``2 n p C`` for
+the gradient, so over sources whose passes cost flops (in memory:
+:func:`~ridgeline.selection.stream_glm.reuses_curvature`) a pass asks for Hessians only when a
+member needs one — the chord method of :mod:`ridgeline.selection.stream_glm`: the curvature
+is kept while a step with it cuts ``max|∇f|`` by at least ``_REFRESH_RATE``, and re-formed at
+the next trial point otherwise, or when a line search fails with a reused one. The stopping
+rule is unchanged, so the answer is the same.
 """
 
 from __future__ import annotations
@@ -33,7 +41,12 @@ import numpy as np
 from ridgeline.selection.glm_scoring import GLMScorer
 from ridgeline.selection.glm_select import _finish
 from ridgeline.selection.result import RidgeCVResult
-from ridgeline.selection.stream_glm import _at_rounding_floor, _floor_ok
+from ridgeline.selection.stream_glm import (
+    _REFRESH_RATE,
+    _at_rounding_floor,
+    _floor_ok,
+    reuses_curvature,
+)
 from ridgeline.solvers.glm_problem import Curvature, kkt_norms
 
 _ARMIJO = 1e-4
@@ -62,6 +75,8 @@ class StreamMultinomialResult:
     n_passes : int
         Passes over the data.
     solver : str
+    n_hessian_passes : int
+        Passes that also formed Hessians (the others formed gradients only).
     """
 
     coef: np.ndarray
@@ -75,6 +90,7 @@ class StreamMultinomialResult:
     held_correct: np.ndarray
     n_passes: int
     solver: str = "newton"
+    n_hessian_passes: int = 0
 
 
 def _curvature(r, i: int, fit_intercept: bool) -> Curvature:
@@ -89,13 +105,14 @@ def _curvature(r, i: int, fit_intercept: bool) -> Curvature:
     return Curvature(S=0.5 * (S + S.T), Hwb=Hwb, Hbb_pinv=Hbb_pinv)
 
 
-def multinomial_pass(source, coef, intercept, held_out, n_folds, classes, progress):
+def multinomial_pass(source, coef, intercept, held_out, n_folds, classes, progress,
+                     hessian: bool = True):
     """``source.multinomial_pass`` with a clear error for sources that lack it."""
     run = getattr(source, "multinomial_pass", None)
     if run is None:
         raise TypeError(f"{type(source).__name__} has no multinomial_pass: streamed "
                         "multinomial logistic regression needs a file, array or Dask source")
-    return run(coef, intercept, held_out, n_folds, classes=classes, hessian=True,
+    return run(coef, intercept, held_out, n_folds, classes=classes, hessian=hessian,
                progress=progress)
 
 
@@ -103,8 +120,8 @@ def stream_multinomial_newton(source, lam: np.ndarray, coef0: np.ndarray,
                               intercept0: np.ndarray, held_out: np.ndarray, n_folds: int, *,
                               classes: np.ndarray | None = None, fit_intercept: bool = True,
                               tol: float = 1e-8, max_iter: int = 100,
-                              progress: Callable[[int], None] | None = None
-                              ) -> StreamMultinomialResult:
+                              progress: Callable[[int], None] | None = None,
+                              reuse: bool | None = None) -> StreamMultinomialResult:
     """Minimize ``f_j`` for B multinomial models by damped Newton, one pass per iteration.
 
     Parameters
@@ -126,6 +143,9 @@ def stream_multinomial_newton(source, lam: np.ndarray, coef0: np.ndarray,
         Most accepted steps per member.
     progress : callable, optional
         Passed to every pass (rows read).
+    reuse : bool, optional
+        Reuse Hessians while they pay (default: ``reuses_curvature(source)``); False forms
+        one at every pass (pure Newton).
 
     Returns
     -------
@@ -146,13 +166,19 @@ def stream_multinomial_newton(source, lam: np.ndarray, coef0: np.ndarray,
     dW, db = np.zeros_like(W), np.zeros_like(b)
     t = np.zeros(B)  # 0: the trial is the current point itself (first pass)
     slope = np.zeros(B)
-    passes = 0
+    curv: list[Curvature | None] = [None] * B
+    need = np.ones(B, dtype=bool)  # the next pass must bring this member's Hessian
+    reuse = reuses_curvature(source) if reuse is None else bool(reuse)
+    passes = hess_passes = 0
     while not done.all():
         act = np.flatnonzero(~done)
         Wt = W[act] + t[act, None, None] * dW[act]
         bt = b[act] + t[act, None] * db[act]
-        r = multinomial_pass(source, Wt, bt, held_out[act], n_folds, classes, progress)
+        fresh = bool(need[act].any()) or not reuse
+        r = multinomial_pass(source, Wt, bt, held_out[act], n_folds, classes, progress,
+                             hessian=fresh)
         passes += 1
+        hess_passes += fresh
         for i, j in enumerate(act):
             if r.sw[i] <= 0:
                 raise ValueError(f"the model holding out fold {held_out[j]} has no training "
@@ -163,6 +189,7 @@ def stream_multinomial_newton(source, lam: np.ndarray, coef0: np.ndarray,
                                           or _floor_ok(f[j], ft, slope[j], t[j]))
                 if not ok:
                     t[j] *= 0.5
+                    need[j] = need[j] or not fresh  # a reused curvature failed: re-form it
                     if t[j] < 2.0 ** -_MAX_HALVINGS:
                         done[j] = True  # no decrease possible in floating point
                         converged[j] = _at_rounding_floor(f[j], slope[j])
@@ -174,14 +201,20 @@ def stream_multinomial_newton(source, lam: np.ndarray, coef0: np.ndarray,
             held[:, j] = r.held_sw[i], r.held_loss[i], r.held_correct[i]
             gW = r.grad[i, :p] / r.sw[i] + 2.0 * lam[j] * W[j]
             gb = r.grad[i, p] / r.sw[i] if fit_intercept else np.zeros(C)
+            g_old = gnorm[j]
             gnorm[j] = float(kkt_norms(gW[None], gb[None], fit_intercept)[0])
+            if fresh:
+                curv[j] = _curvature(r, i, fit_intercept)
+                need[j] = False
+            elif gnorm[j] > _REFRESH_RATE * g_old:
+                need[j] = True  # the reused curvature stopped paying: re-form it next
             if gnorm[j] <= tol:
                 converged[j] = done[j] = True
                 continue
             if n_iter[j] >= max_iter:
                 done[j] = True
                 continue
-            dW[j], db[j] = _curvature(r, i, fit_intercept).solve(float(lam[j]), gW, gb)
+            dW[j], db[j] = curv[j].solve(float(lam[j]), gW, gb)
             if not fit_intercept:
                 db[j] = 0.0
             slope[j] = float(np.sum(gW * dW[j]) + gb @ db[j])
@@ -192,7 +225,8 @@ def stream_multinomial_newton(source, lam: np.ndarray, coef0: np.ndarray,
             t[j] = 1.0
     return StreamMultinomialResult(coef=W, intercept=b, n_iter=n_iter, grad_norm=gnorm,
                                    converged=converged, objective=f, held_sw=held[0],
-                                   held_loss=held[1], held_correct=held[2], n_passes=passes)
+                                   held_loss=held[1], held_correct=held[2], n_passes=passes,
+                                   n_hessian_passes=hess_passes)
 
 
 @dataclass
