@@ -21,6 +21,7 @@ from ridgeline.cli import app
 from ridgeline.io import load_model, modelfile
 from ridgeline.losses import PoissonLoss
 from ridgeline.path import auto_glm_grid
+from ridgeline.selection.stream_select import stream_logistic_grid
 from ridgeline.solvers.glm_problem import GLMProblem
 from ridgeline.stats import predefined_test_fold
 
@@ -149,9 +150,18 @@ def _library_fit(kind, data):
         return RidgeCV(lambdas=[0.001, 0.01, 0.1, 1], cv=3, scoring="neg_mean_squared_error",
                        standardize=False).fit(_source(data, "y"))
     if kind == "logistic":
-        return LogisticRegressionCV(Cs=np.logspace(-4, 4, 5), cv=3,
+        return LogisticRegressionCV(Cs=_auto_Cs(data, "c", 5), cv=3,
                                     scoring="neg_log_loss").fit(_source(data, "c"))
     return None  # poisson: λ from the report, below
+
+
+def _auto_Cs(data, target, n):
+    """The automatic grid (as C) the CLI uses without --lambdas: the in-memory one, streamed
+    (tested against memory in test_stream_multinomial)."""
+    src = _source(data, target)
+    summary = src.target_summary(3)
+    lam = stream_logistic_grid(src, 3, np.unique(summary.values), n)
+    return 1.0 / (2.0 * lam * float(summary.sw.sum()))
 
 
 CASES = {
@@ -208,7 +218,7 @@ def test_streamed_multinomial_output_and_predict(tmp_path, data):
                 "--stream", "--cv", 3, "--n-lambdas", 5, "-o", path, "--json"])
     assert res.exit_code == 0, res.output
     rep = json.loads(res.stdout)
-    est = LogisticRegressionCV(Cs=np.logspace(-4, 4, 5), cv=3,
+    est = LogisticRegressionCV(Cs=_auto_Cs(data, "label", 5), cv=3,
                                scoring="neg_log_loss").fit(_source(data, "label"))
     assert est.coef_.shape == (3, P)
     assert rep["classes"] == [str(c) for c in est.classes_]

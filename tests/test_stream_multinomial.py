@@ -332,3 +332,22 @@ def test_reused_hessians_reach_the_same_optimum_with_fewer_hessian_passes(fit_in
     ref = ridgeline.LogisticRegression(C=1 / (2e-3 * 6000), tol=1e-11,
                                        fit_intercept=fit_intercept).fit(X, labels)
     _close(chord.coef[0], ref.coef_.T, 1e-8)
+
+
+@pytest.mark.parametrize("C", [2, 4])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_auto_grid_on_a_source_is_the_in_memory_one(C, fit_intercept):
+    """``Cs="auto"`` on a source (one pass at the null model) gives the in-memory automatic
+    grid, with sample weights, binary and multinomial; the CV then matches in memory."""
+    X, labels, rng = _classes(n=1500, p=5, C=C, seed=11)
+    s = rng.uniform(0.5, 2.0, size=X.shape[0])
+    y = labels.astype(float) * 2.0 + 1.0  # labels 1, 3, 5, ...
+    kw = dict(Cs="auto", tol=1e-11, fit_intercept=fit_intercept)
+    src = LogisticRegressionCV(cv=K, **kw).fit(
+        ArraySource(X, y, sample_weight=s, seed=SEED, batch_rows=400))
+    ref = LogisticRegressionCV(cv=_cv(X.shape[0]), **kw).fit(X, y, sample_weight=s)
+    assert src.Cs_.shape == (20,)
+    np.testing.assert_allclose(src.Cs_, ref.Cs_, rtol=1e-10)
+    assert np.argmin(np.abs(src.Cs_ - src.C_)) == np.argmin(np.abs(ref.Cs_ - ref.C_))
+    np.testing.assert_allclose(src.C_, ref.C_, rtol=1e-10)
+    _close(src.coef_, ref.coef_, 1e-8)

@@ -37,11 +37,12 @@ from ridgeline.cli._app import (
 )
 from ridgeline.cli._options import ModelOptions
 from ridgeline.estimators import LogisticRegressionCV, PoissonRegressor, RidgeCV
+from ridgeline.estimators.logistic import source_classes
 from ridgeline.io import MODEL_SUFFIX, FeatureEncoding
 from ridgeline.losses import PoissonLoss
 from ridgeline.report.fitting import DEFAULT_SCORING, FittedModel
 from ridgeline.selection import GridEdgeWarning
-from ridgeline.selection.stream_select import stream_glm_cv
+from ridgeline.selection.stream_select import stream_glm_cv, stream_logistic_grid
 from ridgeline.stats.files import CSVSource, ParquetSource, parse_memory
 from ridgeline.stats.source import SourceError
 
@@ -116,7 +117,7 @@ def _estimator(opts: ModelOptions, n_rows: int | None):
                                "give the grid size with --n-lambdas instead")
             Cs = 1.0 / (2.0 * np.asarray(opts.lambdas) * n_rows)
         else:
-            Cs = np.logspace(-4, 4, opts.n_lambdas or 20)
+            Cs = "auto"  # the in-memory CLI's grid; its size is set in _fit
         return LogisticRegressionCV(Cs=Cs, cv=K, rule=opts.rule,
                                     scoring=opts.scoring or "neg_log_loss")
     if opts.model == "poisson":
@@ -125,12 +126,23 @@ def _estimator(opts: ModelOptions, n_rows: int | None):
                    f"{', '.join(STREAM_MODELS)}")
 
 
+def _auto_Cs(source, K: int, n_lambdas: int) -> np.ndarray:
+    """The in-memory CLI's automatic logistic grid on a source: ``n_lambdas`` values spanning
+    5%–99% of the null model's effective dof (a target summary and one pass at the null
+    model; :func:`~ridgeline.selection.stream_select.stream_logistic_grid`), as C."""
+    summary = source.target_summary(K, progress=source.progress)
+    lam = stream_logistic_grid(source, K, source_classes(source, summary), n_lambdas,
+                               progress=source.progress)
+    return 1.0 / (2.0 * lam * float(summary.sw.sum()))
+
+
 def _fit(est, source, opts: ModelOptions) -> FittedModel:
     """Fit on the source; the estimator, the CV curve and the chosen λ as a FittedModel.
 
     Poisson: λ by K-fold CV over the grid (``--lambdas``, or 20 values spanning 5%–99% of the
     null model's effective degrees of freedom, as in memory), then ``PoissonRegressor`` at
-    that λ on every row.
+    that λ on every row. Logistic without ``--lambdas``: the same automatic grid
+    (``--n-lambdas`` values, default 20), as in memory.
     """
     K = _folds(opts)
     if opts.model == "poisson":
@@ -141,6 +153,8 @@ def _fit(est, source, opts: ModelOptions) -> FittedModel:
         est = PoissonRegressor(alpha=cv.lambda_).fit(source)
         return FittedModel("poisson", est, cv.result, cv.lambda_, "alpha", cv.lambda_, K,
                            None, cv.result.scoring, False)
+    if opts.model == "logistic" and isinstance(est.Cs, str):
+        est.set_params(Cs=_auto_Cs(source, K, opts.n_lambdas or 20))
     est.fit(source)
     if opts.model == "ridge":
         return FittedModel("ridge", est, est.selection_, float(est.lambda_), "alpha",

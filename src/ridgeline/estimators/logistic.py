@@ -52,6 +52,7 @@ from ridgeline.selection.stream_multinomial import (
     stream_kfold_multinomial,
     stream_multinomial_newton,
 )
+from ridgeline.selection.stream_select import stream_logistic_grid
 from ridgeline.solvers.glm_problem import GLMProblem
 from ridgeline.solvers.glm_solve import NEWTON_MAX_DIM, choose_solver, resolve_glm_solver
 from ridgeline.stats.source import MAX_TARGET_VALUES
@@ -318,7 +319,8 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
     Cs : int, array-like or "auto", default=10
         An int gives ``np.logspace(-4, 4, Cs)`` (scikit-learn's grid); or the grid itself;
         ``"auto"``: 20 values whose effective degrees of freedom at the null model span 5% to
-        99% of the rank (see :func:`ridgeline.path.auto_glm_grid`).
+        99% of the rank (see :func:`ridgeline.path.auto_glm_grid`); on a statistics source
+        the same grid, from one more pass at the null model.
     l1_ratios : must be None, "warn" or (0,)
     fit_intercept : bool, default=True
     cv : int, splitter or iterable, default=None (5-fold stratified)
@@ -456,8 +458,6 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
         Cs = self._grid()
         check_source_fit(self, source, y, sample_weight, class_weight=self.class_weight,
                          dual=self.dual)
-        if Cs is None:
-            raise ValueError("Cs='auto' is not available on a statistics source: give Cs")
         if self.method != "kfold":
             raise ValueError("on a statistics source method must be 'kfold'")
         if self.rule not in ("min", "1se"):
@@ -474,13 +474,20 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
         progress = getattr(source, "progress", None)
         summary = source.target_summary(K, progress=progress, columns=solver == "lbfgs")
         self.classes_ = source_classes(source, summary)
-        if self.classes_.size > 2:
-            multinomial_source_solver(self.solver)
-            return self._fit_source_multinomial(source, summary, Cs, K, progress)
-        scale = summary.feature_scale() if solver == "lbfgs" else None
-        loss = LabeledBinomialLoss(self.classes_[1])
-        scorer = resolve_glm_scorer(None if self.scoring == "warn" else self.scoring, loss)
         n = float(summary.sw.sum())
+        multi = self.classes_.size > 2
+        loss = None if multi else LabeledBinomialLoss(self.classes_[1])
+        grid_passes = 0
+        if Cs is None:  # "auto": the in-memory grid, from one pass at the null model
+            lambdas = stream_logistic_grid(source, K, self.classes_, 20,
+                                           fit_intercept=self.fit_intercept, progress=progress)
+            Cs = 1.0 / (2.0 * lambdas * n)
+            grid_passes = 1
+        if multi:
+            multinomial_source_solver(self.solver)
+            return self._fit_source_multinomial(source, summary, Cs, K, progress, grid_passes)
+        scale = summary.feature_scale() if solver == "lbfgs" else None
+        scorer = resolve_glm_scorer(None if self.scoring == "warn" else self.scoring, loss)
         lambdas = lambda_from_C(Cs, n)
         sel = stream_kfold_glm(source, loss, summary, K, lambdas, Cs, scorer,
                                fit_intercept=self.fit_intercept, tol=self.tol,
@@ -488,7 +495,7 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
                                progress=progress, solver=solver, feature_scale=scale)
         res = sel.result
         idx = int(res.index_)
-        passes = sel.n_passes + 1
+        passes = sel.n_passes + 1 + grid_passes
         if self.refit:
             C, lam = float(Cs[idx]), float(lambdas[idx])
             start = (sel.coef[idx].mean(axis=0), float(sel.intercept[idx].mean()))
@@ -519,7 +526,7 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
             self._legacy_layout()
         return self
 
-    def _fit_source_multinomial(self, source, summary, Cs, K, progress):
+    def _fit_source_multinomial(self, source, summary, Cs, K, progress, grid_passes=0):
         """Streamed K-fold CV over Cs and the refit for 3 or more classes (softmax loss)."""
         classes = self.classes_
         scorer = resolve_glm_scorer(None if self.scoring == "warn" else self.scoring,
@@ -533,7 +540,7 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
         warn_convergence(sel, self.tol, self.max_iter, "LogisticRegressionCV", stacklevel=5)
         res = sel.result
         idx = int(res.index_)
-        passes = sel.n_passes + 1
+        passes = sel.n_passes + 1 + grid_passes
         if self.refit:
             C, lam = float(Cs[idx]), float(lambdas[idx])
             fit = stream_multinomial_newton(

@@ -131,6 +131,53 @@ def stream_glm_grid(source, loss, summary, n_folds: int, n_lambdas: int = 20, *,
     return grid_from_curvature(S, n_lambdas)
 
 
+def stream_logistic_grid(source, n_folds: int, classes: np.ndarray, n_lambdas: int = 20, *,
+                         fit_intercept: bool = True,
+                         progress: Callable[[int], None] | None = None) -> np.ndarray:
+    """The automatic λ grid of an in-memory ``LogisticRegressionCV(Cs="auto")`` (binary or
+    multinomial), in one pass over a source.
+
+    In memory (:func:`ridgeline.path.auto_glm_grid`) the null model's curvature is the Gram
+    weighted by ``h = mean_c π_c (1 − π_c)`` (``π(1 − π)`` for two classes). At the null
+    model π is the same on every row — the weighted class frequencies f with an intercept,
+    1/C without — so ``S = h · G`` with G the weighted mean Gram of X (centered with an
+    intercept). One softmax pass at ``W = 0, b = 0`` (π = 1/C) gives both: each off-diagonal
+    Hessian block is ``−Σ s_i x̃_i x̃_iᵀ / C²`` (x̃ = [x, 1]), and the intercepts' gradient
+    ``Σ s_i (1/C − y_ic)`` gives the class totals.
+
+    Parameters
+    ----------
+    source : StatisticsSource with ``multinomial_pass``
+    n_folds : int
+        K of the source's fold rule (the pass uses every row).
+    classes : ndarray (C,)
+        Sorted class labels of the target (C ≥ 2).
+    n_lambdas : int
+    fit_intercept : bool
+    progress : callable, optional
+
+    Returns
+    -------
+    ndarray (n_lambdas,)
+        Canonical λ, strongest first.
+    """
+    C, p = classes.size, source.n_features
+    r = source.multinomial_pass(np.zeros((1, p, C)), np.zeros((1, C)), np.array([-1]),
+                                n_folds, classes=classes, hessian=True, progress=progress)
+    G = -float(C * C) * r.hess[0, 0, 1]  # Σ s x̃ x̃ᵀ, (p + 1) square
+    sw = float(G[p, p])
+    if not sw > 0:
+        raise ValueError("the source has no rows with positive weight")
+    if fit_intercept:
+        f = (sw / C - r.grad[0, p]) / sw  # weighted class frequencies
+        h = float(np.mean(f * (1.0 - f)))
+        S = (G[:p, :p] - np.outer(G[:p, p], G[:p, p]) / sw) / sw
+    else:
+        h = (1.0 / C) * (1.0 - 1.0 / C)
+        S = G[:p, :p] / sw
+    return grid_from_curvature(h * S, n_lambdas)
+
+
 def stream_glm_cv(source, loss, n_folds: int, *, lambdas=None, n_lambdas: int = 20,
                   scoring=None, rule: str = "min", fit_intercept: bool = True,
                   tol: float = 1e-8, max_iter: int = 100, warn_stacklevel: int = 0,
