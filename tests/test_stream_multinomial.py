@@ -351,3 +351,37 @@ def test_auto_grid_on_a_source_is_the_in_memory_one(C, fit_intercept):
     assert np.argmin(np.abs(src.Cs_ - src.C_)) == np.argmin(np.abs(ref.Cs_ - ref.C_))
     np.testing.assert_allclose(src.C_, ref.C_, rtol=1e-10)
     _close(src.coef_, ref.coef_, 1e-8)
+
+
+@pytest.mark.filterwarnings("ignore::ridgeline.selection.GridEdgeWarning")
+def test_dask_multinomial_fits_a_subset_first(client, monkeypatch):
+    """On persisted Dask partitions a multinomial fit from scratch runs pure Newton on a
+    subset of the partitions first, then gradient passes over all of them with that
+    curvature — the in-memory optimum, fewer Hessian passes over all the rows; the K-fold
+    CV starts its first λ the same way and equals the in-memory CV."""
+    da = pytest.importorskip("dask.array")
+    distributed = pytest.importorskip("distributed")
+    from ridgeline.distributed import DaskSource
+    from ridgeline.selection import stream_glm
+
+    monkeypatch.setattr(stream_glm, "_SUBSET_ROWS_PER_FEATURE", 80)  # 400 of 6,000 rows
+    X, labels, _ = _classes(n=6000, p=4, C=3, seed=12)
+    dX = da.from_array(X, chunks=(200, 4)).persist()
+    dy = da.from_array(labels.astype(float), chunks=200).persist()
+    distributed.wait([dX, dy])
+    src = DaskSource(dX, dy, seed=SEED)
+    lam, held = np.array([1e-3]), np.array([-1])
+    kw = dict(classes=np.arange(3.0), tol=1e-10)
+    start = (np.zeros((1, 4, 3)), np.zeros((1, 3)))
+    sub = stream_multinomial_newton(src, lam, *start, held, 1, subset_first=True, **kw)
+    direct = stream_multinomial_newton(src, lam, *start, held, 1, **kw)
+    assert sub.converged[0] and sub.n_subset_passes > 0
+    assert sub.n_hessian_passes < direct.n_hessian_passes
+    _close(sub.coef, direct.coef, 1e-8)
+    _close(sub.intercept, direct.intercept, 1e-8)
+    est = ridgeline.LogisticRegression(C=1 / (2e-3 * 6000), tol=1e-10).fit(dX, dy)
+    _close(est.coef_, sub.coef[0].T, 1e-8)
+    Cs = [0.01, 0.1, 1.0]
+    a = LogisticRegressionCV(Cs=Cs, cv=K, tol=1e-11).fit(src)
+    b = LogisticRegressionCV(Cs=Cs, cv=_cv(6000), tol=1e-11).fit(X, labels)
+    _same_fit(a, b)

@@ -257,7 +257,7 @@ class LogisticRegression(_LogisticMixin, BaseEstimator):
             fit = stream_multinomial_newton(
                 source, np.array([lam]), np.zeros((1, p, k)), np.zeros((1, k)), np.array([-1]),
                 1, classes=self.classes_, fit_intercept=self.fit_intercept, tol=self.tol,
-                max_iter=self.max_iter, progress=progress)
+                max_iter=self.max_iter, progress=progress, subset_first=True)
             warn_convergence(fit, self.tol, self.max_iter, "LogisticRegression")
             self._store(fit.coef[0], fit.intercept[0], np.float64)
         self.n_iter_ = np.array([int(fit.n_iter[0])])

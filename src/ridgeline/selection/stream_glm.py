@@ -319,7 +319,18 @@ def fit_on_subset_first(source, loss, lam: np.ndarray, coef0: np.ndarray,
                         intercept0: np.ndarray, held_out: np.ndarray, n_folds: int, *,
                         fit_intercept: bool = True, tol: float = 1e-8, max_iter: int = 100,
                         progress: Callable[[int], None] | None = None) -> StreamNewtonResult:
-    """:func:`stream_newton`, started from the same models fit on a subset of the rows first.
+    """:func:`stream_newton`, started from the same models fit on a subset of the rows first
+    (see :func:`subset_then_full`)."""
+    def newton(src, coef, intercept, **kw):
+        return stream_newton(src, loss, lam, coef, intercept, held_out, n_folds, **kw)
+
+    return subset_then_full(source, newton, coef0, intercept0, tol=tol,
+                            fit_intercept=fit_intercept, max_iter=max_iter, progress=progress)
+
+
+def subset_then_full(source, newton: Callable, coef0: np.ndarray, intercept0: np.ndarray, *,
+                     tol: float, **kw):
+    """Fit on a subset of the rows first, then on all of them from that answer.
 
     On a large in-memory source that can serve a subset (``source.subset(n_rows)``, e.g. some
     of a Dask collection's partitions), the models are first fit on about
@@ -331,26 +342,28 @@ def fit_on_subset_first(source, loss, lam: np.ndarray, coef0: np.ndarray,
     & Nocedal 2011, *SIAM J. Optim.* 21(3); Roosta-Khorasani & Mahoney 2019, *Math. Program.*
     174). The stopping rule is applied to the full data, so the answer is the full fit's.
     Sources without ``subset``, or too small for one, are fit directly.
+
+    ``newton(source, coef, intercept, *, tol, reuse, curvature0, last_step_below, **kw)`` is
+    the lockstep Newton fit (:func:`stream_newton`, or the multinomial
+    :func:`~ridgeline.selection.stream_multinomial.stream_multinomial_newton`); its result
+    has ``coef``, ``intercept``, ``curvature``, ``n_passes`` and ``n_subset_passes``.
     """
     p = source.n_features
     subset = getattr(source, "subset", None)
     sub = None
     if subset is not None and reuses_curvature(source):
         sub = subset(_SUBSET_ROWS_PER_FEATURE * (p + 1))
-    kw = dict(fit_intercept=fit_intercept, max_iter=max_iter, progress=progress)
     if sub is None or sub is source:
-        return stream_newton(source, loss, lam, coef0, intercept0, held_out, n_folds,
-                             tol=tol, **kw)
+        return newton(source, coef0, intercept0, tol=tol, **kw)
     # pure Newton on the subset: its passes are cheap (one fewer than with reuse on the 6M-row
     # logistic benchmark), and the curvature handed on is the one at its last pass. Once its
     # gradient is within the subset's own distance from the full data's optimum (~√(p/m) of
     # where it started), the last Newton step is taken without a pass to check it: the full
     # fit's first pass does (one subset pass fewer on the 10M-row logistic benchmark)
-    first = stream_newton(sub, loss, lam, coef0, intercept0, held_out, n_folds,
-                          tol=max(tol, _SUBSET_TOL), reuse=False,
-                          last_step_below=_SUBSET_ROWS_PER_FEATURE ** -0.5, **kw)
-    fit = stream_newton(source, loss, lam, first.coef, first.intercept, held_out, n_folds,
-                        tol=tol, curvature0=first.curvature, **kw)
+    first = newton(sub, coef0, intercept0, tol=max(tol, _SUBSET_TOL), reuse=False,
+                   last_step_below=_SUBSET_ROWS_PER_FEATURE ** -0.5, **kw)
+    fit = newton(source, first.coef, first.intercept, tol=tol, curvature0=first.curvature,
+                 **kw)
     fit.n_subset_passes = first.n_passes
     return fit
 

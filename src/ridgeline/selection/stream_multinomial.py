@@ -33,7 +33,7 @@ rule is unchanged, so the answer is the same.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +46,7 @@ from ridgeline.selection.stream_glm import (
     _at_rounding_floor,
     _floor_ok,
     reuses_curvature,
+    subset_then_full,
 )
 from ridgeline.solvers.glm_problem import Curvature, kkt_norms
 
@@ -77,6 +78,11 @@ class StreamMultinomialResult:
     solver : str
     n_hessian_passes : int
         Passes that also formed Hessians (the others formed gradients only).
+    n_subset_passes : int
+        Passes over a subset of the rows that found the starting point
+        (:func:`~ridgeline.selection.stream_glm.subset_then_full`), not in ``n_passes``.
+    curvature : list of Curvature or None, length B
+        Each member's last curvature (to start a nearby problem with).
     """
 
     coef: np.ndarray
@@ -91,6 +97,8 @@ class StreamMultinomialResult:
     n_passes: int
     solver: str = "newton"
     n_hessian_passes: int = 0
+    n_subset_passes: int = 0
+    curvature: list | None = None
 
 
 def _curvature(r, i: int, fit_intercept: bool) -> Curvature:
@@ -121,7 +129,10 @@ def stream_multinomial_newton(source, lam: np.ndarray, coef0: np.ndarray,
                               classes: np.ndarray | None = None, fit_intercept: bool = True,
                               tol: float = 1e-8, max_iter: int = 100,
                               progress: Callable[[int], None] | None = None,
-                              reuse: bool | None = None) -> StreamMultinomialResult:
+                              reuse: bool | None = None,
+                              curvature0: Sequence[Curvature | None] | None = None,
+                              last_step_below: float | None = None,
+                              subset_first: bool = False) -> StreamMultinomialResult:
     """Minimize ``f_j`` for B multinomial models by damped Newton, one pass per iteration.
 
     Parameters
@@ -146,11 +157,27 @@ def stream_multinomial_newton(source, lam: np.ndarray, coef0: np.ndarray,
     reuse : bool, optional
         Reuse Hessians while they pay (default: ``reuses_curvature(source)``); False forms
         one at every pass (pure Newton).
+    curvature0 : sequence of Curvature or None, length B, optional
+        A curvature per member to start with (from the previous λ, or a subset fit).
+    last_step_below : float, optional
+        As :func:`~ridgeline.selection.stream_glm.stream_newton`: once ``max|∇f|`` is at most
+        this fraction of its first value, the next step is taken unevaluated and the member
+        stops.
+    subset_first : bool
+        Fit on a subset of the rows first when the source can serve one
+        (:func:`~ridgeline.selection.stream_glm.subset_then_full`): for a start far from
+        the answer.
 
     Returns
     -------
     StreamMultinomialResult
     """
+    if subset_first:
+        def newton(src, coef, intercept, **kw):
+            return stream_multinomial_newton(src, lam, coef, intercept, held_out, n_folds,
+                                             classes=classes, fit_intercept=fit_intercept,
+                                             max_iter=max_iter, progress=progress, **kw)
+        return subset_then_full(source, newton, coef0, intercept0, tol=tol)
     lam = np.asarray(lam, dtype=np.float64)
     W = np.array(coef0, dtype=np.float64)
     B, p, C = W.shape
@@ -166,8 +193,11 @@ def stream_multinomial_newton(source, lam: np.ndarray, coef0: np.ndarray,
     dW, db = np.zeros_like(W), np.zeros_like(b)
     t = np.zeros(B)  # 0: the trial is the current point itself (first pass)
     slope = np.zeros(B)
-    curv: list[Curvature | None] = [None] * B
-    need = np.ones(B, dtype=bool)  # the next pass must bring this member's Hessian
+    curv: list[Curvature | None] = list(curvature0) if curvature0 is not None else [None] * B
+    if len(curv) != B:
+        raise ValueError(f"curvature0 has {len(curv)} entries for {B} models")
+    need = np.array([c is None for c in curv])  # the next pass must bring its Hessian
+    g_first = np.full(B, np.inf)
     reuse = reuses_curvature(source) if reuse is None else bool(reuse)
     passes = hess_passes = 0
     while not done.all():
@@ -203,6 +233,8 @@ def stream_multinomial_newton(source, lam: np.ndarray, coef0: np.ndarray,
             gb = r.grad[i, p] / r.sw[i] if fit_intercept else np.zeros(C)
             g_old = gnorm[j]
             gnorm[j] = float(kkt_norms(gW[None], gb[None], fit_intercept)[0])
+            if t[j] == 0.0:
+                g_first[j] = gnorm[j]
             if fresh:
                 curv[j] = _curvature(r, i, fit_intercept)
                 need[j] = False
@@ -222,11 +254,18 @@ def stream_multinomial_newton(source, lam: np.ndarray, coef0: np.ndarray,
                 converged[j] = _at_rounding_floor(f[j], slope[j])
                 done[j] = True
                 continue
+            if (last_step_below is not None and fresh
+                    and gnorm[j] <= last_step_below * g_first[j]):
+                W[j] += dW[j]  # the last step, unevaluated (see last_step_below)
+                b[j] = b[j] + db[j] - (b[j] + db[j]).mean() if fit_intercept else 0.0
+                n_iter[j] += 1
+                converged[j] = done[j] = True
+                continue
             t[j] = 1.0
     return StreamMultinomialResult(coef=W, intercept=b, n_iter=n_iter, grad_norm=gnorm,
                                    converged=converged, objective=f, held_sw=held[0],
                                    held_loss=held[1], held_correct=held[2], n_passes=passes,
-                                   n_hessian_passes=hess_passes)
+                                   n_hessian_passes=hess_passes, curvature=curv)
 
 
 @dataclass
@@ -303,12 +342,16 @@ def stream_kfold_multinomial(source, summary, n_folds: int, classes: np.ndarray,
     grad_norm, converged = np.zeros((L, K)), np.zeros((L, K), dtype=bool)
     scores = np.zeros((K, L))
     passes = 0
+    curvature = None
     for i in np.argsort(-lambdas, kind="stable"):
+        # the first (strongest) λ from W = 0 via a subset fit; each next one from the
+        # previous solutions and their curvature
         fit = stream_multinomial_newton(source, lambdas[i] * scale, W, b, folds, K,
                                         classes=classes, fit_intercept=fit_intercept, tol=tol,
-                                        max_iter=max_iter, progress=progress)
-        passes += fit.n_passes
-        W, b = fit.coef, fit.intercept
+                                        max_iter=max_iter, progress=progress,
+                                        curvature0=curvature, subset_first=curvature is None)
+        passes += fit.n_passes  # as stream_kfold_glm: a subset fit's passes not counted
+        W, b, curvature = fit.coef, fit.intercept, fit.curvature
         coef[i], inter[i], n_iter[i] = W, b, fit.n_iter
         grad_norm[i], converged[i] = fit.grad_norm, fit.converged
         if scorer.name == "accuracy":
