@@ -17,12 +17,13 @@ A Hessian costs ``n p²`` flops per model and a gradient ``2 n p``, so a pass as
 only when a member needs one: the curvature is **reused** (the chord method, Kelley 1995,
 *Iterative Methods for Linear and Nonlinear Equations*, §5.4, as in
 :mod:`ridgeline.solvers.newton`) while a step with it still cuts ``max|∇f|`` by at least
-``_REFRESH_RATE``, and re-formed at the next trial point otherwise — over sources whose
-passes cost flops rather than reads (:func:`reuses_curvature`). A stale curvature still
-gives a descent direction, and the line search and the stopping rule are unchanged, so the
-answer is the same; only the passes get cheaper. A curvature can also be handed in
-(``curvature0``): from the previous λ of a path, or from a fit on a subset of the rows
-(:func:`fit_on_subset_first`).
+``REFRESH_RATE``, and re-formed at the next trial point otherwise — over sources whose passes
+cost flops rather than reads (:func:`reuses_curvature`). The lockstep loop is
+:func:`ridgeline.selection.stream_lockstep.lockstep_newton`, shared with the softmax model.
+A stale curvature still gives a descent direction, and the line search and the stopping
+rule are unchanged, so the answer is the same; only the passes get cheaper. A curvature can
+also be handed in (``curvature0``): from the previous λ of a path, or from a fit on a subset
+of the rows (:func:`fit_on_subset_first`).
 """
 
 from __future__ import annotations
@@ -36,12 +37,9 @@ import numpy as np
 from ridgeline.selection.glm_scoring import GLMScorer
 from ridgeline.selection.glm_select import _finish
 from ridgeline.selection.result import RidgeCVResult
-from ridgeline.solvers.glm_problem import Curvature, kkt_norms
+from ridgeline.selection.stream_lockstep import lockstep_newton
+from ridgeline.solvers.glm_problem import Curvature
 
-_ARMIJO = 1e-4
-_MAX_HALVINGS = 40
-#: Re-form a member's Hessian when a step with the reused one cut max|∇f| by less than this.
-_REFRESH_RATE = 0.25
 #: Curvature pairs kept to correct a reused Hessian (:class:`_Secants`).
 _SECANT_MEMORY = 10
 #: A curvature pair is skipped when ``sᵀy ≤ _PAIR_EPS ‖s‖ ‖y‖`` (:class:`CurvaturePairs`).
@@ -210,101 +208,59 @@ def stream_newton(source, loss, lam: np.ndarray, coef0: np.ndarray, intercept0: 
         (:func:`fit_on_subset_first`): the pass that would confirm the step is saved, and
         the next fit's first pass evaluates it under its own line search.
     """
-    lam = np.asarray(lam, dtype=np.float64)
-    W = np.array(coef0, dtype=np.float64)
-    b = np.array(intercept0, dtype=np.float64) if fit_intercept else np.zeros(W.shape[0])
-    B = W.shape[0]
+    B = np.shape(coef0)[0]
     held_out = np.asarray(held_out, dtype=np.int64)
-    n_iter = np.zeros(B, dtype=np.int64)
-    converged = np.zeros(B, dtype=bool)
-    done = np.zeros(B, dtype=bool)
-    gnorm = np.full(B, np.inf)
-    g_first = np.full(B, np.inf)
-    f = np.full(B, np.inf)
-    held = np.zeros((3, B))
-    dW, db = np.zeros_like(W), np.zeros_like(b)
-    t = np.zeros(B)  # 0: the trial is the current point itself (first pass)
-    slope = np.zeros(B)
-    curv: list[Curvature | None] = list(curvature0) if curvature0 is not None else [None] * B
-    if len(curv) != B:
-        raise ValueError(f"curvature0 has {len(curv)} entries for {B} models")
-    need = np.array([c is None for c in curv])  # the next pass must bring this member's Hessian
-    reuse = reuses_curvature(source) if reuse is None else bool(reuse)
-    secants = [_Secants(_SECANT_MEMORY) for _ in range(B)]
-    passes = hess_passes = 0
-    while not done.all():
-        act = np.flatnonzero(~done)
-        Wt = W[act] + t[act, None] * dW[act]
-        bt = b[act] + t[act] * db[act]
-        fresh = bool(need[act].any()) or not reuse
-        r = source.glm_pass(loss, Wt, bt, held_out[act], n_folds, hessian=fresh,
-                            progress=progress)
-        passes += 1
-        hess_passes += fresh
-        for i, j in enumerate(act):
-            if r.sw[i] <= 0:
-                raise ValueError(f"the model holding out fold {held_out[j]} has no training "
-                                 "rows")
-            ft = r.loss[i] / r.sw[i] + lam[j] * float(Wt[i] @ Wt[i])
-            first = t[j] == 0.0
-            if not first:
-                ok = np.isfinite(ft) and (ft <= f[j] + _ARMIJO * t[j] * slope[j]
-                                          or _floor_ok(f[j], ft, slope[j], t[j]))
-                if not ok:
-                    t[j] *= 0.5
-                    need[j] = need[j] or not fresh  # a reused curvature failed: re-form it
-                    if t[j] < 2.0 ** -_MAX_HALVINGS:
-                        done[j] = True  # no decrease possible in floating point
-                        converged[j] = _at_rounding_floor(f[j], slope[j])
-                    continue
-                W[j], b[j] = Wt[i], bt[i]
-                n_iter[j] += 1
-            f[j] = ft
-            held[:, j] = r.held_sw[i], r.held_loss[i], r.held_correct[i]
-            gW = r.grad_w[i] / r.sw[i] + 2.0 * lam[j] * W[j]
-            gb = r.grad_b[i] / r.sw[i] if fit_intercept else 0.0
-            g_old = gnorm[j]
-            gnorm[j] = float(kkt_norms(gW[None, :, None], np.array([[gb]]), fit_intercept)[0])
-            if first:
-                g_first[j] = gnorm[j]
-            theta, grad = np.append(W[j], b[j]), np.append(gW, gb)
-            if fresh:
-                curv[j] = _curvature(r, i, fit_intercept)
-                need[j] = False
-                secants[j].restart(theta, grad)
-            else:
-                secants[j].record(theta, grad)
-                if gnorm[j] > _REFRESH_RATE * g_old:
-                    need[j] = True  # the reused curvature stopped paying: re-form it next
-            if gnorm[j] <= tol:
-                converged[j] = done[j] = True
-                continue
-            if n_iter[j] >= max_iter:
-                done[j] = True
-                continue
-            if len(secants[j]):
-                step = secants[j].direction(grad, _newton_matrix(curv[j], float(lam[j])))
-                step_w, step_b = step[:-1, None], step[-1:]
-            else:
-                step_w, step_b = curv[j].solve(float(lam[j]), gW[:, None], np.array([gb]))
-            dW[j], db[j] = step_w[:, 0], float(step_b[0]) if fit_intercept else 0.0
-            slope[j] = float(gW @ dW[j]) + (gb * db[j] if fit_intercept else 0.0)
-            if slope[j] >= 0:  # no descent direction left: at the rounding floor
-                converged[j] = _at_rounding_floor(f[j], slope[j])
-                done[j] = True
-                continue
-            if (last_step_below is not None and fresh
-                    and gnorm[j] <= last_step_below * g_first[j]):
-                W[j] += dW[j]  # the last step, unevaluated (see last_step_below)
-                b[j] += db[j]
-                n_iter[j] += 1
-                converged[j] = done[j] = True
-                continue
-            t[j] = 1.0
-    return StreamNewtonResult(coef=W, intercept=b, n_iter=n_iter, grad_norm=gnorm,
-                              converged=converged, held_sw=held[0], held_loss=held[1],
-                              held_correct=held[2], n_passes=passes,
-                              n_hessian_passes=hess_passes, curvature=curv)
+    model = _GLMModel(source, loss, held_out, n_folds, fit_intercept, progress, B)
+    b0 = np.array(intercept0, dtype=np.float64) if fit_intercept else np.zeros(B)
+    out = lockstep_newton(model, lam, coef0, b0, fit_intercept=fit_intercept, tol=tol,
+                          max_iter=max_iter,
+                          reuse=reuses_curvature(source) if reuse is None else bool(reuse),
+                          curvature0=curvature0, last_step_below=last_step_below,
+                          held_out=held_out)
+    return StreamNewtonResult(coef=out.coef, intercept=out.intercept, n_iter=out.n_iter,
+                              grad_norm=out.grad_norm, converged=out.converged,
+                              held_sw=out.held[0], held_loss=out.held[1],
+                              held_correct=out.held[2], n_passes=out.n_passes,
+                              n_hessian_passes=out.n_hessian_passes, curvature=out.curvature)
+
+
+class _GLMModel:
+    """:class:`~ridgeline.selection.stream_lockstep.LockstepModel` of B scalar-η GLMs (W (B, p),
+    b (B,)): steps with the member's curvature, corrected by secant pairs while it is reused
+    (:class:`_Secants`)."""
+
+    def __init__(self, source, loss, held_out, n_folds, fit_intercept, progress, B):
+        self.source, self.loss, self.held_out, self.n_folds = source, loss, held_out, n_folds
+        self.fit_intercept, self.progress = fit_intercept, progress
+        self.secants = [_Secants(_SECANT_MEMORY) for _ in range(B)]
+
+    def run_pass(self, act, W, b, hessian):
+        return self.source.glm_pass(self.loss, W, b, self.held_out[act], self.n_folds,
+                                    hessian=hessian, progress=self.progress)
+
+    def gradient(self, r, i, W, lam):
+        gb = r.grad_b[i] / r.sw[i] if self.fit_intercept else 0.0
+        return r.grad_w[i] / r.sw[i] + 2.0 * lam * W, np.asarray(gb)
+
+    def curvature(self, r, i):
+        return _curvature(r, i, self.fit_intercept)
+
+    def step(self, j, W, b, gW, gb, curv, lam, fresh):
+        theta, grad = np.append(W, b), np.append(gW, gb)
+        if fresh:
+            self.secants[j].restart(theta, grad)
+        else:
+            self.secants[j].record(theta, grad)
+        if len(self.secants[j]):
+            step = self.secants[j].direction(grad, _newton_matrix(curv, lam))
+            step_w, step_b = step[:-1], float(step[-1])
+        else:
+            sw_, sb_ = curv.solve(lam, gW[:, None], np.array([float(gb)]))
+            step_w, step_b = sw_[:, 0], float(sb_[0])
+        return step_w, (step_b if self.fit_intercept else 0.0)
+
+    def intercept(self, b):
+        return b
 
 
 def _newton_matrix(curv: Curvature, lam: float) -> Callable[[np.ndarray], np.ndarray]:
@@ -417,16 +373,6 @@ def reuses_curvature(source) -> bool:
     hundreds, so there every pass brings Hessians (fewer passes) unless ``p ≥ 400``.
     """
     return bool(getattr(source, "in_memory", False)) or source.n_features >= 400
-
-
-def _floor_ok(f, f_t, slope, t) -> bool:
-    """A full step whose predicted decrease is below what f resolves (see solvers.newton)."""
-    scale = max(abs(f), 1e-300)
-    return t == 1.0 and -slope <= 1e-10 * scale and f_t <= f + 1e-12 * scale
-
-
-def _at_rounding_floor(f, slope) -> bool:
-    return -slope <= 1e-13 * max(abs(f), 1.0)
 
 
 def null_start(loss, summary, held_out: np.ndarray, p: int,

@@ -60,16 +60,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ridgeline.selection.stream_glm import (
-    _PAIR_EPS,
-    CurvaturePairs,
-    StreamNewtonResult,
-    _at_rounding_floor,
-    _floor_ok,
-)
+from ridgeline.selection.stream_glm import _PAIR_EPS, CurvaturePairs, StreamNewtonResult
+from ridgeline.selection.stream_lockstep import ARMIJO as _ARMIJO
+from ridgeline.selection.stream_lockstep import at_rounding_floor as _at_rounding_floor
+from ridgeline.selection.stream_lockstep import floor_ok as _floor_ok
 from ridgeline.solvers.glm_problem import kkt_norms
 
-_ARMIJO = 1e-4
 #: Trial passes one line search may spend before it gives up on its direction.
 _MAX_TRIALS = 30
 #: ``f`` has not risen beyond rounding when ``f_t ≤ f + _F_EPS · max(|f|, tiny)``.

@@ -25,10 +25,9 @@ every entry of (W, b).
 **Hessian reuse.** A softmax Hessian costs ``n (p+1)² C(C−1)/2`` flops against ``2 n p C`` for
 the gradient, so over sources whose passes cost flops (in memory:
 :func:`~ridgeline.selection.stream_glm.reuses_curvature`) a pass asks for Hessians only when a
-member needs one — the chord method of :mod:`ridgeline.selection.stream_glm`: the curvature
-is kept while a step with it cuts ``max|∇f|`` by at least ``_REFRESH_RATE``, and re-formed at
-the next trial point otherwise, or when a line search fails with a reused one. The stopping
-rule is unchanged, so the answer is the same.
+member needs one — the chord method of :mod:`ridgeline.selection.stream_lockstep`, whose
+lockstep loop this module shares with the scalar-η GLMs (the softmax specifics are
+:class:`_SoftmaxModel`). The stopping rule is unchanged, so the answer is the same.
 """
 
 from __future__ import annotations
@@ -41,17 +40,9 @@ import numpy as np
 from ridgeline.selection.glm_scoring import GLMScorer
 from ridgeline.selection.glm_select import _finish
 from ridgeline.selection.result import RidgeCVResult
-from ridgeline.selection.stream_glm import (
-    _REFRESH_RATE,
-    _at_rounding_floor,
-    _floor_ok,
-    reuses_curvature,
-    subset_then_full,
-)
-from ridgeline.solvers.glm_problem import Curvature, kkt_norms
-
-_ARMIJO = 1e-4
-_MAX_HALVINGS = 40
+from ridgeline.selection.stream_glm import reuses_curvature, subset_then_full
+from ridgeline.selection.stream_lockstep import lockstep_newton
+from ridgeline.solvers.glm_problem import Curvature
 
 
 @dataclass
@@ -178,94 +169,54 @@ def stream_multinomial_newton(source, lam: np.ndarray, coef0: np.ndarray,
                                              classes=classes, fit_intercept=fit_intercept,
                                              max_iter=max_iter, progress=progress, **kw)
         return subset_then_full(source, newton, coef0, intercept0, tol=tol)
-    lam = np.asarray(lam, dtype=np.float64)
     W = np.array(coef0, dtype=np.float64)
-    B, p, C = W.shape
+    B, _, C = W.shape
     b = np.array(intercept0, dtype=np.float64).reshape(B, C)
     b = b - b.mean(axis=1, keepdims=True) if fit_intercept else np.zeros((B, C))
     held_out = np.asarray(held_out, dtype=np.int64)
-    n_iter = np.zeros(B, dtype=np.int64)
-    converged = np.zeros(B, dtype=bool)
-    done = np.zeros(B, dtype=bool)
-    gnorm = np.full(B, np.inf)
-    f = np.full(B, np.inf)
-    held = np.zeros((3, B))
-    dW, db = np.zeros_like(W), np.zeros_like(b)
-    t = np.zeros(B)  # 0: the trial is the current point itself (first pass)
-    slope = np.zeros(B)
-    curv: list[Curvature | None] = list(curvature0) if curvature0 is not None else [None] * B
-    if len(curv) != B:
-        raise ValueError(f"curvature0 has {len(curv)} entries for {B} models")
-    need = np.array([c is None for c in curv])  # the next pass must bring its Hessian
-    g_first = np.full(B, np.inf)
-    reuse = reuses_curvature(source) if reuse is None else bool(reuse)
-    passes = hess_passes = 0
-    while not done.all():
-        act = np.flatnonzero(~done)
-        Wt = W[act] + t[act, None, None] * dW[act]
-        bt = b[act] + t[act, None] * db[act]
-        fresh = bool(need[act].any()) or not reuse
-        r = multinomial_pass(source, Wt, bt, held_out[act], n_folds, classes, progress,
-                             hessian=fresh)
-        passes += 1
-        hess_passes += fresh
-        for i, j in enumerate(act):
-            if r.sw[i] <= 0:
-                raise ValueError(f"the model holding out fold {held_out[j]} has no training "
-                                 "rows")
-            ft = r.loss[i] / r.sw[i] + lam[j] * float(np.sum(Wt[i] * Wt[i]))
-            if t[j] != 0.0:
-                ok = np.isfinite(ft) and (ft <= f[j] + _ARMIJO * t[j] * slope[j]
-                                          or _floor_ok(f[j], ft, slope[j], t[j]))
-                if not ok:
-                    t[j] *= 0.5
-                    need[j] = need[j] or not fresh  # a reused curvature failed: re-form it
-                    if t[j] < 2.0 ** -_MAX_HALVINGS:
-                        done[j] = True  # no decrease possible in floating point
-                        converged[j] = _at_rounding_floor(f[j], slope[j])
-                    continue
-                W[j] = Wt[i]
-                b[j] = bt[i] - bt[i].mean() if fit_intercept else 0.0
-                n_iter[j] += 1
-            f[j] = ft
-            held[:, j] = r.held_sw[i], r.held_loss[i], r.held_correct[i]
-            gW = r.grad[i, :p] / r.sw[i] + 2.0 * lam[j] * W[j]
-            gb = r.grad[i, p] / r.sw[i] if fit_intercept else np.zeros(C)
-            g_old = gnorm[j]
-            gnorm[j] = float(kkt_norms(gW[None], gb[None], fit_intercept)[0])
-            if t[j] == 0.0:
-                g_first[j] = gnorm[j]
-            if fresh:
-                curv[j] = _curvature(r, i, fit_intercept)
-                need[j] = False
-            elif gnorm[j] > _REFRESH_RATE * g_old:
-                need[j] = True  # the reused curvature stopped paying: re-form it next
-            if gnorm[j] <= tol:
-                converged[j] = done[j] = True
-                continue
-            if n_iter[j] >= max_iter:
-                done[j] = True
-                continue
-            dW[j], db[j] = curv[j].solve(float(lam[j]), gW, gb)
-            if not fit_intercept:
-                db[j] = 0.0
-            slope[j] = float(np.sum(gW * dW[j]) + gb @ db[j])
-            if slope[j] >= 0:  # no descent direction left: at the rounding floor
-                converged[j] = _at_rounding_floor(f[j], slope[j])
-                done[j] = True
-                continue
-            if (last_step_below is not None and fresh
-                    and gnorm[j] <= last_step_below * g_first[j]):
-                W[j] += dW[j]  # the last step, unevaluated (see last_step_below)
-                b[j] = b[j] + db[j] - (b[j] + db[j]).mean() if fit_intercept else 0.0
-                n_iter[j] += 1
-                converged[j] = done[j] = True
-                continue
-            t[j] = 1.0
-    return StreamMultinomialResult(coef=W, intercept=b, n_iter=n_iter, grad_norm=gnorm,
-                                   converged=converged, objective=f, held_sw=held[0],
-                                   held_loss=held[1], held_correct=held[2], n_passes=passes,
-                                   n_hessian_passes=hess_passes, curvature=curv)
+    model = _SoftmaxModel(source, held_out, n_folds, classes, fit_intercept, progress)
+    out = lockstep_newton(model, lam, W, b, fit_intercept=fit_intercept, tol=tol,
+                          max_iter=max_iter,
+                          reuse=reuses_curvature(source) if reuse is None else bool(reuse),
+                          curvature0=curvature0, last_step_below=last_step_below,
+                          held_out=held_out)
+    return StreamMultinomialResult(coef=out.coef, intercept=out.intercept, n_iter=out.n_iter,
+                                   grad_norm=out.grad_norm, converged=out.converged,
+                                   objective=out.objective, held_sw=out.held[0],
+                                   held_loss=out.held[1], held_correct=out.held[2],
+                                   n_passes=out.n_passes,
+                                   n_hessian_passes=out.n_hessian_passes,
+                                   curvature=out.curvature)
+
+
+class _SoftmaxModel:
+    """:class:`~ridgeline.selection.stream_lockstep.LockstepModel` of B softmax models
+    (W (B, p, C), b (B, C)): Newton steps with the member's (reused) Schur-complement
+    curvature; intercepts kept centered."""
+
+    def __init__(self, source, held_out, n_folds, classes, fit_intercept, progress):
+        self.source, self.held_out, self.n_folds = source, held_out, n_folds
+        self.classes, self.fit_intercept, self.progress = classes, fit_intercept, progress
+
+    def run_pass(self, act, W, b, hessian):
+        return multinomial_pass(self.source, W, b, self.held_out[act], self.n_folds,
+                                self.classes, self.progress, hessian=hessian)
+
+    def gradient(self, r, i, W, lam):
+        p, C = W.shape
+        gW = r.grad[i, :p] / r.sw[i] + 2.0 * lam * W
+        gb = r.grad[i, p] / r.sw[i] if self.fit_intercept else np.zeros(C)
+        return gW, gb
+
+    def curvature(self, r, i):
+        return _curvature(r, i, self.fit_intercept)
+
+    def step(self, j, W, b, gW, gb, curv, lam, fresh):
+        dW, db = curv.solve(lam, gW, gb)
+        return dW, (db if self.fit_intercept else np.zeros_like(gb))
+
+    def intercept(self, b):
+        return b - b.mean() if self.fit_intercept else np.zeros_like(b)
 
 
 @dataclass
