@@ -368,6 +368,26 @@ def test_persisted_partitions_are_grouped_per_worker(client):
         DaskSource(dX, dy, partitions_per_task="many")
 
 
+def test_replicated_partitions_are_shared_out_over_their_holders(client):
+    """Partitions held by every worker (replicas) are assigned so that each worker's tasks
+    cover an even share of the rows, not all on the first holder; the sums are unchanged."""
+    X, y, s, _ = _data(2400, 4, seed=7)
+    dX = da.from_array(X, chunks=(200, 4)).persist()
+    dy = da.from_array(y, chunks=200).persist()
+    distributed.wait([dX, dy])
+    before = DaskSource(dX, dy).fold_moments(K)
+    client.replicate(dX)  # every partition on every worker
+    held = client.who_has()
+    src = DaskSource(dX, dy)
+    assert all(len(held[src._pieces[i][0].key]) == len(client.nthreads()) for i in range(12))
+    where, _ = src._locations(np.arange(12))
+    counts = sorted(np.unique(where, return_counts=True)[1])
+    assert len(counts) == len(client.nthreads()) and counts[-1] - counts[0] <= 1
+    after = src.fold_moments(K)
+    _close(after.total.G, before.total.G, 1e-12)
+    _close(after.total.C, before.total.C, 1e-12)
+
+
 # ------------------------------------------------------------------------------ errors
 def test_nan_in_one_partition_names_it(client):
     X, y, _, _ = _data(400, 3)

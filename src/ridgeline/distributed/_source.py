@@ -280,8 +280,12 @@ class DaskSource:
         return sub
 
     def _locations(self, parts: np.ndarray) -> tuple[list, dict] | None:
-        """The worker holding each partition's features and every worker's thread count,
-        when a distributed client knows."""
+        """A worker holding each partition's features and every worker's thread count, when
+        a distributed client knows.
+
+        A partition held by several workers (a replica left by other work on the cluster,
+        e.g. task stealing) goes to the holder with the fewest rows per thread so far, so
+        replicas spread a pass over the workers instead of piling it on the first one."""
         try:
             from distributed import get_client
 
@@ -291,8 +295,17 @@ class DaskSource:
             threads = client.nthreads()
         except (ImportError, ValueError, AttributeError, TypeError, OSError):
             return None
-        where = [(held.get(k) or [None])[0] for k in keys]
-        return (where, threads) if None not in where else None
+        holders = [list(held.get(k) or []) for k in keys]
+        if any(not h for h in holders):
+            return None
+        load: dict = {}
+        where: list = [None] * len(keys)
+        for a in sorted(range(len(keys)), key=lambda a: len(holders[a])):  # sole holders first
+            w = min(holders[a], key=lambda w: (load.get(w, 0.0), w))
+            where[a] = w
+            load[w] = load.get(w, 0.0) + int(self.partition_rows[parts[a]]) / max(
+                int(threads.get(w, 1)), 1)
+        return where, threads
 
     # ---- the machinery --------------------------------------------------------------------
     def _spec(self, kind: str, n_folds: int = 1, **kw) -> PassSpec:
