@@ -22,10 +22,13 @@ dask-ml runs its fastest solver for this problem (``solver="lbfgs"``; its defaul
 slower) at its default tolerance: scipy's L-BFGS then stops on its relative-decrease test,
 ~1e-9 of the objective. After ``persist`` the data are spread evenly over the workers with
 ``client.rebalance()``; both libraries see the same arrays. Objectives are evaluated for both
-solutions by one more Dask pass, and the relative gap is reported (target: ≤ 1e-6). The two
-libraries' single-λ fits run in alternating rounds (ridgeline, dask-ml, ridgeline, ...), so a
-slow spell of a shared machine falls on both; the fastest of ``--repeat`` rounds is reported
-for each, and so is every round's ratio. Run
+solutions by one more Dask pass, and the relative gap is reported (target: ≤ 1e-6). By
+default all of ridgeline's timed runs come first, then dask-ml's, fastest of ``--repeat`` each.
+``--interleave`` alternates them instead (ridgeline, dask-ml, ridgeline, ...) and prints every
+round's ratio; on this machine ridgeline's fits then got slower round after round (ridge one
+λ: ratios 10.5×, 6.9×, 6.2× in one run, 9.4×, 8.3×, 6.8× in another; RidgeCV run after the
+rounds took 8.6–12.3 s instead of ~3 s), an after-effect of dask-ml's fits on the workers whose
+cause was not found (not spilling: no keys spilled, worker RSS 4.1 GB of 11.8). Run
 ``python benchmarks/bench_dask.py --n 10000000`` for the issue's size (8 GB of float64 across
 the workers).
 """
@@ -61,6 +64,8 @@ def main() -> None:
     ap.add_argument("--skip-dask-ml", action="store_true")
     ap.add_argument("--repeat", type=int, default=2,
                     help="runs of every timed fit, both libraries (the fastest is reported)")
+    ap.add_argument("--interleave", action="store_true",
+                    help="run the two libraries' single-λ fits in alternating rounds")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "dask"))
     args = ap.parse_args()
 
@@ -101,23 +106,23 @@ def main() -> None:
         return out, best
 
     def rounds(ours, theirs):
-        """Both libraries in alternating rounds (ours, then theirs), so that a slow spell of
-        the machine falls on both: the outputs, the fastest time of each, and every round's
-        ratio (theirs / ours)."""
+        """ridgeline's runs, then dask-ml's (``--interleave``: alternating rounds, ours then
+        theirs); the outputs, the fastest time of each and, interleaved, every round's ratio
+        (theirs / ours)."""
+        if not args.interleave or theirs is None:
+            out_o, best_o = timed(ours)
+            return out_o, best_o, None, np.inf, []  # dask-ml's runs come after all of ours
         best_o = best_t = np.inf
         ratios = []
-        out_o = out_t = None
         for _ in range(args.repeat):
             t = time.perf_counter()
             out_o = ours()
             t_o = time.perf_counter() - t
-            best_o = min(best_o, t_o)
-            if theirs is not None:
-                t = time.perf_counter()
-                out_t = theirs()
-                t_t = time.perf_counter() - t
-                best_t = min(best_t, t_t)
-                ratios.append(t_t / t_o)
+            t = time.perf_counter()
+            out_t = theirs()
+            t_t = time.perf_counter() - t
+            best_o, best_t = min(best_o, t_o), min(best_t, t_t)
+            ratios.append(t_t / t_o)
         return out_o, best_o, out_t, best_t, ratios
 
     # warm-up: workers import ridgeline; the sources' reference points (one partition each)
@@ -166,6 +171,9 @@ def main() -> None:
     rows["logistic_obj_ridgeline"] = _objective(X, yb, w_lrl, lam, "logistic")
 
     if lr is not None:
+        if not args.interleave:
+            _, t_dml = timed(lambda: lr.fit(X, y))
+            _, t_dlg = timed(lambda: lg.fit(X, yb))
         rows["ridge_daskml_s"] = t_dml
         rows["ridge_obj_daskml"] = _objective(X, y, np.asarray(lr.coef_), lam, "ridge")
         rows["ridge_cv100_daskml_s_estimated"] = 500 * t_dml
