@@ -160,7 +160,7 @@ def _auto_Cs(data, target, n):
     (tested against memory in test_stream_multinomial)."""
     src = _source(data, target)
     summary = src.target_summary(3)
-    lam = stream_logistic_grid(src, 3, np.unique(summary.values), n)
+    lam = stream_logistic_grid(src, summary, 3, np.unique(summary.values), n)
     return 1.0 / (2.0 * lam * float(summary.sw.sum()))
 
 

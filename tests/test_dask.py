@@ -371,7 +371,7 @@ def test_persisted_partitions_are_grouped_per_worker(client):
 def test_replicated_partitions_are_shared_out_over_their_holders(client):
     """Partitions held by every worker (replicas) are assigned so that each worker's tasks
     cover an even share of the rows, not all on the first holder; the sums are unchanged."""
-    X, y, s, _ = _data(2400, 4, seed=7)
+    X, y, _, _ = _data(2400, 4, seed=7)
     dX = da.from_array(X, chunks=(200, 4)).persist()
     dy = da.from_array(y, chunks=200).persist()
     distributed.wait([dX, dy])

@@ -385,3 +385,23 @@ def test_dask_multinomial_fits_a_subset_first(client, monkeypatch):
     a = LogisticRegressionCV(Cs=Cs, cv=K, tol=1e-11).fit(src)
     b = LogisticRegressionCV(Cs=Cs, cv=_cv(6000), tol=1e-11).fit(X, labels)
     _same_fit(a, b)
+
+
+def test_subset_first_falls_back_when_folds_follow_the_partitions(client, monkeypatch):
+    """Folds given per partition: the subset (one partition) holds a single fold, so the
+    model holding it out has no rows there — the CV then fits the full rows directly and
+    equals the in-memory CV with the same folds."""
+    da = pytest.importorskip("dask.array")
+    from ridgeline.distributed import DaskSource
+    from ridgeline.selection import stream_glm
+
+    monkeypatch.setattr(stream_glm, "_SUBSET_ROWS_PER_FEATURE", 100)
+    X, labels, _ = _classes(n=4000, p=2, C=3, seed=13)
+    folds = np.repeat(np.arange(4), 1000)
+    src = DaskSource(da.from_array(X, chunks=(1000, 2)), labels.astype(float),
+                     folds=da.from_array(folds, chunks=1000))
+    assert src.subset(300).n_partitions == 1
+    a = LogisticRegressionCV(Cs=[1.0, 0.1], cv=4, tol=1e-11).fit(src)
+    b = LogisticRegressionCV(Cs=[1.0, 0.1], cv=PredefinedSplit(folds), tol=1e-11).fit(
+        X, labels)
+    _same_fit(a, b)

@@ -131,7 +131,7 @@ def _auto_Cs(source, K: int, n_lambdas: int) -> np.ndarray:
     5%–99% of the null model's effective dof (a target summary and one pass at the null
     model; :func:`~ridgeline.selection.stream_select.stream_logistic_grid`), as C."""
     summary = source.target_summary(K, progress=source.progress)
-    lam = stream_logistic_grid(source, K, source_classes(source, summary), n_lambdas,
+    lam = stream_logistic_grid(source, summary, K, source_classes(source, summary), n_lambdas,
                                progress=source.progress)
     return 1.0 / (2.0 * lam * float(summary.sw.sum()))
 

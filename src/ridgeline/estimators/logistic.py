@@ -478,13 +478,14 @@ class LogisticRegressionCV(_LogisticMixin, BaseEstimator):
         multi = self.classes_.size > 2
         loss = None if multi else LabeledBinomialLoss(self.classes_[1])
         grid_passes = 0
+        if multi:
+            multinomial_source_solver(self.solver)
         if Cs is None:  # "auto": the in-memory grid, from one pass at the null model
-            lambdas = stream_logistic_grid(source, K, self.classes_, 20,
+            lambdas = stream_logistic_grid(source, summary, K, self.classes_, 20,
                                            fit_intercept=self.fit_intercept, progress=progress)
             Cs = 1.0 / (2.0 * lambdas * n)
             grid_passes = 1
         if multi:
-            multinomial_source_solver(self.solver)
             return self._fit_source_multinomial(source, summary, Cs, K, progress, grid_passes)
         scale = summary.feature_scale() if solver == "lbfgs" else None
         scorer = resolve_glm_scorer(None if self.scoring == "warn" else self.scoring, loss)

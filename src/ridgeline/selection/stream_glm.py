@@ -37,7 +37,7 @@ import numpy as np
 from ridgeline.selection.glm_scoring import GLMScorer
 from ridgeline.selection.glm_select import _finish
 from ridgeline.selection.result import RidgeCVResult
-from ridgeline.selection.stream_lockstep import lockstep_newton
+from ridgeline.selection.stream_lockstep import EmptyTrainingRows, lockstep_newton
 from ridgeline.solvers.glm_problem import Curvature
 
 #: Curvature pairs kept to correct a reused Hessian (:class:`_Secants`).
@@ -205,8 +205,8 @@ def stream_newton(source, loss, lam: np.ndarray, coef0: np.ndarray, intercept0: 
         Once a member's ``max|∇f|`` is at most this fraction of its value at the first pass,
         its next Newton step (with a fresh Hessian) is taken without a pass to evaluate it,
         and the member stops there. For fits whose answer is only a starting point
-        (:func:`fit_on_subset_first`): the pass that would confirm the step is saved, and
-        the next fit's first pass evaluates it under its own line search.
+        (:func:`fit_on_subset_first`): the pass that would confirm the step is saved; the
+        next fit starts from the stepped point and converges from there like from any start.
     """
     B = np.shape(coef0)[0]
     held_out = np.asarray(held_out, dtype=np.int64)
@@ -297,7 +297,10 @@ def subset_then_full(source, newton: Callable, coef0: np.ndarray, intercept0: np
     several Hessian passes (the idea of subsampled-Hessian Newton methods: Byrd, Chin, Neveitt
     & Nocedal 2011, *SIAM J. Optim.* 21(3); Roosta-Khorasani & Mahoney 2019, *Math. Program.*
     174). The stopping rule is applied to the full data, so the answer is the full fit's.
-    Sources without ``subset``, or too small for one, are fit directly.
+    Sources without ``subset``, or too small for one, are fit directly, and so are models
+    with no training rows in the subset (folds that follow the partitions). The subset's last
+    Newton step is not evaluated on the subset: the full fit starts there, and its own line
+    search and stopping rule (any start converges) take it from there.
 
     ``newton(source, coef, intercept, *, tol, reuse, curvature0, last_step_below, **kw)`` is
     the lockstep Newton fit (:func:`stream_newton`, or the multinomial
@@ -316,8 +319,11 @@ def subset_then_full(source, newton: Callable, coef0: np.ndarray, intercept0: np
     # gradient is within the subset's own distance from the full data's optimum (~√(p/m) of
     # where it started), the last Newton step is taken without a pass to check it: the full
     # fit's first pass does (one subset pass fewer on the 10M-row logistic benchmark)
-    first = newton(sub, coef0, intercept0, tol=max(tol, _SUBSET_TOL), reuse=False,
-                   last_step_below=_SUBSET_ROWS_PER_FEATURE ** -0.5, **kw)
+    try:
+        first = newton(sub, coef0, intercept0, tol=max(tol, _SUBSET_TOL), reuse=False,
+                       last_step_below=_SUBSET_ROWS_PER_FEATURE ** -0.5, **kw)
+    except EmptyTrainingRows:  # e.g. folds that follow the partitions: a member has no
+        return newton(source, coef0, intercept0, tol=tol, **kw)  # rows in the subset
     fit = newton(source, first.coef, first.intercept, tol=tol, curvature0=first.curvature,
                  **kw)
     fit.n_subset_passes = first.n_passes

@@ -14,6 +14,9 @@ curvature and step are read from it. The loop itself:
   needs one — at the start without a ``curvature0``, after a step with the reused curvature
   cut ``max|∇f|`` by less than :data:`REFRESH_RATE`, or after a line search failed with it.
   The stopping rule is unchanged, so the answer is the same.
+- A line search that fails with a *reused* curvature is not halved further: the member's
+  current point is evaluated again with a Hessian, and the step recomputed from it (a stale
+  curvature can give a direction that only tiny steps descend along).
 - ``last_step_below``: once a member's ``max|∇f|`` is at most this fraction of its value at
   the first pass, its next step (with a fresh Hessian) is taken without a pass to evaluate
   it and the member stops — for fits whose answer is only a starting point.
@@ -31,6 +34,11 @@ from typing import Protocol
 import numpy as np
 
 from ridgeline.solvers.glm_problem import Curvature, kkt_norms
+
+
+class EmptyTrainingRows(ValueError):
+    """A member of a pass has no training rows (e.g. its folds are not in a subset)."""
+
 
 ARMIJO = 1e-4
 MAX_HALVINGS = 40
@@ -102,6 +110,8 @@ def lockstep_newton(model: LockstepModel, lam: np.ndarray, W: np.ndarray, b: np.
     if len(curv) != B:
         raise ValueError(f"curvature0 has {len(curv)} entries for {B} models")
     need = np.array([c is None for c in curv])  # the next pass must bring this member's Hessian
+    seen = np.zeros(B, dtype=bool)  # the member's first point has been evaluated
+    stale = np.zeros(B, dtype=bool)  # its current direction came from a reused curvature
     passes = hess_passes = 0
     while not done.all():
         act = np.flatnonzero(~done)
@@ -114,15 +124,20 @@ def lockstep_newton(model: LockstepModel, lam: np.ndarray, W: np.ndarray, b: np.
         for i, j in enumerate(act):
             if r.sw[i] <= 0:
                 fold = held_out[j] if held_out is not None else j
-                raise ValueError(f"the model holding out fold {fold} has no training rows")
+                raise EmptyTrainingRows(f"the model holding out fold {fold} has no training "
+                                        "rows")
             ft = r.loss[i] / r.sw[i] + lam[j] * float(np.sum(Wt[i] * Wt[i]))
-            first = t[j] == 0.0
-            if not first:
+            first = not seen[j]
+            seen[j] = True
+            if t[j] != 0.0:
                 ok = np.isfinite(ft) and (ft <= f[j] + ARMIJO * t[j] * slope[j]
                                           or floor_ok(f[j], ft, slope[j], t[j]))
+                if not ok and stale[j]:
+                    t[j] = 0.0  # the reused curvature failed: evaluate here with a Hessian
+                    need[j] = True
+                    continue
                 if not ok:
                     t[j] *= 0.5
-                    need[j] = need[j] or not fresh  # a reused curvature failed: re-form it
                     if t[j] < 2.0 ** -MAX_HALVINGS:
                         done[j] = True  # no decrease possible in floating point
                         converged[j] = at_rounding_floor(f[j], slope[j])
@@ -149,6 +164,7 @@ def lockstep_newton(model: LockstepModel, lam: np.ndarray, W: np.ndarray, b: np.
                 done[j] = True
                 continue
             dW[j], db[j] = model.step(j, W[j], b[j], gW, gb, curv[j], float(lam[j]), fresh)
+            stale[j] = not fresh
             slope[j] = float(np.sum(gW * dW[j]) + np.sum(gb * db[j]))
             if slope[j] >= 0:  # no descent direction left: at the rounding floor
                 converged[j] = at_rounding_floor(f[j], slope[j])

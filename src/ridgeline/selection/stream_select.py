@@ -131,8 +131,8 @@ def stream_glm_grid(source, loss, summary, n_folds: int, n_lambdas: int = 20, *,
     return grid_from_curvature(S, n_lambdas)
 
 
-def stream_logistic_grid(source, n_folds: int, classes: np.ndarray, n_lambdas: int = 20, *,
-                         fit_intercept: bool = True,
+def stream_logistic_grid(source, summary: TargetSummary, n_folds: int, classes: np.ndarray,
+                         n_lambdas: int = 20, *, fit_intercept: bool = True,
                          progress: Callable[[int], None] | None = None) -> np.ndarray:
     """The automatic λ grid of an in-memory ``LogisticRegressionCV(Cs="auto")`` (binary or
     multinomial), in one pass over a source.
@@ -141,13 +141,16 @@ def stream_logistic_grid(source, n_folds: int, classes: np.ndarray, n_lambdas: i
     weighted by ``h = mean_c π_c (1 − π_c)`` (``π(1 − π)`` for two classes). At the null
     model π is the same on every row — the weighted class frequencies f with an intercept,
     1/C without — so ``S = h · G`` with G the weighted mean Gram of X (centered with an
-    intercept). One softmax pass at ``W = 0, b = 0`` (π = 1/C) gives both: each off-diagonal
-    Hessian block is ``−Σ s_i x̃_i x̃_iᵀ / C²`` (x̃ = [x, 1]), and the intercepts' gradient
+    intercept). Two classes: G is one moments pass (``fold_moments``, a p×p Gram) and f comes
+    from ``summary``. More: one softmax pass at ``W = 0, b = 0`` (π = 1/C), whose off-diagonal
+    Hessian blocks are ``−Σ s_i x̃_i x̃_iᵀ / C²`` (x̃ = [x, 1]) and whose intercept gradient
     ``Σ s_i (1/C − y_ic)`` gives the class totals.
 
     Parameters
     ----------
-    source : StatisticsSource with ``multinomial_pass``
+    source : StatisticsSource (with ``multinomial_pass`` for more than two classes)
+    summary : TargetSummary
+        Of the same source (weighted totals of the target).
     n_folds : int
         K of the source's fold rule (the pass uses every row).
     classes : ndarray (C,)
@@ -162,8 +165,22 @@ def stream_logistic_grid(source, n_folds: int, classes: np.ndarray, n_lambdas: i
         Canonical λ, strongest first.
     """
     C, p = classes.size, source.n_features
-    r = source.multinomial_pass(np.zeros((1, p, C)), np.zeros((1, C)), np.array([-1]),
-                                n_folds, classes=classes, hessian=True, progress=progress)
+    if C == 2:
+        m = source.fold_moments(1, progress=progress).total
+        sw = float(m.sw)
+        if not sw > 0:
+            raise ValueError("the source has no rows with positive weight")
+        lo, hi = float(classes[0]), float(classes[1])
+        f = (float(summary.sy.sum()) / float(summary.sw.sum()) - lo) / (hi - lo)
+        h = f * (1.0 - f) if fit_intercept else 0.25
+        S = m.centered(fit_intercept).G / sw
+        return grid_from_curvature(h * S, n_lambdas)
+    run = getattr(source, "multinomial_pass", None)
+    if run is None:
+        raise TypeError(f"{type(source).__name__} has no multinomial_pass: the automatic "
+                        "grid of a multinomial model needs a file, array or Dask source")
+    r = run(np.zeros((1, p, C)), np.zeros((1, C)), np.array([-1]), n_folds, classes=classes,
+            hessian=True, progress=progress)
     G = -float(C * C) * r.hess[0, 0, 1]  # Σ s x̃ x̃ᵀ, (p + 1) square
     sw = float(G[p, p])
     if not sw > 0:
