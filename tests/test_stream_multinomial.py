@@ -387,6 +387,7 @@ def test_dask_multinomial_fits_a_subset_first(client, monkeypatch):
     _same_fit(a, b)
 
 
+@pytest.mark.filterwarnings("ignore::ridgeline.selection.GridEdgeWarning")
 def test_subset_first_falls_back_when_folds_follow_the_partitions(client, monkeypatch):
     """Folds given per partition: the subset (one partition) holds a single fold, so the
     model holding it out has no rows there — the CV then fits the full rows directly and
