@@ -37,7 +37,11 @@ import numpy as np
 from ridgeline.selection.glm_scoring import GLMScorer
 from ridgeline.selection.glm_select import _finish
 from ridgeline.selection.result import RidgeCVResult
-from ridgeline.selection.stream_lockstep import EmptyTrainingRows, lockstep_newton
+from ridgeline.selection.stream_lockstep import (
+    EmptyTrainingRows,
+    LockstepResult,
+    lockstep_newton,
+)
 from ridgeline.solvers.glm_problem import Curvature
 
 #: Curvature pairs kept to correct a reused Hessian (:class:`_Secants`).
@@ -74,6 +78,8 @@ class StreamNewtonResult:
         (:func:`fit_on_subset_first`), not counted in ``n_passes``.
     curvature : list of Curvature or None, length B
         Each member's last loss curvature (to start a nearby problem with).
+    objective : ndarray (B,) or None
+        ``f_j`` at the solution (None where the solver does not report it).
     """
 
     coef: np.ndarray
@@ -89,6 +95,16 @@ class StreamNewtonResult:
     n_hessian_passes: int = 0
     n_subset_passes: int = 0
     curvature: list | None = None
+    objective: np.ndarray | None = None
+
+    @classmethod
+    def from_lockstep(cls, out: LockstepResult):
+        """The result of a :func:`~ridgeline.selection.stream_lockstep.lockstep_newton` run."""
+        return cls(coef=out.coef, intercept=out.intercept, n_iter=out.n_iter,
+                   grad_norm=out.grad_norm, converged=out.converged, held_sw=out.held[0],
+                   held_loss=out.held[1], held_correct=out.held[2], n_passes=out.n_passes,
+                   n_hessian_passes=out.n_hessian_passes, curvature=out.curvature,
+                   objective=out.objective)
 
 
 def _curvature(r, j: int, fit_intercept: bool) -> Curvature:
@@ -217,11 +233,7 @@ def stream_newton(source, loss, lam: np.ndarray, coef0: np.ndarray, intercept0: 
                           reuse=reuses_curvature(source) if reuse is None else bool(reuse),
                           curvature0=curvature0, last_step_below=last_step_below,
                           held_out=held_out)
-    return StreamNewtonResult(coef=out.coef, intercept=out.intercept, n_iter=out.n_iter,
-                              grad_norm=out.grad_norm, converged=out.converged,
-                              held_sw=out.held[0], held_loss=out.held[1],
-                              held_correct=out.held[2], n_passes=out.n_passes,
-                              n_hessian_passes=out.n_hessian_passes, curvature=out.curvature)
+    return StreamNewtonResult.from_lockstep(out)
 
 
 class _GLMModel:

@@ -40,14 +40,18 @@ import numpy as np
 from ridgeline.selection.glm_scoring import GLMScorer
 from ridgeline.selection.glm_select import _finish
 from ridgeline.selection.result import RidgeCVResult
-from ridgeline.selection.stream_glm import reuses_curvature, subset_then_full
+from ridgeline.selection.stream_glm import (
+    StreamNewtonResult,
+    reuses_curvature,
+    subset_then_full,
+)
 from ridgeline.selection.stream_lockstep import lockstep_newton
 from ridgeline.solvers.glm_problem import Curvature
 
 
-@dataclass
-class StreamMultinomialResult:
-    """Solutions of B multinomial models from :func:`stream_multinomial_newton`.
+class StreamMultinomialResult(StreamNewtonResult):
+    """Solutions of B multinomial models from :func:`stream_multinomial_newton` (the fields of
+    :class:`~ridgeline.selection.stream_glm.StreamNewtonResult`, with the softmax shapes).
 
     Attributes
     ----------
@@ -75,21 +79,6 @@ class StreamMultinomialResult:
     curvature : list of Curvature or None, length B
         Each member's last curvature (to start a nearby problem with).
     """
-
-    coef: np.ndarray
-    intercept: np.ndarray
-    n_iter: np.ndarray
-    grad_norm: np.ndarray
-    converged: np.ndarray
-    objective: np.ndarray
-    held_sw: np.ndarray
-    held_loss: np.ndarray
-    held_correct: np.ndarray
-    n_passes: int
-    solver: str = "newton"
-    n_hessian_passes: int = 0
-    n_subset_passes: int = 0
-    curvature: list | None = None
 
 
 def _curvature(r, i: int, fit_intercept: bool) -> Curvature:
@@ -180,13 +169,7 @@ def stream_multinomial_newton(source, lam: np.ndarray, coef0: np.ndarray,
                           reuse=reuses_curvature(source) if reuse is None else bool(reuse),
                           curvature0=curvature0, last_step_below=last_step_below,
                           held_out=held_out)
-    return StreamMultinomialResult(coef=out.coef, intercept=out.intercept, n_iter=out.n_iter,
-                                   grad_norm=out.grad_norm, converged=out.converged,
-                                   objective=out.objective, held_sw=out.held[0],
-                                   held_loss=out.held[1], held_correct=out.held[2],
-                                   n_passes=out.n_passes,
-                                   n_hessian_passes=out.n_hessian_passes,
-                                   curvature=out.curvature)
+    return StreamMultinomialResult.from_lockstep(out)
 
 
 class _SoftmaxModel:
