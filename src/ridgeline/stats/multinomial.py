@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ridgeline.stats.row_kernels import softmax_gradient_sums
+from ridgeline.stats.row_kernels import compiled_rows, softmax_gradient_sums
 
 #: Bytes of one row block of the Hessian products (X's rows and their scaled copy in L2).
 _BLOCK_BYTES = 1 << 20
@@ -143,9 +143,7 @@ def batch_multinomial_stats(X: np.ndarray, labels: np.ndarray, fold: np.ndarray,
     if m == 0:
         return out
     lab = np.asarray(labels, dtype=np.int64)
-    if (not hessian and weights is None and bool(np.all(held_out < 0))
-            and X.dtype == np.float64 and X.flags.c_contiguous):
-        # gradient-only, every row training every model: the compiled row loop
+    if compiled_rows(X, held_out, hessian, weights):
         loss, grad = softmax_gradient_sums(X, np.ascontiguousarray(lab),
                                            np.ascontiguousarray(coef.transpose(0, 2, 1)),
                                            np.ascontiguousarray(intercept, dtype=np.float64))

@@ -47,6 +47,14 @@ _SUM_ROWS = 4096
 _FAST = {"reassoc", "contract", "arcp"}
 
 
+def compiled_rows(X: np.ndarray, held_out: np.ndarray, hessian: bool,
+                  weights: np.ndarray | None) -> bool:
+    """Whether a pass over the rows X can take a compiled loop here: gradient-only, unit
+    weights, every row training every model (no held-out fold), C-ordered float64 rows."""
+    return (not hessian and weights is None and bool(np.all(held_out < 0))
+            and X.dtype == np.float64 and X.flags.c_contiguous)
+
+
 @njit(cache=True, nogil=True, fastmath=_FAST)
 def _loss_and_slope(family, y, eta, eta_max):
     """``(ℓ(y, η), ℓ'(y, η))`` of one row (see :mod:`ridgeline.losses`)."""

@@ -43,7 +43,7 @@ from ridgeline.stats.multinomial import (
     class_indices,
 )
 from ridgeline.stats.multinomial import workspace as multinomial_workspace
-from ridgeline.stats.row_kernels import FAMILIES, column_sums, gradient_sums
+from ridgeline.stats.row_kernels import FAMILIES, column_sums, compiled_rows, gradient_sums
 
 #: Worker threads of a fold-moments pass (each reduces every T-th batch, one BLAS thread each).
 _PASS_THREADS = 2
@@ -514,9 +514,8 @@ def _compiled_pass_applies(X: np.ndarray, loss, held_out: np.ndarray, hessian: b
     """Whether :func:`ridgeline.stats.row_kernels.gradient_sums` can serve a batch's pass: a
     gradient-only pass of a loss it implements, unit weights, every row training every model,
     C-ordered float64 rows."""
-    return (not hessian and weights is None and bool(np.all(held_out < 0))
-            and getattr(loss, "name", None) in FAMILIES and X.dtype == np.float64
-            and X.flags.c_contiguous and X.shape[0] > 0)
+    return (compiled_rows(X, held_out, hessian, weights)
+            and getattr(loss, "name", None) in FAMILIES and X.shape[0] > 0)
 
 
 def _compiled_gradient_pass(batch: Batch, loss, coef: np.ndarray, intercept: np.ndarray,
