@@ -481,13 +481,26 @@ def stream_kfold_glm(source, loss, summary, n_folds: int, lambdas: np.ndarray,
         passes += fit.n_passes
         W, b, curvature = fit.coef, fit.intercept, fit.curvature
         coef[i], inter[i], n_iter[i] = W, b, fit.n_iter
-        if scorer.name == "accuracy":
-            scores[:, i] = fit.held_correct / fit.held_sw
-        else:
-            scores[:, i] = -fit.held_loss / fit.held_sw
-    mean = scores.mean(axis=0)
-    se = scores.std(axis=0, ddof=1) / np.sqrt(K) if K > 1 else np.full(L, np.nan)
-    res = _finish(lambdas, alphas, "kfold", scorer, scores[:, :, None], mean, se,
-                  np.full(L, np.nan), rule, K, warn_stacklevel)
+        scores[:, i] = held_out_scores(fit, scorer)
+    res = kfold_result(lambdas, alphas, scorer, scores, rule, warn_stacklevel)
     return StreamGLMSelection(result=res, coef=coef, intercept=inter, n_iter=n_iter,
                               n_passes=passes)
+
+
+def held_out_scores(fit, scorer: GLMScorer) -> np.ndarray:
+    """Each fold model's held-out score (K,) from a pass result's held-out sums: accuracy, or
+    the negated mean loss."""
+    if scorer.name == "accuracy":
+        return fit.held_correct / fit.held_sw
+    return -fit.held_loss / fit.held_sw
+
+
+def kfold_result(lambdas: np.ndarray, alphas: np.ndarray, scorer: GLMScorer,
+                 scores: np.ndarray, rule: str, warn_stacklevel: int) -> RidgeCVResult:
+    """The K-fold CV result of fold scores (K, L): their mean and standard error per λ, and
+    the chosen λ under ``rule``."""
+    K, L = scores.shape
+    mean = scores.mean(axis=0)
+    se = scores.std(axis=0, ddof=1) / np.sqrt(K) if K > 1 else np.full(L, np.nan)
+    return _finish(lambdas, alphas, "kfold", scorer, scores[:, :, None], mean, se,
+                   np.full(L, np.nan), rule, K, warn_stacklevel)

@@ -38,10 +38,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ridgeline.selection.glm_scoring import GLMScorer
-from ridgeline.selection.glm_select import _finish
 from ridgeline.selection.result import RidgeCVResult
 from ridgeline.selection.stream_glm import (
     StreamNewtonResult,
+    held_out_scores,
+    kfold_result,
     reuses_curvature,
     subset_then_full,
 )
@@ -288,14 +289,8 @@ def stream_kfold_multinomial(source, summary, n_folds: int, classes: np.ndarray,
         W, b, curvature = fit.coef, fit.intercept, fit.curvature
         coef[i], inter[i], n_iter[i] = W, b, fit.n_iter
         grad_norm[i], converged[i] = fit.grad_norm, fit.converged
-        if scorer.name == "accuracy":
-            scores[:, i] = fit.held_correct / fit.held_sw
-        else:
-            scores[:, i] = -fit.held_loss / fit.held_sw
-    mean = scores.mean(axis=0)
-    se = scores.std(axis=0, ddof=1) / np.sqrt(K) if K > 1 else np.full(L, np.nan)
-    res = _finish(lambdas, alphas, "kfold", scorer, scores[:, :, None], mean, se,
-                  np.full(L, np.nan), rule, K, warn_stacklevel)
+        scores[:, i] = held_out_scores(fit, scorer)
+    res = kfold_result(lambdas, alphas, scorer, scores, rule, warn_stacklevel)
     return StreamMultinomialSelection(result=res, coef=coef, intercept=inter, n_iter=n_iter,
                                       grad_norm=grad_norm, converged=converged,
                                       n_passes=passes)
