@@ -4,13 +4,16 @@ definitions: the same sums, the same NaN/inf check, the same answers through a s
 import numpy as np
 import pytest
 
-import ridgeline.stats.source as S
+import ridgeline.stats.batch_glm as S
 from ridgeline import LogisticRegression, PoissonRegressor
 from ridgeline.losses import BinomialLoss, PoissonLoss
 from ridgeline.stats import ArraySource
+from ridgeline.stats.batch import Batch
+from ridgeline.stats.batch_glm import batch_glm_stats
+from ridgeline.stats.batch_moments import batch_fold_moments
 from ridgeline.stats.moments import FoldMomentsAccumulator
 from ridgeline.stats.row_kernels import column_sums, gradient_sums
-from ridgeline.stats.source import Batch, SourceError, batch_fold_moments, batch_glm_stats
+from ridgeline.stats.source import SourceError
 
 
 class _Labeled(BinomialLoss):

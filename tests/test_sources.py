@@ -332,8 +332,9 @@ def test_cli_streams_a_directory(tmp_path):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_fold_moments_kernel_row_and_column_major_agree(K, dtype):
     """The row-block path (C-order X) and the column path (F-order X) give the definition."""
+    from ridgeline.stats.batch import Batch, block_rows
+    from ridgeline.stats.batch_moments import batch_fold_moments
     from ridgeline.stats.moments import FoldMomentsAccumulator
-    from ridgeline.stats.source import Batch, batch_fold_moments, block_rows
 
     rng = np.random.default_rng(3)
     p = 7
@@ -507,9 +508,10 @@ def test_weight_column_bad_values_are_named(tmp_path):
 def test_single_fold_raw_gram_path_equals_the_definition(offset, monkeypatch):
     """Centered rows take the copy-free Gram (XᵀX, shifted afterwards); offset rows fall back
     to the shifted copy. Both give the moments about the reference point."""
-    from ridgeline.stats import source as source_mod
+    from ridgeline.stats import batch_moments as source_mod
+    from ridgeline.stats.batch import Batch
+    from ridgeline.stats.batch_moments import batch_fold_moments
     from ridgeline.stats.moments import FoldMomentsAccumulator
-    from ridgeline.stats.source import Batch, batch_fold_moments
 
     rng = np.random.default_rng(11)
     m, p = 5000, 6

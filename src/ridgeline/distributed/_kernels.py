@@ -19,6 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ridgeline.stats.batch import Batch, check_finite
+from ridgeline.stats.batch_glm import batch_glm_stats
+from ridgeline.stats.batch_moments import batch_fold_moments, batch_target_summary
 from ridgeline.stats.folds import hash_folds, row_folds
 from ridgeline.stats.moments import FoldMomentsAccumulator, Moments
 from ridgeline.stats.multinomial import (
@@ -26,16 +29,7 @@ from ridgeline.stats.multinomial import (
     batch_multinomial_stats,
     class_indices,
 )
-from ridgeline.stats.source import (
-    Batch,
-    GLMPassResult,
-    SourceError,
-    TargetSummary,
-    batch_fold_moments,
-    batch_glm_stats,
-    batch_target_summary,
-    check_finite,
-)
+from ridgeline.stats.source import GLMPassResult, SourceError, TargetSummary
 
 #: how a partition's NaN/inf error locates the first bad row
 _FIRST_AT = "partition row"

@@ -12,6 +12,8 @@ statistics of a union of disjoint row sets are the sums of their statistics, so 
 statistics of a CV fold are ``total - held_out``.
 """
 
+from ridgeline.stats.array_source import ArraySource
+from ridgeline.stats.batch_source import BatchSource
 from ridgeline.stats.chunks import iter_row_chunks
 from ridgeline.stats.files import CSVSource, ParquetSource, parse_memory, read_csv, read_parquet
 from ridgeline.stats.folds import hash_folds, predefined_test_fold, row_folds, splitmix64
@@ -23,8 +25,6 @@ from ridgeline.stats.moments import (
     fold_moments,
 )
 from ridgeline.stats.source import (
-    ArraySource,
-    BatchSource,
     FoldMomentsResult,
     GLMPassResult,
     SourceError,

@@ -25,7 +25,8 @@ import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from ridgeline.stats.source import BatchSource, SourceError
+from ridgeline.stats.batch_source import BatchSource
+from ridgeline.stats.source import SourceError
 
 #: Bytes of working memory per float64 value of a batch (Arrow buffers, the float64 copy, the
 #: shifted copy and per-fold gathers): a batch of r rows and p columns costs about 16·8·r·p.
