@@ -224,7 +224,7 @@ def test_bad_targets_are_clear_errors():
     X, labels, _ = _classes(n=400, p=3, C=3, seed=2)
     y = labels.astype(np.float64)
     src = ArraySource(X, y, batch_rows=150)
-    with pytest.raises(SourceError, match=r"array rows 0–149: target 2\.0 at row \d+ is not "
+    with pytest.raises(SourceError, match=r"array rows 0–399: target 2\.0 at row \d+ is not "
                                           r"one of the 2 classes"):
         src.multinomial_pass(np.zeros((1, 3, 2)), np.zeros((1, 2)), np.array([-1]), K,
                              classes=np.array([0.0, 1.0]))
@@ -234,7 +234,8 @@ def test_bad_targets_are_clear_errors():
         LogisticRegressionCV(Cs=[1.0], cv=K).fit(ArraySource(X, np.ones(400)))
     Xn = X.copy()
     Xn[333, 2] = np.nan
-    with pytest.raises(SourceError, match=r"array rows 300–399: column 'x2' has 1 NaN value"):
+    with pytest.raises(SourceError, match=r"array rows 0–399: column 'x2' has 1 NaN value, "
+                                          r"first at row 333"):
         LogisticRegressionCV(Cs=[1.0], cv=K).fit(ArraySource(Xn, y, batch_rows=100))
     with pytest.raises(ValueError, match="scoring='roc_auc' needs held-out predictions"):
         LogisticRegressionCV(Cs=[1.0], cv=K, scoring="roc_auc").fit(ArraySource(X, y))

@@ -3,7 +3,7 @@
 Used with ``--stream``, or automatically when the Parquet/CSV file or directory is larger than
 ``--memory``. Ridge (all-λ K-fold CV in one pass), logistic regression (binary or
 multinomial; Newton, one pass per iteration for all folds) and Poisson regression (the same
-Newton passes; λ by :func:`~ridgeline.selection.stream_select.stream_glm_cv`, then the
+Newton passes; λ by :func:`~ridgeline.selection.glm_cv.glm_cv`, then the
 full-data refit) are available; folds are hashed from the row position with ``--seed``.
 Progress is shown by rows read. ``--output`` saves a model file that ``ridgeline predict``
 reads like an in-memory fit's (a source has numeric feature columns only: no one-hot
@@ -37,12 +37,14 @@ from ridgeline.cli._app import (
 )
 from ridgeline.cli._options import ModelOptions
 from ridgeline.estimators import LogisticRegressionCV, PoissonRegressor, RidgeCV
-from ridgeline.estimators.logistic import source_classes
+from ridgeline.estimators._glm import source_classes, source_problem
 from ridgeline.io import MODEL_SUFFIX, FeatureEncoding
 from ridgeline.losses import PoissonLoss
+from ridgeline.path.glm_path import auto_glm_grid
 from ridgeline.report.fitting import DEFAULT_SCORING, FittedModel
 from ridgeline.selection import GridEdgeWarning
-from ridgeline.selection.stream_select import stream_glm_cv, stream_logistic_grid
+from ridgeline.selection.glm_cv import glm_cv
+from ridgeline.solvers.problem import GLMProblem
 from ridgeline.stats.files import CSVSource, ParquetSource, parse_memory
 from ridgeline.stats.source import SourceError
 
@@ -129,10 +131,10 @@ def _estimator(opts: ModelOptions, n_rows: int | None):
 def _auto_Cs(source, K: int, n_lambdas: int) -> np.ndarray:
     """The in-memory CLI's automatic logistic grid on a source: ``n_lambdas`` values spanning
     5%–99% of the null model's effective dof (a target summary and one pass at the null
-    model; :func:`~ridgeline.selection.stream_select.stream_logistic_grid`), as C."""
+    model; :func:`~ridgeline.path.auto_glm_grid`), as C."""
     summary = source.target_summary(K, progress=source.progress)
-    lam = stream_logistic_grid(source, summary, K, source_classes(source, summary), n_lambdas,
-                               progress=source.progress)
+    problem = source_problem(source, source_classes(source, summary), True)
+    lam = auto_glm_grid(problem, n_lambdas, summary=summary)
     return 1.0 / (2.0 * lam * float(summary.sw.sum()))
 
 
@@ -147,9 +149,9 @@ def _fit(est, source, opts: ModelOptions) -> FittedModel:
     K = _folds(opts)
     if opts.model == "poisson":
         scoring = opts.scoring or DEFAULT_SCORING["poisson"]
-        cv = stream_glm_cv(source, PoissonLoss(), K, lambdas=opts.lambdas,
-                           n_lambdas=opts.n_lambdas or 20, scoring=scoring, rule=opts.rule,
-                           warn_stacklevel=1, progress=source.progress)
+        problem = GLMProblem(source, PoissonLoss(), progress=source.progress)
+        cv = glm_cv(problem, K, lambdas=opts.lambdas, n_lambdas=opts.n_lambdas or 20,
+                    scoring=scoring, rule=opts.rule, warn_stacklevel=1)
         est = PoissonRegressor(alpha=cv.lambda_).fit(source)
         return FittedModel("poisson", est, cv.result, cv.lambda_, "alpha", cv.lambda_, K,
                            None, cv.result.scoring, False)

@@ -13,7 +13,8 @@ from ridgeline.estimators.sparse_paths import enet_path, group_lasso_path
 from ridgeline.losses import PoissonLoss
 from ridgeline.penalties import GroupPenalty
 from ridgeline.selection.engine import full_factor
-from ridgeline.solvers.glm_problem import GLMProblem
+from ridgeline.selection.glm_alo import exact_curvature
+from ridgeline.solvers.problem import GLMProblem
 from ridgeline.solvers.spectral import Factor
 from ridgeline.stats.moments import accumulate
 
@@ -36,10 +37,12 @@ def glm_problem(spec: ModelSpec, X, y, s: np.ndarray):
     """``(GLMProblem, output names, labels)`` with the estimator's class weights folded in."""
     if spec.kind == "logistic":
         dummy = spec.base.__class__(**spec.base.get_params())
-        Y, loss, s2, labels = encode_labels(dummy, X, y, s)
+        codes, loss, s2, labels = encode_labels(dummy, X, y, s)
         classes = [str(c) for c in dummy.classes_]
         outputs = [classes[1]] if len(classes) == 2 else classes
-        return GLMProblem(X, Y, s2, loss, spec.fit_intercept), outputs, (labels, dummy.classes_)
+        problem = GLMProblem.from_arrays(X, codes, s2, loss, spec.fit_intercept,
+                                         n_classes=len(classes))
+        return problem, outputs, (labels, dummy.classes_)
     y = np.asarray(y, dtype=np.float64)
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y)
@@ -51,14 +54,15 @@ def glm_problem(spec: ModelSpec, X, y, s: np.ndarray):
     if not (s @ y) > 0:
         raise ValueError("Poisson targets are all zero (weighted): the mean count must be "
                          "positive for a log-link model")
-    return GLMProblem(X, y, s, PoissonLoss(), spec.fit_intercept), ["y"], (y, None)
+    problem = GLMProblem.from_arrays(X, y, s, PoissonLoss(), spec.fit_intercept)
+    return problem, ["y"], (y, None)
 
 
 def weight_sum(spec: ModelSpec, X, y, s: np.ndarray) -> float:
     """``n_w`` as the estimator computes it: class weights folded in for logistic regression
     (its ``λ = 1/(2 C n_w)`` uses the class-weighted sum)."""
     if spec.kind == "logistic" and getattr(spec.base, "class_weight", None) is not None:
-        return float(glm_problem(spec, X, y, s)[0].weights.sum())
+        return float(glm_problem(spec, X, y, s)[0].source.weights.sum())
     return float(s.sum())
 
 
@@ -68,9 +72,7 @@ def glm_dof(problem: GLMProblem, W: np.ndarray, b: np.ndarray, lam: float) -> fl
     ``tr[W^½X̃(X̃ᵀWX̃ + 2λI_w)⁻¹X̃ᵀW^½] = Σ e/(e + 2λ) + rank(H_bb)`` with ``e`` the eigenvalues
     of the loss curvature after eliminating the (unpenalized) intercept.
     """
-    eta = problem.linear(W[None], b[None])
-    _, h = problem.derivatives(eta)
-    curv = problem.curvature(h)
+    curv = exact_curvature(problem, W[None], b[None])
     e = curv.e
     d = e + 2.0 * lam
     dof = float(np.sum(np.where(d > 0, e / np.where(d > 0, d, 1.0), 0.0)))

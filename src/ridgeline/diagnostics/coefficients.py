@@ -341,8 +341,9 @@ def _glm_folds(spec, X, y, s, lam, cv, groups) -> np.ndarray:
     scorer = resolve_glm_scorer(None, problem.loss)
     base = spec.base
     lam_arr = np.array([lam])
-    sel = kfold_glm(problem, labels, splits, lam_arr, spec.to_param(lam_arr, problem.weights.sum()),
-                    scorer, classes=classes, solver=base.solver, tol=base.tol,
+    sw = problem.source.weights.sum()
+    sel = kfold_glm(problem, lam_arr, spec.to_param(lam_arr, sw), scorer, splits=splits,
+                    labels=labels, classes=classes, solver=base.solver, tol=base.tol,
                     max_iter=base.max_iter, fixed_C=False)
     return sel.path.coef[0]  # (K, p, m)
 

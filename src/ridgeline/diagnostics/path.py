@@ -54,7 +54,7 @@ from ridgeline.estimators._glm import warn_convergence
 from ridgeline.path.glm_path import auto_glm_grid, glm_path
 from ridgeline.path.grid import auto_lambda_grid
 from ridgeline.path.ridge_path import ridge_path
-from ridgeline.solvers.glm_solve import choose_solver, resolve_glm_solver
+from ridgeline.solvers.glm_fit import choose_solver
 
 
 @dataclass
@@ -230,7 +230,7 @@ def _glm(spec: ModelSpec, X, y, s, grid, n_lambdas):
     problem, outputs, _ = glm_problem(spec, X, y, s)
     lam = grid if grid is not None else auto_glm_grid(problem, n_lambdas)
     base = spec.base
-    solver = choose_solver(problem, resolve_glm_solver(base.solver))
+    solver = choose_solver(problem, base.solver)
     path = glm_path(problem, lam, solver=solver, tol=base.tol, max_iter=base.max_iter)
     warn_convergence(path, base.tol, base.max_iter, f"regularization_path({spec.name})",
                      stacklevel=3)

@@ -47,7 +47,7 @@ from ridgeline.path.grid import auto_lambda_grid
 from ridgeline.path.sparse_path import geometric_grid, ls_lambda_max
 from ridgeline.selection.engine import select_ridge
 from ridgeline.selection.glm_scoring import resolve_glm_scorer
-from ridgeline.selection.glm_select import kfold_glm
+from ridgeline.selection.glm_select import kfold_glm, target_matrix
 from ridgeline.selection.result import select_1se, select_min
 from ridgeline.selection.sparse_cv import ls_cv
 from ridgeline.solvers.ls_problem import use_gram
@@ -269,13 +269,13 @@ def _glm(spec, X, y, s, grid, n_lambdas, cv, groups, error, convention):
     splits = _splits(cv, X, labels, groups, classifier=classifier)
     scorer = resolve_glm_scorer("neg_log_loss" if classifier else None, problem.loss)
     base = spec.base
-    sel = kfold_glm(problem, labels, splits, lam, spec.to_param(lam, problem.weights.sum()),
-                    scorer, classes=classes, solver=base.solver, tol=base.tol,
+    sw = problem.source.weights
+    sel = kfold_glm(problem, lam, spec.to_param(lam, sw.sum()), scorer, splits=splits,
+                    labels=labels, classes=classes, solver=base.solver, tol=base.tol,
                     max_iter=base.max_iter, fixed_C=convention == "fixed")
     warn_convergence(sel.path, base.tol, base.max_iter,
                      f"train_validation_curve({spec.name})", stacklevel=4)
     path = sel.path
-    sw = problem.weights
     train = np.empty((len(splits), lam.size))
     valid = np.empty_like(train)
     for k, (tr, te) in enumerate(splits):
@@ -296,7 +296,7 @@ def _linear(X, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
 
 def _glm_errors(problem, eta: np.ndarray, error: str) -> np.ndarray:
     """Per-sample error (n, L) of linear predictors η (n, L, m)."""
-    loss, y = problem.loss, problem.y
+    loss, y = problem.loss, target_matrix(problem, problem.source.y)
     if error == "misclassification":
         if loss.multi:
             return (np.argmax(eta, axis=2) != np.argmax(y, axis=1)[:, None]).astype(float)

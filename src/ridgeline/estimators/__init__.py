@@ -3,7 +3,8 @@
 from ridgeline.estimators.group_lasso import GroupLasso, GroupLassoCV
 from ridgeline.estimators.lasso import ElasticNet, Lasso
 from ridgeline.estimators.lasso_cv import ElasticNetCV, LassoCV
-from ridgeline.estimators.logistic import LogisticRegression, LogisticRegressionCV
+from ridgeline.estimators.logistic import LogisticRegression
+from ridgeline.estimators.logistic_cv import LogisticRegressionCV
 from ridgeline.estimators.poisson import PoissonRegressor
 from ridgeline.estimators.ridge import Ridge, RidgeClassifier
 from ridgeline.estimators.ridge_cv import RidgeClassifierCV, RidgeCV

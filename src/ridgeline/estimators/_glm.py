@@ -1,4 +1,10 @@
-"""Shared fitting machinery of the GLM estimators (logistic, Poisson)."""
+"""Shared fitting machinery of the GLM estimators (logistic, Poisson).
+
+Arrays and statistics sources (files, Dask) take the same road: the estimator builds a
+:class:`~ridgeline.solvers.problem.GLMProblem` over a source — an
+:class:`~ridgeline.stats.array_source.ArraySource` for validated in-memory arrays — and the one
+engine solves it.
+"""
 
 from __future__ import annotations
 
@@ -12,20 +18,18 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from ridgeline.estimators._validation import check_labels, check_two_classes, check_weights
 from ridgeline.losses import BinomialLoss, MultinomialLoss
-from ridgeline.selection.stream_glm import (
-    StreamNewtonResult,
-    choose_source_solver,
-    null_start,
-    stream_fit,
-)
-from ridgeline.solvers.glm_problem import GLMFit, GLMProblem
-from ridgeline.solvers.glm_solve import choose_solver, resolve_glm_solver, solve
+from ridgeline.path.glm_path import glm_path
+from ridgeline.solvers.glm_fit import choose_solver, resolve_solver
+from ridgeline.solvers.newton import GLMFit
+from ridgeline.solvers.problem import GLMProblem
+from ridgeline.stats.source import MAX_TARGET_VALUES
 
 
 def encode_labels(est, X, y, sample_weight):
-    """Classes, encoded targets (0/1 (n,) or one-hot (n, K)), loss, and weights (class weights in).
+    """Classes, encoded targets, loss and weights (class weights in), and the labels.
 
-    Sets ``est.classes_``.
+    The targets are 0/1 (n,) for two classes (binary log loss) and class indices (n,) for more
+    (softmax). Sets ``est.classes_``.
     """
     y = check_labels(y)
     enc = LabelEncoder()
@@ -42,9 +46,16 @@ def encode_labels(est, X, y, sample_weight):
         if not s.sum() > 0:
             raise ValueError("class_weight and sample_weight leave no sample with positive "
                              "weight")
-    if K == 2:
-        return codes.astype(np.float64), BinomialLoss(), s, y
-    return np.eye(K)[codes], MultinomialLoss(), s, y
+    loss = BinomialLoss() if K == 2 else MultinomialLoss()
+    return codes.astype(np.float64), loss, s, y
+
+
+def label_problem(est, X, y, sample_weight, fit_intercept: bool, splits=None) -> GLMProblem:
+    """The logistic problem of validated arrays (sets ``est.classes_``); the weights are the
+    source's (``problem.source.weights``)."""
+    codes, loss, s, _ = encode_labels(est, X, y, sample_weight)
+    return GLMProblem.from_arrays(X, codes, s, loss, fit_intercept,
+                                  n_classes=est.classes_.size, splits=splits)
 
 
 def check_C(C, name: str = "C") -> float:
@@ -87,14 +98,22 @@ def check_penalty_alias(penalty, C: float) -> float:
 
 
 def fit_glm(problem: GLMProblem, lam: float, *, solver: str, tol: float, max_iter: int,
-            start=None, who: str = "the model", stacklevel: int = 4) -> tuple[GLMFit, str]:
-    """One solution at λ; warns (ConvergenceWarning) with the final gradient norm if needed.
+            start=None, summary=None, who: str = "the model",
+            stacklevel: int = 4) -> tuple[GLMFit, str]:
+    """The full-data model at λ (from the null model through a subset of the rows, or from
+    ``start = (W (1, p, m), b (1, m))``); warns (ConvergenceWarning) with the final gradient
+    norm if needed. Returns the fit and the solver that ran.
 
     ``stacklevel`` as for :func:`warn_convergence` (4: the caller of the caller of this).
     """
-    name = choose_solver(problem, resolve_glm_solver(solver))
-    W0, b0 = start if start is not None else problem.zeros()
-    fit = solve(problem, lam, W0, b0, solver=name, tol=tol, max_iter=max_iter)
+    name = choose_solver(problem, solver)
+    path = glm_path(problem, np.array([lam]), solver=name, tol=tol, max_iter=max_iter,
+                    start=start, summary=summary)
+    fit = GLMFit(coef=path.coef[0], intercept=path.intercept[0], n_iter=path.n_iter[0],
+                 grad_norm=path.grad_norm[0], converged=path.converged[0],
+                 objective=path.objective[0], held_sw=path.held_sw[0],
+                 held_loss=path.held_loss[0], held_correct=path.held_correct[0],
+                 n_passes=path.n_passes, solver=name, n_hessian_passes=path.n_hessian_passes)
     warn_convergence(fit, tol, max_iter, who, stacklevel=stacklevel)
     return fit, name
 
@@ -102,7 +121,7 @@ def fit_glm(problem: GLMProblem, lam: float, *, solver: str, tol: float, max_ite
 def warn_convergence(fit, tol: float, max_iter: int, who: str, stacklevel: int = 4) -> None:
     """A ConvergenceWarning naming the final gradient norm, if any solution missed ``tol``.
 
-    ``fit`` is a :class:`~ridgeline.solvers.glm_problem.GLMFit` or a
+    ``fit`` is a :class:`~ridgeline.solvers.newton.GLMFit` or a
     :class:`~ridgeline.path.glm_path.GLMPath` (anything with ``converged``, ``grad_norm``,
     ``n_iter`` and ``solver``).
     """
@@ -120,19 +139,17 @@ def warn_convergence(fit, tol: float, max_iter: int, who: str, stacklevel: int =
         ConvergenceWarning, stacklevel=stacklevel)
 
 
-def warn_if_separable(problem: GLMProblem, fit: GLMFit, lam: float, who: str) -> None:
+def warn_if_separable(fit: GLMFit, lam: float, who: str) -> None:
     """Without a penalty, separable classes have no finite optimum: say so."""
     if lam > 0:
         return
-    eta = problem.linear(fit.coef, fit.intercept)
-    mean_loss = float(problem.loss_value(eta)[0])
+    mean_loss = float(fit.objective[0])  # λ = 0: the objective is the mean loss
     if mean_loss < 1e-6:
         warnings.warn(
             f"{who}: the classes are linearly separable (training log loss {mean_loss:.1e}); "
             "without a penalty (C=inf) the coefficients grow without bound and the returned "
             "ones are cut off where the solver stopped. Use a finite C.",
             ConvergenceWarning, stacklevel=3)
-
 
 
 class LabeledBinomialLoss(BinomialLoss):
@@ -145,38 +162,27 @@ class LabeledBinomialLoss(BinomialLoss):
         return (np.asarray(y) == self.positive).astype(np.float64)
 
 
-def check_source_solver(solver: str, who: str, source=None) -> str:
-    """Streamed GLMs are fit by Newton/IRLS or L-BFGS (one pass per iteration); returns the
-    one to use on ``source`` (``"auto"``: L-BFGS for large p, see
-    :func:`~ridgeline.selection.stream_glm.choose_source_solver`)."""
-    name = resolve_glm_solver(solver)
-    if name not in ("auto", "newton", "lbfgs"):
-        raise ValueError(f"{who} on a statistics source is fit by Newton/IRLS or L-BFGS (one "
-                         f"pass per iteration): use solver='auto', 'newton' or 'lbfgs', got "
-                         f"{solver!r}")
-    return name if source is None else choose_source_solver(source, name)
+def source_classes(source, summary) -> np.ndarray:
+    """The class labels of a source's target (2 to MAX_TARGET_VALUES of them), or a clear error."""
+    if summary.values is None or summary.values.size < 2:
+        found = (f"more than {MAX_TARGET_VALUES} distinct values" if summary.values is None
+                 else f"only {float(summary.values[0])!r}")
+        raise ValueError(f"streamed logistic regression needs exactly two classes "
+                         f"(binary) or 3 to {MAX_TARGET_VALUES} (multinomial) in column "
+                         f"{source.target_name!r}, found {found}")
+    return summary.values
 
 
-def fit_glm_source(source, loss, lam: float, summary, *, fit_intercept: bool, tol: float,
-                   max_iter: int, start=None, who: str = "the model", stacklevel: int = 4,
-                   solver: str = "newton") -> StreamNewtonResult:
-    """The full-data model at λ on a statistics source (one pass per iteration).
+def source_problem(source, classes: np.ndarray, fit_intercept: bool) -> GLMProblem:
+    """The logistic problem of a statistics source whose target holds ``classes``."""
+    progress = getattr(source, "progress", None)
+    if classes.size == 2:
+        return GLMProblem(source, LabeledBinomialLoss(classes[1]), fit_intercept,
+                          progress=progress)
+    return GLMProblem(source, MultinomialLoss(), fit_intercept, classes=classes,
+                      progress=progress)
 
-    ``start`` is ``(coef (p,), intercept)``; default the null model from ``summary`` (a
-    :class:`~ridgeline.stats.TargetSummary`). ``solver``: ``"newton"`` (from the null model
-    through a subset of the rows when the source can serve one) or ``"lbfgs"`` (preconditioned
-    with the summary's feature scales when it has them). Warns (ConvergenceWarning) if not
-    converged.
-    """
-    full = np.array([-1])
-    if start is None:
-        W0, b0 = null_start(loss, summary, full, source.n_features, fit_intercept)
-    else:
-        W0, b0 = np.asarray(start[0], dtype=np.float64)[None], np.array([float(start[1])])
-    fit = stream_fit(source, loss, np.array([lam]), W0, b0, full, summary.n.size,
-                     solver=solver, fit_intercept=fit_intercept, tol=tol, max_iter=max_iter,
-                     progress=getattr(source, "progress", None),
-                     feature_scale=summary.feature_scale() if summary.sx is not None else None,
-                     subset_first=start is None)
-    warn_convergence(fit, tol, max_iter, who, stacklevel=stacklevel)
-    return fit
+
+def check_solver(solver: str) -> str:
+    """Validate a GLM solver name (ridgeline's or scikit-learn's)."""
+    return resolve_solver(solver)

@@ -16,12 +16,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ridgeline.distributed import dask_source
 from ridgeline.estimators._base import SparseInputMixin
-from ridgeline.estimators._glm import (
-    check_source_solver,
-    check_tol_iter,
-    fit_glm,
-    fit_glm_source,
-)
+from ridgeline.estimators._glm import check_solver, check_tol_iter, fit_glm
 from ridgeline.estimators._validation import (
     check_source_fit,
     check_strength,
@@ -31,8 +26,8 @@ from ridgeline.estimators._validation import (
     is_source,
 )
 from ridgeline.losses import PoissonLoss
-from ridgeline.solvers.glm_problem import GLMProblem
-from ridgeline.solvers.glm_solve import resolve_glm_solver
+from ridgeline.selection.glm_cv import check_glm_target
+from ridgeline.solvers.problem import GLMProblem
 
 
 class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
@@ -43,7 +38,7 @@ class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
     alpha : float, default=1.0
         Penalty with scikit-learn's meaning; the canonical ``lambda_`` equals it.
     fit_intercept : bool, default=True
-    solver : {"auto", "newton", "lbfgs", "trust-ncg"} or scikit-learn's "newton-cholesky"
+    solver : {"auto", "newton", "lbfgs"} or scikit-learn's "newton-cholesky"
     max_iter : int, default=100
     tol : float, default=1e-8
         Stop when the largest absolute gradient entry of the objective is ≤ tol.
@@ -75,17 +70,44 @@ class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
         """Fit on X (n, p) and counts y (n,) ≥ 0; returns self.
 
         ``X`` may also be a statistics source (``ridgeline.read_parquet(path, target=...)``)
-        with ``y=None``: Newton/IRLS with one pass over it per iteration.
+        or a Dask collection (with ``y=None``): the same engine, one pass over the rows per
+        iteration.
         """
         alpha = check_strength(self.alpha, "alpha")
         if alpha.ndim != 0:
             raise ValueError(f"alpha must be a single number, got {self.alpha!r}")
         check_tol_iter(self.tol, self.max_iter)
-        resolve_glm_solver(self.solver)
+        check_solver(self.solver)
         if (src := dask_source(X, y, sample_weight)) is not None:
             X, y, sample_weight = src, None, None
+        summary = None
         if is_source(X):
-            return self._fit_source(X, y, sample_weight, float(alpha))
+            check_source_fit(self, X, y, sample_weight, warm_start=self.warm_start)
+            summary = X.target_summary(1, progress=getattr(X, "progress", None))
+            check_glm_target(PoissonLoss(), summary, X.target_name)
+            problem = GLMProblem(X, PoissonLoss(), self.fit_intercept,
+                                 progress=getattr(X, "progress", None))
+            dtype = np.float64
+        else:
+            X, y, s = self._validate(X, y, sample_weight)
+            problem = GLMProblem.from_arrays(X, y, s, PoissonLoss(), self.fit_intercept)
+            dtype = X.dtype
+        fit, name = fit_glm(problem, float(alpha), solver=self.solver, tol=self.tol,
+                            max_iter=self.max_iter, start=self._start(problem),
+                            summary=summary, who="PoissonRegressor")
+        self.coef_ = fit.coef[0, :, 0].astype(dtype, copy=False)
+        self.intercept_ = float(fit.intercept[0, 0]) if self.fit_intercept else 0.0
+        self.n_iter_ = int(fit.n_iter[0])
+        self.lambda_ = float(alpha)
+        self.solver_ = name
+        self.grad_norm_ = float(fit.grad_norm[0])
+        self.n_passes_ = int(fit.n_passes) + (summary is not None)
+        if summary is not None:
+            self.n_rows_ = summary.n_rows
+        return self
+
+    def _validate(self, X, y, sample_weight):
+        """Checked arrays: X, counts y (n,) ≥ 0 (not all zero) and weights (n,)."""
         X, y = check_X_y(self, X, y, y_numeric=True)
         y = np.asarray(y, dtype=np.float64)
         if y.ndim == 2 and y.shape[1] == 1:
@@ -99,45 +121,14 @@ class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
         if not (s @ y) > 0:
             raise ValueError("Poisson targets are all zero (weighted): the mean count must be "
                              "positive for a log-link model")
-        problem = GLMProblem(X, y, s, PoissonLoss(), self.fit_intercept)
-        start = None
-        if self.warm_start and hasattr(self, "coef_") and self.coef_.shape == (X.shape[1],):
-            start = (np.asarray(self.coef_, dtype=np.float64)[None, :, None].copy(),
-                     np.array([[float(self.intercept_)]]))
-        fit, name = fit_glm(problem, float(alpha), solver=self.solver, tol=self.tol,
-                            max_iter=self.max_iter, start=start, who="PoissonRegressor")
-        self.coef_ = fit.coef[0, :, 0].astype(X.dtype, copy=False)
-        self.intercept_ = float(fit.intercept[0, 0]) if self.fit_intercept else 0.0
-        self.n_iter_ = int(fit.n_iter[0])
-        self.lambda_ = float(alpha)
-        self.solver_ = name
-        self.grad_norm_ = float(fit.grad_norm[0])
-        return self
+        return X, y, s
 
-    def _fit_source(self, source, y, sample_weight, alpha: float):
-        check_source_fit(self, source, y, sample_weight, warm_start=self.warm_start)
-        solver = check_source_solver(self.solver, "PoissonRegressor", source)
-        summary = source.target_summary(1, progress=getattr(source, "progress", None),
-                                        columns=solver == "lbfgs")
-        if summary.y_min < 0:
-            raise ValueError(f"Poisson targets must be non-negative; column "
-                             f"{source.target_name!r} has values down to {summary.y_min:g}")
-        if not summary.sy.sum() > 0:
-            raise ValueError("Poisson targets are all zero: the mean count must be positive "
-                             "for a log-link model")
-        fit = fit_glm_source(source, PoissonLoss(), alpha, summary,
-                             fit_intercept=self.fit_intercept, tol=self.tol,
-                             max_iter=self.max_iter, who="PoissonRegressor", stacklevel=5,
-                             solver=solver)
-        self.coef_ = fit.coef[0].copy()
-        self.intercept_ = float(fit.intercept[0]) if self.fit_intercept else 0.0
-        self.n_iter_ = int(fit.n_iter[0])
-        self.lambda_ = alpha
-        self.solver_ = solver
-        self.grad_norm_ = float(fit.grad_norm[0])
-        self.n_passes_ = fit.n_passes + 1
-        self.n_rows_ = summary.n_rows
-        return self
+    def _start(self, problem):
+        if not (self.warm_start and hasattr(self, "coef_")
+                and np.shape(self.coef_) == (problem.n_features,)):
+            return None
+        return (np.asarray(self.coef_, dtype=np.float64)[None, :, None].copy(),
+                np.array([[float(self.intercept_)]]))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

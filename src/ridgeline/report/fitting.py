@@ -33,9 +33,10 @@ from ridgeline.estimators import (
 from ridgeline.losses import BinomialLoss, MultinomialLoss, PoissonLoss
 from ridgeline.path import auto_glm_grid
 from ridgeline.selection import GridEdgeWarning, RidgeCVResult
+from ridgeline.selection.glm_alo import alo_glm
 from ridgeline.selection.glm_scoring import resolve_glm_scorer
-from ridgeline.selection.glm_select import alo_glm, kfold_glm
-from ridgeline.solvers.glm_problem import GLMProblem
+from ridgeline.selection.glm_select import kfold_glm
+from ridgeline.solvers.problem import GLMProblem
 
 __all__ = [
     "CV_SUPPORT",
@@ -305,9 +306,9 @@ def _fit_logistic(kind, X, y, *, cv, splits, grid, n_lambdas, rule, scoring, sta
                          "regression needs at least two")
     n_w = float(X.shape[0])
     if grid is None or np.any(grid == 0):
-        Y = codes.astype(np.float64) if classes.size == 2 else np.eye(classes.size)[codes]
         loss = BinomialLoss() if classes.size == 2 else MultinomialLoss()
-        problem = GLMProblem(X, Y, np.ones(X.shape[0]), loss, True)
+        problem = GLMProblem.from_arrays(X, codes.astype(np.float64), None, loss, True,
+                                         n_classes=classes.size)
         lam = _glm_grid(problem, grid, n_lambdas)
     else:
         lam = np.sort(grid)[::-1].copy()
@@ -328,12 +329,11 @@ def _fit_poisson(kind, X, y, *, cv, splits, grid, n_lambdas, rule, scoring, stan
                          f"value(s) are negative (smallest {y.min():g})")
     if not y.sum() > 0:
         raise ValueError("Poisson targets are all zero: the mean count must be positive")
-    s = np.ones(X.shape[0])
-    problem = GLMProblem(X, y, s, PoissonLoss(), True)
+    problem = GLMProblem.from_arrays(X, y, None, PoissonLoss(), True)
     lam = _glm_grid(problem, grid, n_lambdas)
     scorer = resolve_glm_scorer(scoring, problem.loss)
     if splits is not None:
-        sel = kfold_glm(problem, y, splits, lam, lam, scorer, classes=None, rule=rule,
+        sel = kfold_glm(problem, lam, lam, scorer, splits=splits, labels=y, rule=rule,
                         fixed_C=False, warn_stacklevel=1)
     else:
         sel = alo_glm(problem, y, lam, lam, scorer, classes=None, rule=rule, warn_stacklevel=1)

@@ -1,20 +1,14 @@
-"""Choosing λ for GLMs: K-fold CV along warm-started paths, and approximate leave-one-out.
+"""Choosing λ for GLMs by K-fold cross-validation: scores of a fold path, and the choice.
 
-**K-fold.** The K training sets become one batched problem (weights zero on each fold's
-held-out rows) solved along the λ grid from strong to weak regularization, all folds stepping
-in lockstep so each pass over X serves every fold. Held-out linear predictors for every λ are
-one product per fold.
+The K training sets are the members of one path (:func:`ridgeline.path.glm_path`), solved
+together along the λ grid from strong to weak regularization so each pass over the data
+serves every fold — on an in-memory array (with any scikit-learn splitter's splits), files or
+a Dask collection alike. This module only scores and chooses:
 
-**ALO** (Rad & Maleki 2020, "A scalable estimate of the out-of-sample prediction error via
-approximate leave-one-out", *JRSS B* 82(4)). One fit per λ on all the data; the leave-one-out
-linear predictor of sample i is one Newton step from the full solution with sample i removed,
-which the Sherman–Morrison–Woodbury identity reduces to::
-
-    η_{/i} = η_i + J_i (I − ω_i B_i J_i)⁻¹ ω_i g_i,      J_i = x̃_iᵀ H⁻¹ x̃_i
-
-with g_i = ℓ'(η_i), B_i = ℓ''(η_i) (K×K blocks for multinomial — the paper's block form), H the
-Hessian of the objective at the optimum, x̃_i = (x_i, 1). It estimates the error of refitting
-without sample i at the same C (the penalty ``n_w λ ‖w‖²`` of the summed loss held fixed).
+- per-sample scorers (accuracy, log loss, Poisson deviance) from the held-out sums that every
+  pass returns with each fold model (no rows needed: files and Dask too);
+- any other scikit-learn scorer from held-out linear predictors, one product per fold — on
+  in-memory arrays only (:func:`held_out_predictors`).
 """
 
 from __future__ import annotations
@@ -22,14 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from ridgeline.path.glm_path import GLMPath, glm_path
 from ridgeline.selection.glm_scoring import GLMScorer
 from ridgeline.selection.result import RidgeCVResult, edge_sides, select_1se, select_min, warn_edges
-from ridgeline.solvers.glm_problem import Curvature, GLMProblem
-from ridgeline.solvers.newton import NewtonState, newton
-from ridgeline.stats.chunks import iter_row_chunks
+from ridgeline.solvers.problem import GLMProblem
+from ridgeline.stats.members import member_roles
 
 
 @dataclass
@@ -49,8 +41,10 @@ class GLMSelection:
     path: GLMPath
 
 
-def _finish(lambdas, alphas, method, scorer, fold_scores, mean, se, dof, rule, n_splits,
-            warn_stacklevel):
+def finish(lambdas, alphas, method, scorer, fold_scores, mean, se, dof, rule, n_splits,
+           warn_stacklevel) -> RidgeCVResult:
+    """The CV result of a curve (mean score and its SE per λ) under ``rule``; warns
+    (GridEdgeWarning, at ``warn_stacklevel`` when non-zero) when the choice is on an edge."""
     idx_min = int(select_min(mean))
     idx_1se = idx_min if np.isnan(se).all() else int(select_1se(lambdas, mean, se, idx_min))
     res = RidgeCVResult(lambdas=lambdas, alphas=alphas, method=method, scoring=scorer.name,
@@ -66,189 +60,120 @@ def _finish(lambdas, alphas, method, scorer, fold_scores, mean, se, dof, rule, n
     return res
 
 
-def kfold_glm(problem: GLMProblem, labels, splits, lambdas, alphas, scorer: GLMScorer, *,
-              classes, solver="auto", tol=1e-8, max_iter=100, rule="min", fixed_C=True,
+def check_scorer_fits(problem: GLMProblem, scorer: GLMScorer) -> None:
+    """Refuse, before any pass, a scorer that needs held-out predictions on a source that
+    keeps no rows (files, Dask)."""
+    if scorer.per_sample is None and not hasattr(problem.source, "X"):
+        raise ValueError(f"scoring={scorer.name!r} needs held-out predictions, which a "
+                         "streamed fit does not keep: use 'neg_mean_poisson_deviance' "
+                         "(Poisson), 'neg_log_loss' or 'accuracy' (logistic)")
+
+
+def kfold_glm(problem: GLMProblem, lambdas, alphas, scorer: GLMScorer, *,
+              n_folds: int | None = None, splits=None, summary=None, labels=None,
+              classes=None, solver: str = "auto", tol: float = 1e-8, max_iter: int = 100,
+              rule: str = "min", fixed_C: bool = True,
               warn_stacklevel: int = 0) -> GLMSelection:
-    """K-fold CV scores of every λ along warm-started paths.
+    """K-fold CV scores of every λ along one warm-started path of all the folds.
 
     Parameters
     ----------
     problem : GLMProblem
-        The full data with its sample weights (a batch of 1).
-    labels : ndarray (n,)
-        Original class labels (or targets) for scikit-learn scorers.
-    splits : list of (train_idx, test_idx)
+        Its source holds the folds: the fold rule of files and Dask, or an array's splits
+        (``GLMProblem.from_arrays(..., splits=...)``).
     lambdas, alphas : ndarray (L,)
         Canonical grid on the full data and the same grid in the estimator's parameter (C).
+    scorer : GLMScorer
+    n_folds : int, optional
+        K (the number of folds of the source's rule, or of its splits).
+    splits : list of (train, test), optional
+        For an in-memory problem: the splits to use (``n_folds`` is then their number).
+    summary : TargetSummary, optional
+        The source's target summary for ``n_folds`` (taken when not given).
+    labels : ndarray (n,), optional
+        Original class labels, for scikit-learn scorers (in-memory only).
+    classes : ndarray, optional
+        The estimator's classes, for scikit-learn scorers.
     fixed_C : bool
-        True (scikit-learn's convention): a training fold is fit at the same C, i.e. at
-        λ·n_w/n_w,train; False: at the same canonical λ (which does not depend on n).
+        True (scikit-learn's convention): fold k is fit at the same C, i.e. at
+        ``λ·n_w/n_w,train,k``; False: at the same canonical λ (which does not depend on n).
     """
-    s = problem.weights
-    n = s.shape[0]
-    F = len(splits)
-    train_w = np.zeros((n, F))
-    for k, (tr, _) in enumerate(splits):
-        train_w[tr, k] = s[tr]
-    batch = GLMProblem(problem.X, problem.y, train_w, problem.loss, problem.fit_intercept)
-    scale = s.sum() / train_w.sum(axis=0) if fixed_C else None
-    path = glm_path(batch, lambdas, solver=solver, tol=tol, max_iter=max_iter,
-                    lambda_scale=scale)
+    check_scorer_fits(problem, scorer)
+    if splits is not None:
+        splits = list(splits)
+        problem, n_folds = problem.with_splits(splits), len(splits)
+    lambdas = np.asarray(lambdas, dtype=np.float64)
+    K = int(n_folds)
+    folds = np.arange(K)
+    if summary is None:
+        summary = problem.source.target_summary(K, progress=problem.progress)
+    train_sw = problem.train_weights(summary, folds, K)
+    if np.any(train_sw <= 0):
+        raise ValueError(f"a fold has no training rows: too few rows for {K} folds")
+    _, test = member_roles(problem.source, folds, K)
+    if np.any(test.astype(np.float64) @ summary.sw <= 0):
+        raise ValueError(f"a fold has no rows: too few rows for {K} folds")
+    scale = float(np.sum(summary.sw)) / train_sw if fixed_C else None
+    path = glm_path(problem, lambdas, held_out=folds, n_folds=K, lambda_scale=scale,
+                    solver=solver, tol=tol, max_iter=max_iter, summary=summary)
+    if scorer.per_sample is not None:
+        scores = held_out_scores(path, scorer).T  # (K, L)
+    else:
+        scores = _predicted_scores(problem, path, scorer, labels, classes)
     L = lambdas.size
-    scores = np.zeros((F, L))
-    for k, (_, te) in enumerate(splits):
-        E = _predictors(problem.X[te], path.coef[:, k], path.intercept[:, k])
-        y_te, lab_te, w_te = problem.y[te], labels[te], s[te]
-        for i in range(L):
-            scores[k, i] = scorer.score(y_te, lab_te, E[:, i], w_te, problem.loss, classes)
     mean = scores.mean(axis=0)
-    se = scores.std(axis=0, ddof=1) / np.sqrt(F) if F > 1 else np.full(L, np.nan)
-    res = _finish(lambdas, alphas, "kfold", scorer, scores[:, :, None], mean, se,
-                  np.full(L, np.nan), rule, F, warn_stacklevel)
+    se = scores.std(axis=0, ddof=1) / np.sqrt(K) if K > 1 else np.full(L, np.nan)
+    res = finish(lambdas, alphas, "kfold", scorer, scores[:, :, None], mean, se,
+                 np.full(L, np.nan), rule, K, warn_stacklevel)
     return GLMSelection(result=res, path=path)
 
 
-def _predictors(X, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
-    """η for every λ: coef (L, p, m), intercept (L, m) → (n, L, m)."""
+def held_out_scores(path: GLMPath, scorer: GLMScorer) -> np.ndarray:
+    """Each fold model's held-out score (L, K) from the path's held-out sums: accuracy, or the
+    negated mean loss (log loss, Poisson deviance)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if scorer.name == "accuracy":
+            return path.held_correct / path.held_sw
+        return -path.held_loss / path.held_sw
+
+
+def _predicted_scores(problem: GLMProblem, path: GLMPath, scorer: GLMScorer, labels,
+                      classes) -> np.ndarray:
+    """Fold scores (K, L) of a scikit-learn scorer on the held-out linear predictors."""
+    src = problem.source
+    K, L = path.coef.shape[1], path.coef.shape[0]
+    y = target_matrix(problem, src.y)
+    s = np.ones(src.y.size) if src.s is None else src.s
+    labels = src.y if labels is None else labels
+    scores = np.zeros((K, L))
+    for k, (rows, E) in enumerate(held_out_predictors(problem, path)):
+        for i in range(L):
+            scores[k, i] = scorer.score(y[rows], labels[rows], E[:, i], s[rows],
+                                        problem.loss, classes)
+    return scores
+
+
+def held_out_predictors(problem: GLMProblem, path: GLMPath):
+    """For each fold k of an in-memory source: ``(test rows (n_k,), η (n_k, L, m))`` of its
+    models along the path."""
+    src = problem.source
+    K = path.coef.shape[1]
+    _, test = member_roles(src, np.arange(K), K)
+    ids = src.fold_ids(K)
+    for k in range(K):
+        rows = np.flatnonzero(test[k][ids])
+        yield rows, linear_predictors(src.X[rows], path.coef[:, k], path.intercept[:, k])
+
+
+def linear_predictors(X, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    """η for every λ: coef (L, p, m), intercept (L, m) → (n, L, m) (X dense or sparse)."""
     L, p, m = coef.shape
     E = np.asarray(X @ coef.transpose(1, 0, 2).reshape(p, L * m)).reshape(-1, L, m)
     return E + intercept
 
 
-def alo_glm(problem: GLMProblem, labels, lambdas, alphas, scorer: GLMScorer, *, classes,
-            tol=1e-8, max_iter=100, rule="min", warn_stacklevel: int = 0) -> GLMSelection:
-    """Approximate leave-one-out scores of every λ from one full-data Newton fit per λ.
-
-    The fits run along the grid from strong to weak regularization. The Hessian at each
-    optimum serves twice: for the leverages, and as the next λ's Newton curvature. Where the
-    curvature weights ω_i ℓ''(η_i) barely change between optima (relative L1 change ≤ 1%, as
-    at the weakly regularized end of a grid), the eigenbasis and the rotated rows
-    ``(X − μ)V`` are reused, so a λ costs O(n p) instead of O(n p²): the leverages then carry
-    an error of the same order (≤ 1%), far below ALO's own O(1/n) approximation error and
-    invisible in the scores.
-    """
-    lambdas = np.asarray(lambdas, dtype=np.float64)
-    L = lambdas.size
-    path = GLMPath.empty(lambdas, 1, problem.n_features, problem.n_outputs, "newton")
-    mean, se, dof = np.zeros(L), np.full(L, np.nan), np.zeros(L)
-    s = problem.weights
-    state = NewtonState()
-    W, b = problem.zeros()
-    basis = None
-    for i in np.argsort(-lambdas, kind="stable"):
-        lam = float(lambdas[i])
-        fit = newton(problem, lam, W, b, tol=tol, max_iter=max_iter, state=state)
-        W, b = fit.coef, fit.intercept
-        path.record(i, fit)
-        if problem.loss.multi:
-            eta_loo, dof[i] = alo_predictors(problem, W, b, lam)
-        else:
-            eta = state.point.eta[:, 0]
-            h = state.point.h[:, 0]
-            if basis is None or not basis.close_to(h):
-                basis = LeverageBasis(problem, h, dtype=np.float32)
-            state.curvature = [basis.curvature]  # exact at this optimum: the next λ's Newton
-            eta_loo, dof[i] = basis.alo(problem, eta, lam)
-        if scorer.per_sample is not None:
-            vals = scorer.per_sample(problem.loss, problem.y, eta_loo)
-            mean[i] = float(s @ vals / s.sum())
-            se[i] = float(np.std(vals, ddof=1) / np.sqrt(vals.size))
-        else:
-            mean[i] = scorer.score(problem.y, labels, eta_loo, s, problem.loss, classes)
-    res = _finish(lambdas, alphas, "alo", scorer, None, mean, se, dof, rule, problem.X.shape[0],
-                  warn_stacklevel)
-    return GLMSelection(result=res, path=path)
-
-
-class LeverageBasis:
-    """Leverages ``x̃_iᵀ (H + 2λI)⁻¹ x̃_i`` for every λ from one Hessian (scalar outputs).
-
-    With the intercept eliminated, ``x̃ᵀH⁻¹x̃ = (x − μ)ᵀ(S + 2λI)⁻¹(x − μ) + 1/d`` where
-    ``S = VEVᵀ``; so with ``Z = (X − μ)V`` (one pass, kept as Z²) the leverages of any λ are
-    ``Z² · 1/(e + 2λ) + 1/d``.
-    """
-
-    def __init__(self, problem: GLMProblem, h: np.ndarray, dtype=np.float64):
-        self.h = h
-        self.curvature = problem.curvature(h[:, None])
-        c = self.curvature
-        if problem.fit_intercept:
-            self.d_inv = float(c.Hbb_pinv[0, 0])
-            mu = c.Hwb[:, 0] * self.d_inv
-        else:
-            self.d_inv, mu = 0.0, np.zeros(problem.n_features)
-        muV = mu @ c.V
-        X = problem.X
-        # alo_glm stores Z² in float32 (leverages to ~1e-7, far below ALO's own error; half
-        # the memory traffic); alo_predictors keeps float64 (the exact formula)
-        self.Z2 = np.empty((X.shape[0], c.V.shape[1]), dtype=dtype)
-        for rows, Xc in iter_row_chunks(X):
-            Z = np.asarray(Xc @ c.V)
-            Z -= muV
-            np.square(Z, out=Z)
-            self.Z2[rows] = Z
-
-    def close_to(self, h: np.ndarray, rtol: float = 1e-2) -> bool:
-        """Whether curvature weights ``h`` are within ``rtol`` (relative, L1) of this basis'."""
-        return float(np.abs(h - self.h).sum()) <= rtol * float(np.abs(self.h).sum())
-
-    def leverages(self, lam: float) -> np.ndarray:
-        d = self.curvature.e + 2.0 * lam
-        inv = np.where(d > 0, 1.0 / np.where(d > 0, d, 1.0), 0.0)
-        return (self.Z2 @ inv.astype(self.Z2.dtype)).astype(np.float64) + self.d_inv
-
-    def alo(self, problem: GLMProblem, eta: np.ndarray, lam: float) -> tuple[np.ndarray, float]:
-        """ALO linear predictors (n, 1) and effective dof at the solution with predictor ``eta``."""
-        om = problem.omega[:, 0]
-        g, h = problem.loss.derivatives(problem.y, eta[:, 0])
-        lev = self.leverages(lam)
-        step = lev * om * g / (1.0 - om * h * lev)
-        return eta + step[:, None], float(np.sum(om * h * lev))
-
-
-def alo_predictors(problem: GLMProblem, W: np.ndarray, b: np.ndarray,
-                   lam: float) -> tuple[np.ndarray, float]:
-    """Approximate leave-one-out linear predictors (n, m) at the solution (W (1,p,m), b (1,m)).
-
-    Also returns the effective degrees of freedom ``Σ_i ω_i tr(B_i J_i)`` (the trace of the
-    GLM hat matrix, intercept included).
-    """
-    eta = problem.linear(W, b)[:, 0]
-    r, h = problem.derivatives(eta[:, None])
-    if not problem.loss.multi:
-        return LeverageBasis(problem, h[:, 0]).alo(problem, eta, lam)
-    curv = problem.curvature(h)
-    om = problem.omega[:, 0]
-    g = r[:, 0] / np.where(om > 0, om, 1.0)[:, None]  # unweighted ℓ'
-    J = _block_leverages(problem.X, curv, lam, problem.fit_intercept)
-    P = h[:, 0]
-    Bm = problem.loss.hessian_blocks(P)
-    K = P.shape[1]
-    A = np.eye(K)[None] - om[:, None, None] * np.einsum("ikl,ilm->ikm", Bm, J)
-    step = np.einsum("ikl,il->ik", J, np.linalg.solve(A, (om[:, None] * g)[..., None])[..., 0])
-    dof = float(np.sum(om * np.einsum("ikl,ilk->i", Bm, J)))
-    return eta + step, dof
-
-
-def _block_leverages(X, curv: Curvature, lam: float, fit_intercept: bool) -> np.ndarray:
-    """Per-sample K×K blocks ``J_i = x̃_iᵀ H⁻¹ x̃_i`` for multinomial (n, K, K)."""
-    M = curv.inverse(lam)
-    K = curv.Hbb_pinv.shape[0] if fit_intercept else M.shape[0] // X.shape[1]
-    n = X.shape[0]
-    J = np.empty((n, K, K))
-    if fit_intercept:
-        Q = curv.Hwb @ curv.Hbb_pinv
-        MQ = M @ Q
-        const = Q.T @ MQ + curv.Hbb_pinv
-    for rows, Xc in iter_row_chunks(X):
-        Xd = Xc.toarray() if sp.issparse(Xc) else Xc
-        for k in range(K):
-            for q in range(k, K):
-                v = np.einsum("ij,ij->i", Xd @ M[k::K, q::K], Xd)
-                J[rows, k, q] = v
-                J[rows, q, k] = v
-        if fit_intercept:
-            C = np.stack([Xd @ MQ[k::K, :] for k in range(K)], axis=1)  # (r, K, K): x·(MQ)[k::K, l]
-            J[rows] -= C + C.transpose(0, 2, 1)
-            J[rows] += const
-    return J
+def target_matrix(problem: GLMProblem, y: np.ndarray) -> np.ndarray:
+    """In-memory targets as the scorers take them: one-hot (n, C) for the softmax, else y."""
+    if problem.multi:
+        return np.eye(problem.n_outputs)[np.asarray(y, dtype=np.int64)]
+    return y

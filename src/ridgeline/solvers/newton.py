@@ -1,231 +1,300 @@
-"""Damped Newton (IRLS) for a batch of penalized GLM fits, curvature reused along a path.
+"""Damped Newton (IRLS) for B penalized GLMs in lockstep, one pass over the data per step.
 
-Each step solves ``(S + 2λI) Δw = −g̃`` where S is the loss Hessian with the unpenalized intercept
-eliminated (see :class:`~ridgeline.solvers.glm_problem.Curvature`). A Hessian costs one weighted
-Gram pass (n p² flops) and is **reused** while it keeps paying: with a slightly stale Hessian the
-step is still a descent direction (S + 2λI is positive definite) and passes the same Armijo line
-search; the Hessian is re-formed only when the gradient stops falling fast (the chord or
-simplified Newton method, Kelley 1995, *Iterative Methods for Linear and Nonlinear Equations*,
-§5.4). Along a warm-started λ path most λ then cost a few gradient passes (2 n p flops each)
-instead of several Hessians — and the first step at a new λ needs no pass at all, since the
-gradient moves by exactly ``2(λ_new − λ_old) W``.
+The one Newton loop of ridgeline: arrays, files and Dask collections all reach it through the
+passes of a statistics source (:class:`~ridgeline.solvers.glm_models.LockstepModel`), and B
+models — the K training folds of cross-validation and/or the full-data model — step together
+so that one pass serves all of them.
 
-All members of a batch (e.g. the K training folds of cross-validation) step in lockstep so that
-``X @ [W_1 … W_B]`` and ``Xᵀ [r_1 … r_B]`` serve every member with one pass over X.
+- A pass at a *trial* point serves both the line search and the next step: when the trial
+  passes the Armijo test it is accepted and its gradient (and Hessian) give the next
+  direction; otherwise the step is halved and the next pass evaluates the shorter trial.
+  Members stop independently at ``max|∇f| ≤ tol``.
+- **Hessian reuse** (the chord method, Kelley 1995, *Iterative Methods for Linear and
+  Nonlinear Equations*, §5.4): with ``reuse``, a pass asks for Hessians only when a member
+  needs one — at the start without a curvature, after a step with the reused curvature cut
+  ``max|∇f|`` by less than :data:`REFRESH_RATE`, or after a line search failed with it.
+  A stale curvature still gives a descent direction (``S + 2λI`` is positive definite) and
+  the stopping rule is unchanged, so the answer is the same; only the passes get cheaper.
+- A line search that fails with a *reused* curvature is not halved further: the member's
+  current point is evaluated again with a Hessian, and the step recomputed from it.
+- ``start``: the members' loss and gradient at the starting point are known (the previous λ
+  of a path, where the loss gradient does not depend on λ), so the first step needs no pass.
+- ``last_step_below``: once a member's ``max|∇f|`` is at most this fraction of its first
+  value, its next step (with a fresh Hessian) is taken without a pass to evaluate it and the
+  member stops — for fits whose answer is only a starting point (a subset fit).
 
-The backtracking line search only accepts points that decrease the objective, so the iteration
-cannot diverge; a member stops at ``max|∇f| ≤ tol``, or when no decrease is possible in floating
-point (the Newton decrement has reached rounding level), or after ``max_iter`` steps.
+The line search only accepts points that decrease the objective, so the iteration cannot
+diverge; near the optimum, where ``f`` runs out of digits, a full step that raises ``f`` by no
+more than rounding is accepted and the gradient decides (:func:`floor_ok`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from ridgeline.solvers.glm_problem import Curvature, GLMFit, GLMProblem, kkt_norms
+from ridgeline.solvers.curvature import Curvature, kkt_norms
+from ridgeline.solvers.glm_models import LockstepModel
 
-#: Re-form the Hessian when a step reduced max|∇f| by less than this factor.
-_REFRESH_RATE = 0.25
-_ARMIJO = 1e-4
-_MAX_HALVINGS = 40
-
-
-class NewtonPoint(NamedTuple):
-    """A solution with what its passes over X produced (weighted mean loss, loss gradient,
-    curvature weights), so the next λ can start there without a pass."""
-
-    lam: np.ndarray
-    W: np.ndarray
-    b: np.ndarray
-    eta: np.ndarray
-    loss: np.ndarray
-    gW_loss: np.ndarray
-    gb: np.ndarray
-    h: np.ndarray
+ARMIJO = 1e-4
+MAX_HALVINGS = 40
+#: Re-form a member's Hessian when a step with the reused one cut max|∇f| by less than this.
+REFRESH_RATE = 0.25
 
 
 @dataclass
-class NewtonState:
-    """What a path carries from one λ to the next: curvature and the last point's pass results.
+class PassPoint:
+    """Members' mean loss and loss gradient (penalty excluded) at their current point, and
+    the held-out sums there: what the next λ of a path starts from without a pass.
 
-    ``curvature[j]`` is member j's current Hessian (None: re-form before the next step);
-    ``shared[j]`` says it is the batch's shared one; ``own[j]`` that a shared Hessian proved
-    too rough for member j, which then always gets its own.
-
-    ``point`` is the last solution (a :class:`NewtonPoint`), so the next λ starts without a
-    pass over X.
+    Attributes
+    ----------
+    loss : ndarray (B,)
+    grad_W : ndarray (B, p, m)
+    grad_b : ndarray (B, m)
+    held : ndarray (3, B)
+        Held-out weight, loss and correct predictions.
     """
 
-    curvature: list = field(default_factory=list)
-    shared: np.ndarray | None = None
-    own: np.ndarray | None = None
-    point: NewtonPoint | None = None
-    n_hessian: int = 0
+    loss: np.ndarray
+    grad_W: np.ndarray
+    grad_b: np.ndarray
+    held: np.ndarray
 
 
-def newton(problem: GLMProblem, lam, W0: np.ndarray, b0: np.ndarray, *,
-           tol: float = 1e-8, max_iter: int = 100,
-           state: NewtonState | None = None) -> GLMFit:
-    """Minimize ``f(W, b)`` for one λ by damped Newton, for every member of the batch.
+@dataclass
+class GLMFit:
+    """Solutions of B penalized GLMs (Newton's or L-BFGS's).
+
+    Attributes
+    ----------
+    coef : ndarray (B, p, m)
+    intercept : ndarray (B, m)
+    n_iter : ndarray of int (B,)
+        Accepted steps.
+    grad_norm : ndarray (B,)
+        Largest absolute gradient entry at the solution (the KKT certificate).
+    converged : ndarray of bool (B,)
+        ``grad_norm ≤ tol``, or no decrease left in floating point.
+    objective : ndarray (B,)
+    held_sw, held_loss, held_correct : ndarray (B,)
+        Held-out sums at the solution (weight, loss, correct predictions).
+    n_passes : int
+        Passes over the data.
+    solver : str
+    n_hessian_passes : int
+        Passes that also formed Hessians.
+    n_subset_passes : int
+        Passes over a subset of the rows that found the starting point (not in n_passes).
+    curvature : list of Curvature or None, length B
+        Each member's last curvature (to start a nearby problem with).
+    point : PassPoint or None
+        Loss and gradients at the solution.
+    """
+
+    coef: np.ndarray
+    intercept: np.ndarray
+    n_iter: np.ndarray
+    grad_norm: np.ndarray
+    converged: np.ndarray
+    objective: np.ndarray
+    held_sw: np.ndarray
+    held_loss: np.ndarray
+    held_correct: np.ndarray
+    n_passes: int
+    solver: str = "newton"
+    n_hessian_passes: int = 0
+    n_subset_passes: int = 0
+    curvature: list | None = None
+    point: PassPoint | None = None
+
+
+def newton(model: LockstepModel, lam: np.ndarray, W: np.ndarray, b: np.ndarray, *,
+           fit_intercept: bool, tol: float, max_iter: int, reuse: bool,
+           curvature0: Sequence[Curvature | None] | None = None,
+           last_step_below: float | None = None, start: PassPoint | None = None) -> GLMFit:
+    """Minimize ``f_j`` for B models from (W (B, p, m), b (B, m)) by damped Newton.
 
     Parameters
     ----------
-    problem : GLMProblem
-    lam : float or ndarray (B,)
-        Canonical penalty λ ≥ 0 (one per member, or one for all).
-    W0 : ndarray (B, p, m), b0 : ndarray (B, m)
-        Starting point (a warm start along a path).
+    model : LockstepModel
+        The loss family over the source and members (:func:`~ridgeline.solvers.glm_models.
+        make_model`).
+    lam : ndarray (B,)
+        Canonical penalty of each member.
+    fit_intercept : bool
     tol : float
-        Stop a member when its largest absolute gradient entry is at most ``tol``.
+        Stop a member at ``max|∇f_j| ≤ tol``.
     max_iter : int
-        Most Newton steps per member.
-    state : NewtonState, optional
-        Curvature and last point from the previous λ of a path; updated in place.
+        Most accepted steps per member.
+    reuse : bool
+        Reuse Hessians while they pay (module docstring); False forms one every pass.
+    curvature0 : sequence of Curvature or None, length B, optional
+        A curvature per member to start with.
+    last_step_below : float, optional
+        See the module docstring.
+    start : PassPoint, optional
+        The members' loss and gradient at (W, b): the first step is taken without a pass
+        (members without a ``curvature0`` are evaluated by the first pass as usual).
+
+    Returns
+    -------
+    GLMFit
     """
-    B = problem.n_batch
-    state = state if state is not None else NewtonState()
-    if len(state.curvature) != B:
-        state.curvature, state.shared = [None] * B, np.zeros(B, dtype=bool)
-        state.own = np.zeros(B, dtype=bool)
-    W, b, eta, loss, gWl, gb, h = _start(problem, W0, b0, state)
-    gWl, gb, h, loss = gWl.copy(), gb.copy(), h.copy(), loss.copy()
-    lam = np.broadcast_to(np.asarray(lam, dtype=np.float64), (B,))
-    lw = lam[:, None, None]
-    f = loss + lam * np.einsum("bpm,bpm->b", W, W)
-    gW = gWl + 2.0 * lw * W
-    gnorm = kkt_norms(gW, gb, problem.fit_intercept)
-    hess0 = state.n_hessian
-    n_iter = np.zeros(B, dtype=np.int64)
-    converged = gnorm <= tol
-    done = converged.copy()
-    fresh = np.zeros(B, dtype=bool)
-    while not done.all():
-        act = np.flatnonzero(~done)
-        _refresh(problem, state, eta, h, act, fresh)
-        dW, db = np.zeros_like(W), np.zeros_like(b)
-        for j in act:
-            dW[j], db[j] = state.curvature[j].solve(float(lam[j]), gW[j], gb[j])
-        t, ok, d_eta, f_new = _line_search(problem, lam, W, eta, f, gW, gb, dW, db, act)
-        for j in act[~ok]:
-            if fresh[j] and not state.shared[j]:
-                converged[j] = _at_rounding_floor(f[j], gW[j], gb[j], dW[j], db[j])
-                done[j] = True
-            else:  # stale or shared curvature: re-form this member's own and retry
-                state.own[j] |= bool(state.shared[j] and fresh[j])
-                state.curvature[j] = None
-        acc = act[ok]
-        if acc.size == 0:
-            continue
-        W[acc] += t[acc, None, None] * dW[acc]
-        b[acc] += t[acc, None] * db[acc]
-        n_iter[acc] += 1
-        if acc.size == B:  # every member moved: whole arrays, no gathers
-            eta += t[None, :, None] * d_eta
-            r, h = problem.derivatives(eta)
-            gWl, gb = problem.loss_gradient(r)
-        else:  # passes over X only for the members that moved
-            eta[:, acc] += t[None, acc, None] * d_eta[:, np.searchsorted(act, acc)]
-            r, h_acc = problem.derivatives(eta[:, acc], acc)
-            h[:, acc] = h_acc
-            gWl[acc], gb[acc] = problem.loss_gradient(r)
-        loss[acc] = f_new[acc] - lam[acc] * np.einsum("bpm,bpm->b", W[acc], W[acc])
-        f[acc] = f_new[acc]
-        gW = gWl + 2.0 * lw * W
-        new = kkt_norms(gW, gb, problem.fit_intercept)
-        for j in acc:
-            if new[j] > _REFRESH_RATE * gnorm[j]:
-                # slow progress: a fresh Hessian next step (the member's own if even a
-                # freshly formed shared one was not good enough)
-                state.own[j] |= bool(state.shared[j] and fresh[j])
-                state.curvature[j] = None
-        fresh[acc] = False
-        gnorm[acc] = new[acc]
-        converged[acc] = new[acc] <= tol
-        done |= converged | (n_iter >= max_iter)
-    state.point = NewtonPoint(lam, W, b, eta, loss, gWl, gb, h)
-    return GLMFit(coef=W, intercept=b, n_iter=n_iter, grad_norm=gnorm, converged=converged,
-                  objective=f, solver="newton", n_hessian=state.n_hessian - hess0)
+    st = _Lockstep(model, lam, W, b, fit_intercept, tol, max_iter, reuse, curvature0,
+                   last_step_below)
+    if start is not None:
+        st.seed(start)
+    while not st.done.all():
+        act = np.flatnonzero(~st.done)
+        Wt = st.W[act] + _along(st.t[act], st.W) * st.dW[act]
+        bt = st.b[act] + _along(st.t[act], st.b) * st.db[act]
+        fresh = bool(st.need[act].any()) or not reuse
+        r = model.run_pass(act, Wt, bt, fresh)
+        st.passes += 1
+        st.hess_passes += fresh
+        for i, j in enumerate(act):
+            st.visit(r, i, int(j), Wt[i], bt[i], fresh)
+    return st.result()
 
 
-def _refresh(problem, state, eta, h, act, fresh):
-    """Form missing Hessians: one shared for all eligible members, then members' own."""
-    need = [j for j in act if state.curvature[j] is None]
-    if not need:
-        return
-    pool = [j for j in need if not state.own[j]] if problem.n_batch > 1 else []
-    if len(pool) > 1:
-        shared = problem.shared_curvature(eta, pool)
-        state.n_hessian += 1
-        for j in pool:
-            state.curvature[j], state.shared[j], fresh[j] = shared[j], True, True
-    for j in need:
-        if state.curvature[j] is None:
-            state.curvature[j] = problem.curvature(h, j)
-            state.shared[j], fresh[j] = False, True
-            state.n_hessian += 1
+class _Lockstep:
+    """The state of B members between passes (see :func:`newton`)."""
+
+    def __init__(self, model, lam, W, b, fit_intercept, tol, max_iter, reuse, curvature0,
+                 last_step_below):
+        self.model, self.fit_intercept = model, fit_intercept
+        self.tol, self.max_iter, self.last_step_below = tol, max_iter, last_step_below
+        self.lam = np.asarray(lam, dtype=np.float64)
+        self.W, self.b = np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)
+        B = self.W.shape[0]
+        self.n_iter = np.zeros(B, dtype=np.int64)
+        self.converged, self.done = np.zeros(B, dtype=bool), np.zeros(B, dtype=bool)
+        self.gnorm, self.g_first, self.f = np.full(B, np.inf), np.full(B, np.inf), \
+            np.full(B, np.inf)
+        self.held = np.zeros((3, B))
+        self.gl_W, self.gl_b = np.zeros_like(self.W), np.zeros_like(self.b)
+        self.loss = np.zeros(B)
+        self.dW, self.db = np.zeros_like(self.W), np.zeros_like(self.b)
+        self.t = np.zeros(B)  # 0: the trial is the current point itself (first pass)
+        self.slope = np.zeros(B)
+        self.curv: list = list(curvature0) if curvature0 is not None else [None] * B
+        if len(self.curv) != B:
+            raise ValueError(f"curvature0 has {len(self.curv)} entries for {B} models")
+        self.need = np.array([c is None for c in self.curv])
+        self.seen = np.zeros(B, dtype=bool)  # the member's first point has been evaluated
+        self.stale = np.zeros(B, dtype=bool)  # its direction came from a reused curvature
+        self.passes = self.hess_passes = 0
+
+    def seed(self, start: PassPoint) -> None:
+        """Members with a curvature start from the known loss and gradient (no pass)."""
+        for j in np.flatnonzero(~self.need):
+            self.seen[j] = True
+            self._take(int(j), start.loss[j], start.grad_W[j], start.grad_b[j],
+                       start.held[:, j])
+            self._next_step(int(j), fresh=False)
+
+    def visit(self, r, i: int, j: int, Wt: np.ndarray, bt: np.ndarray, fresh: bool) -> None:
+        """Member j's share (index i) of a pass at its trial point (Wt, bt)."""
+        loss, gW, gb = self.model.loss_gradient(r, i)
+        ft = loss + self.lam[j] * float(np.sum(Wt * Wt))
+        first = not self.seen[j]
+        self.seen[j] = True
+        if self.t[j] != 0.0:
+            if not self._accepted(j, ft):
+                return
+            self.W[j], self.b[j] = Wt, self.model.intercept(bt)
+            self.n_iter[j] += 1
+        g_old = self.gnorm[j]
+        self._take(j, loss, gW, gb, (r.held_sw[i], r.held_loss[i], r.held_correct[i]))
+        if first:
+            self.g_first[j] = self.gnorm[j]
+        if fresh:
+            self.curv[j] = self.model.curvature(r, i)
+            self.need[j] = False
+        elif self.gnorm[j] > REFRESH_RATE * g_old:
+            self.need[j] = True  # the reused curvature stopped paying: re-form it next
+        self._next_step(j, fresh)
+
+    def _accepted(self, j: int, ft: float) -> bool:
+        """Armijo test of member j's trial; on failure halve the step, or re-form a reused
+        curvature at the current point, or stop at the rounding floor."""
+        f, t, slope = self.f[j], self.t[j], self.slope[j]
+        if np.isfinite(ft) and (ft <= f + ARMIJO * t * slope or floor_ok(f, ft, slope, t)):
+            return True
+        if self.stale[j]:
+            self.t[j] = 0.0  # the reused curvature failed: evaluate here with a Hessian
+            self.need[j] = True
+            return False
+        self.t[j] *= 0.5
+        if self.t[j] < 2.0 ** -MAX_HALVINGS:
+            self.done[j] = True  # no decrease possible in floating point
+            self.converged[j] = at_rounding_floor(f, slope)
+        return False
+
+    def _take(self, j: int, loss: float, gW: np.ndarray, gb: np.ndarray, held) -> None:
+        """Member j's accepted point: objective, gradient and its norm."""
+        lam = self.lam[j]
+        self.loss[j], self.gl_W[j], self.gl_b[j] = loss, gW, gb
+        self.f[j] = loss + lam * float(np.sum(self.W[j] * self.W[j]))
+        self.held[:, j] = held
+        g = gW + 2.0 * lam * self.W[j]
+        self.gnorm[j] = float(kkt_norms(g[None], gb[None], self.fit_intercept)[0])
+
+    def _next_step(self, j: int, fresh: bool) -> None:
+        """Stop member j, or set its next direction and unit trial step."""
+        if self.gnorm[j] <= self.tol:
+            self.converged[j] = self.done[j] = True
+            return
+        if self.n_iter[j] >= self.max_iter:
+            self.done[j] = True
+            return
+        lam = float(self.lam[j])
+        gW, gb = self.gl_W[j] + 2.0 * lam * self.W[j], self.gl_b[j]
+        self.dW[j], self.db[j] = self.model.step(j, self.W[j], self.b[j], gW, gb,
+                                                 self.curv[j], lam, fresh)
+        self.stale[j] = not fresh
+        self.slope[j] = float(np.sum(gW * self.dW[j]) + np.sum(gb * self.db[j]))
+        if self.slope[j] >= 0:  # no descent direction left: at the rounding floor
+            self.converged[j] = at_rounding_floor(self.f[j], self.slope[j])
+            self.done[j] = True
+            return
+        if (self.last_step_below is not None and fresh
+                and self.gnorm[j] <= self.last_step_below * self.g_first[j]):
+            self.W[j] += self.dW[j]  # the last step, unevaluated (see last_step_below)
+            self.b[j] = self.model.intercept(self.b[j] + self.db[j])
+            self.n_iter[j] += 1
+            self.converged[j] = self.done[j] = True
+            return
+        self.t[j] = 1.0
+
+    def result(self) -> GLMFit:
+        point = PassPoint(self.loss.copy(), self.gl_W.copy(), self.gl_b.copy(),
+                          self.held.copy())
+        return GLMFit(coef=self.W, intercept=self.b, n_iter=self.n_iter, grad_norm=self.gnorm,
+                      converged=self.converged, objective=self.f, held_sw=self.held[0],
+                      held_loss=self.held[1], held_correct=self.held[2], n_passes=self.passes,
+                      n_hessian_passes=self.hess_passes, curvature=self.curv, point=point)
 
 
-def _start(problem, W0, b0, state):
-    """Loss, gradient and curvature at the start; free when it is the last λ's solution."""
-    pt = state.point
-    if pt is not None and pt.W.shape == np.shape(W0) and np.array_equal(pt.W, W0) \
-            and np.array_equal(pt.b, b0):
-        return pt.W.copy(), pt.b.copy(), pt.eta, pt.loss, pt.gW_loss, pt.gb, pt.h
-    W, b = np.array(W0, dtype=np.float64), np.array(b0, dtype=np.float64)
-    eta = problem.linear(W, b)
-    r, h = problem.derivatives(eta)
-    gWl, gb = problem.loss_gradient(r)
-    return W, b, eta, problem.loss_value(eta), gWl, gb, h
+def _along(t: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """Step lengths t (m,) shaped to scale rows of an (m, ...) array like ``like``."""
+    return t.reshape((-1,) + (1,) * (like.ndim - 1))
 
 
-def _line_search(problem, lam, W, eta, f, gW, gb, dW, db, act):
-    """Backtracking (Armijo) for members ``act``; returns step sizes (B,) and success (len(act))."""
-    t = np.ones(W.shape[0])
-    slope = np.einsum("bpm,bpm->b", gW, dW) + np.einsum("bm,bm->b", gb, db)
-    ok = np.zeros(act.size, dtype=bool)
-    pending = slope[act] < 0
-    f_new = np.full(W.shape[0], np.nan)
-    if not pending.any():
-        return t, ok, None, f_new
-    d_eta = problem.linear(dW[act], db[act])  # columns in the order of ``act``
-    for _ in range(_MAX_HALVINGS):
-        cols = act[pending]
-        W_t = W[cols] + t[cols, None, None] * dW[cols]
-        if cols.size == W.shape[0]:  # all members, in order: no gathers
-            eta_t = eta + t[None, :, None] * d_eta
-        else:
-            eta_t = eta[:, cols] + t[None, cols, None] * d_eta[:, pending]
-        f_t = problem.loss_value(eta_t, cols) + lam[cols] * np.einsum("bpm,bpm->b", W_t, W_t)
-        fc, sc, tc = f[cols], slope[cols], t[cols]
-        good = np.isfinite(f_t) & ((f_t <= fc + _ARMIJO * tc * sc) | _floor_ok(fc, f_t, sc, tc))
-        idx = np.flatnonzero(pending)
-        f_new[cols[good]] = f_t[good]
-        ok[idx[good]] = True
-        pending[idx[good]] = False
-        if not pending.any():
-            break
-        t[act[pending]] *= 0.5
-    return t, ok, d_eta, f_new
-
-
-def _floor_ok(f, f_t, slope, t):
+def floor_ok(f, f_t, slope, t) -> bool:
     """Accept a full step whose predicted decrease is below what f can resolve.
 
     Near the optimum, Armijo's test compares differences of f at rounding level and would
     reject good Newton steps at random; there the quadratic model is exact, so a full step that
     raises f by no more than rounding is taken (the gradient test decides convergence).
     """
-    scale = np.maximum(np.abs(f), 1e-300)
-    return (t == 1.0) & (-slope <= 1e-10 * scale) & (f_t <= f + 1e-12 * scale)
+    scale = max(abs(f), 1e-300)
+    return t == 1.0 and -slope <= 1e-10 * scale and f_t <= f + 1e-12 * scale
 
 
-def _at_rounding_floor(f, gW, gb, dW, db) -> bool:
-    """True when the predicted decrease of a full Newton step is below float64 resolution."""
-    decrement = -float(np.sum(gW * dW) + np.sum(gb * db))
-    return decrement <= 1e-13 * max(abs(f), 1.0)
-
-
-__all__ = ["Curvature", "NewtonState", "newton"]
+def at_rounding_floor(f, slope) -> bool:
+    """True when the predicted decrease of the step is below float64 resolution."""
+    return -slope <= 1e-13 * max(abs(f), 1.0)

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
 from ridgeline.stats.batch import Batch, block_rows, check_finite
+from ridgeline.stats.members import member_weights
 from ridgeline.stats.row_kernels import FAMILIES, compiled_rows, gradient_sums
 from ridgeline.stats.source import GLMPassResult
 
@@ -48,9 +50,10 @@ def batch_glm_stats(batch: Batch, loss, coef: np.ndarray, intercept: np.ndarray,
             with np.errstate(over="ignore", invalid="ignore"):
                 if not np.isfinite(np.sum(X[rows], dtype=np.float64)):
                     check_finite(X, *check)  # raises, naming the row (unless an overflow)
-        _glm_block(out, X[rows], (encode(y) if encode is not None else y)[:, None],
-                   batch.fold[rows], None if weights is None else weights[rows], loss, coef,
-                   intercept, held_out, hessian, buf)
+        tw, hw = member_weights(batch.fold[rows], held_out,
+                                None if weights is None else weights[rows])
+        glm_rows(out, X[rows], (encode(y) if encode is not None else y)[:, None], tw, hw,
+                 loss, coef, intercept, hessian, buf)
     return out
 
 
@@ -83,48 +86,71 @@ def _compiled_gradient_pass(batch: Batch, loss, coef: np.ndarray, intercept: np.
     return out
 
 
-def _glm_block(out: GLMPassResult, X: np.ndarray, yb: np.ndarray, fold: np.ndarray,
-               weights: np.ndarray | None, loss, coef: np.ndarray, intercept: np.ndarray,
-               held_out: np.ndarray, hessian: bool, buf: np.ndarray | None) -> None:
-    """Add one block of rows (X (r, p), encoded targets yb (r, 1)) to ``out`` in place
-    (``buf``: a (≥ r, p) float64 workspace for the Hessian's scaled rows)."""
-    eta = X @ coef.T + intercept[None, :]  # (r, B)
+def glm_rows(out: GLMPassResult, X, yb: np.ndarray, tw: np.ndarray | None,
+             hw: np.ndarray | None, loss, coef: np.ndarray, intercept: np.ndarray,
+             hessian: bool, buf: np.ndarray | None = None) -> None:
+    """Add rows X (r, p) with encoded targets yb (r, 1) to ``out`` in place.
+
+    ``tw``/``hw`` (r, B) are each row's training and held-out weight for every model
+    (:func:`~ridgeline.stats.members.member_weights`; both None: every row trains every model
+    with unit weight). X may be dense (float64 or float32) or SciPy sparse; ``buf`` is a
+    float64 (q, p) workspace for the Hessian's scaled rows, taken ``q`` rows at a time
+    (default: one block of :func:`~ridgeline.stats.batch.block_rows` rows).
+    """
+    eta = np.asarray(X @ coef.T) + intercept[None, :]  # (r, B)
     val = loss.value(yb, eta)
     g, h = loss.derivatives(yb, eta)
-    if weights is None and np.all(held_out < 0):  # every row trains every model, unit weight
+    if tw is None:  # every row trains every model, unit weight
         out.sw += X.shape[0]
         out.loss += val.sum(axis=0)
-        out.grad_w += g.T @ X
+        out.grad_w += _left_product(g, X)
         out.grad_b += g.sum(axis=0)
         if hessian:
-            out.hess_wb += h.T @ X
+            out.hess_wb += _left_product(h, X)
             out.hess_bb += h.sum(axis=0)
-            _add_scaled_grams(out.hess_ww, X, h, buf)
+            add_scaled_grams(out.hess_ww, X, h, buf)
         return
-    held = fold[:, None] == held_out[None, :]  # (r, B)
-    tw = (~held).astype(np.float64)
-    hw = held.astype(np.float64)
-    if weights is not None:
-        tw *= weights[:, None]
-        hw *= weights[:, None]
     correct = ((eta > 0) == (yb > 0.5)).astype(np.float64)
     out.sw += tw.sum(axis=0)
     out.loss += np.einsum("mb,mb->b", tw, val)
-    out.grad_w += (tw * g).T @ X
+    out.grad_w += _left_product(tw * g, X)
     out.grad_b += np.einsum("mb,mb->b", tw, g)
     out.held_sw += hw.sum(axis=0)
     out.held_loss += np.einsum("mb,mb->b", hw, val)
     out.held_correct += np.einsum("mb,mb->b", hw, correct)
     if hessian:
         th = tw * h
-        out.hess_wb += th.T @ X
+        out.hess_wb += _left_product(th, X)
         out.hess_bb += th.sum(axis=0)
-        _add_scaled_grams(out.hess_ww, X, th, buf)
+        add_scaled_grams(out.hess_ww, X, th, buf)
 
 
-def _add_scaled_grams(H: np.ndarray, X: np.ndarray, d: np.ndarray, buf: np.ndarray) -> None:
-    """``H[j] += Xᵀ diag(d[:, j]) X`` for every model j (``d ≥ 0``), via ``buf``."""
-    Xr = buf[:X.shape[0]]
-    for j in range(d.shape[1]):
-        np.multiply(X, np.sqrt(d[:, j])[:, None], out=Xr)
-        H[j] += Xr.T @ Xr
+def _left_product(D: np.ndarray, X) -> np.ndarray:
+    """``Dᵀ X`` (B, p) for D (r, B) and dense or sparse X (r, p), in float64."""
+    if sp.issparse(X):
+        return np.asarray((X.T @ D).T)
+    return D.T @ X
+
+
+def add_scaled_grams(H: np.ndarray, X, d: np.ndarray, buf: np.ndarray | None = None) -> None:
+    """``H[j] += Xᵀ diag(d[:, j]) X`` for every model j (``d ≥ 0``).
+
+    Dense X: the rows are scaled by ``√d`` into ``buf`` (float64 (q, p), reused; default one
+    cache-sized block) ``q`` rows at a time, and each block's ``ZᵀZ`` is a BLAS ``syrk``.
+    Sparse X: one sparse product per model (X stays sparse).
+    """
+    if sp.issparse(X):
+        for j in range(d.shape[1]):
+            Z = sp.csr_matrix(X.multiply(np.sqrt(d[:, j])[:, None]))
+            H[j] += (Z.T @ Z).toarray()
+        return
+    m, p = X.shape
+    if buf is None:
+        buf = np.empty((min(m, block_rows(p)), p))
+    q = buf.shape[0]
+    for a in range(0, m, q):
+        Xa = X[a:a + q]
+        Z = buf[:Xa.shape[0]]
+        for j in range(d.shape[1]):
+            np.multiply(Xa, np.sqrt(d[a:a + q, j])[:, None], out=Z)
+            H[j] += Z.T @ Z

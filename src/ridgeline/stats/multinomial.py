@@ -20,7 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
+from ridgeline.stats.members import member_weights
 from ridgeline.stats.row_kernels import compiled_rows, softmax_gradient_sums
 
 #: Bytes of one row block of the Hessian products (X's rows and their scaled copy in L2).
@@ -77,7 +79,7 @@ class MultinomialPassResult:
         """Model j's Hessian as ``(H_ww (pC, pC), H_wb (pC, C), H_bb (C, C))`` (sums).
 
         W is flattened row-major (feature i, class c → ``i·C + c``), the order of
-        :class:`ridgeline.solvers.glm_problem.Curvature` and the in-memory multinomial Hessian.
+        :class:`ridgeline.solvers.curvature.Curvature` and the in-memory multinomial Hessian.
         """
         H = self.hess[j]
         C, q = H.shape[0], H.shape[2]
@@ -137,47 +139,80 @@ def batch_multinomial_stats(X: np.ndarray, labels: np.ndarray, fold: np.ndarray,
         ``out`` (or the new result).
     """
     B, p, C = coef.shape
-    m = X.shape[0]
     if out is None:
         out = MultinomialPassResult.zeros(B, p, C, hessian)
-    if m == 0:
+    if X.shape[0] == 0:
         return out
     lab = np.asarray(labels, dtype=np.int64)
     if compiled_rows(X, held_out, hessian, weights):
         loss, grad = softmax_gradient_sums(X, np.ascontiguousarray(lab),
                                            np.ascontiguousarray(coef.transpose(0, 2, 1)),
                                            np.ascontiguousarray(intercept, dtype=np.float64))
-        out.sw += m
+        out.sw += X.shape[0]
         out.loss += loss
         out.grad += grad.transpose(0, 2, 1)
         return out
+    tw, hw = member_weights(fold, held_out, weights)
+    return multinomial_rows(out, X, lab, tw, hw, coef, intercept, hessian, buffer)
+
+
+def multinomial_rows(out: MultinomialPassResult, X, lab: np.ndarray, tw: np.ndarray | None,
+                     hw: np.ndarray | None, coef: np.ndarray, intercept: np.ndarray,
+                     hessian: bool, buffer: np.ndarray | None = None) -> MultinomialPassResult:
+    """Add rows X (m, p) (dense or SciPy sparse) with class indices ``lab`` (m,) to ``out``.
+
+    ``tw``/``hw`` (m, B) are each row's training and held-out weight for every model
+    (:func:`~ridgeline.stats.members.member_weights`; both None: every row trains every model
+    with unit weight). Returns ``out``.
+    """
+    B, p, C = coef.shape
+    m = X.shape[0]
     rows = np.arange(m)
     # class scores of every model in one product: (m, B·C) → (m, B, C)
-    eta = (X @ coef.transpose(1, 0, 2).reshape(p, B * C)).reshape(m, B, C)
+    eta = np.asarray(X @ coef.transpose(1, 0, 2).reshape(p, B * C)).reshape(m, B, C)
     eta += intercept[None]
     top = eta.max(axis=2, keepdims=True)
     pi = np.exp(eta - top)
     tot = pi.sum(axis=2, keepdims=True)
     pi /= tot
     val = (top + np.log(tot))[:, :, 0] - eta[rows, :, lab]  # (m, B)
-    correct = np.argmax(eta, axis=2) == lab[:, None]
-    held = fold[:, None] == held_out[None, :]
-    s = np.ones(m) if weights is None else np.asarray(weights, dtype=np.float64)
-    tw = np.where(held, 0.0, s[:, None])  # (m, B) training weights
-    hw = np.where(held, s[:, None], 0.0)
+    if tw is None:
+        tw, hw = np.ones((m, B)), np.zeros((m, B))
     out.sw += tw.sum(axis=0)
     out.loss += np.einsum("mb,mb->b", tw, val)
     out.held_sw += hw.sum(axis=0)
     out.held_loss += np.einsum("mb,mb->b", hw, val)
+    correct = (np.argmax(eta, axis=2) == lab[:, None]).astype(np.float64)
     out.held_correct += np.einsum("mb,mb->b", hw, correct)
     R = pi.copy()
     R[rows, :, lab] -= 1.0
     R *= tw[:, :, None]
-    out.grad[:, :p] += (X.T @ R.reshape(m, B * C)).reshape(p, B, C).transpose(1, 0, 2)
+    Rm = R.reshape(m, B * C)
+    XtR = (X.T @ Rm) if not sp.issparse(X) else np.asarray(X.T @ Rm)
+    out.grad[:, :p] += XtR.reshape(p, B, C).transpose(1, 0, 2)
     out.grad[:, p] += R.sum(axis=0)
     if hessian:
-        _add_hessian(out.hess, X, pi, tw, buffer)
+        if sp.issparse(X):
+            _add_sparse_hessian(out.hess, X, pi, tw)
+        else:
+            _add_hessian(out.hess, X, pi, tw, buffer)
     return out
+
+
+def _add_sparse_hessian(hess: np.ndarray, X, pi: np.ndarray, tw: np.ndarray) -> None:
+    """:func:`_add_hessian` for SciPy sparse X: one sparse weighted Gram per class pair."""
+    m, B, C = pi.shape
+    Xt = sp.hstack([sp.csr_matrix(X), sp.csr_matrix(np.ones((m, 1)))], format="csr")
+    for j in range(B):
+        for c in range(C):
+            for d in range(c + 1, C):
+                r = np.sqrt(pi[:, j, c] * pi[:, j, d] * tw[:, j])
+                Z = sp.csr_matrix(Xt.multiply(r[:, None]))
+                G = (Z.T @ Z).toarray()
+                hess[j, c, d] -= G
+                hess[j, d, c] -= G
+                hess[j, c, c] += G
+                hess[j, d, d] += G
 
 
 def workspace(buffer: np.ndarray | None, X: np.ndarray) -> np.ndarray:

@@ -1,0 +1,361 @@
+"""Logistic regression with C chosen by cross-validation: ``LogisticRegressionCV``.
+
+The objective and λ = 1/(2 C n_w) are :class:`~ridgeline.LogisticRegression`'s. The K training
+folds are the members of one warm-started path of the GLM engine
+(:func:`ridgeline.selection.glm_select.kfold_glm`), on arrays with any scikit-learn splitter
+and on files or Dask collections with the source's fold rule alike.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import check_cv
+
+from ridgeline.distributed import dask_source
+from ridgeline.estimators._glm import (
+    check_C,
+    check_l1_ratio,
+    check_penalty_alias,
+    check_solver,
+    check_tol_iter,
+    fit_glm,
+    label_problem,
+    source_classes,
+    source_problem,
+    warn_convergence,
+)
+from ridgeline.estimators._logistic_sparse import (
+    check_binary,
+    check_weighted_classes,
+    cv_binary,
+    fit_binary,
+    sparse_lambda,
+)
+from ridgeline.estimators._validation import (
+    check_source_fit,
+    check_X_y,
+    is_source,
+    source_folds,
+)
+from ridgeline.estimators.logistic import LogisticMixin, lambda_from_C
+from ridgeline.path.glm_path import auto_glm_grid
+from ridgeline.selection.glm_alo import alo_glm
+from ridgeline.selection.glm_scoring import resolve_glm_scorer
+from ridgeline.selection.glm_select import kfold_glm
+from ridgeline.solvers.glm_fit import NEWTON_MAX_DIM, choose_solver
+
+
+class LogisticRegressionCV(LogisticMixin, BaseEstimator):
+    """Logistic regression with C chosen by K-fold CV along warm-started paths, or by ALO.
+
+    A drop-in for scikit-learn 1.9's ``LogisticRegressionCV`` (L2 penalty) with the attributes
+    of its ``use_legacy_attributes=False`` layout, and one addition: ``method="alo"`` scores
+    every C by approximate leave-one-out (Rad & Maleki 2020) from one fit per C on all the
+    data — no folds — and then needs no refit.
+
+    K-fold: the K training folds are solved together along the C grid from strong to weak
+    regularization (warm starts, Hessians reused, one pass over X serving every fold), each
+    to ``max|∇f| ≤ tol``; held-out scores need one product per fold.
+
+    Parameters
+    ----------
+    Cs : int, array-like or "auto", default=10
+        An int gives ``np.logspace(-4, 4, Cs)`` (scikit-learn's grid); or the grid itself;
+        ``"auto"``: 20 values whose effective degrees of freedom at the null model span 5% to
+        99% of the rank (see :func:`ridgeline.path.auto_glm_grid`); on a statistics source
+        the same grid, from one more pass at the null model.
+    l1_ratios : must be None, "warn" or (0,)
+    fit_intercept : bool, default=True
+    cv : int, splitter or iterable, default=None (5-fold stratified)
+    dual : must be False
+    penalty : deprecated, as :class:`LogisticRegression`
+    scoring : str or callable, default=None
+        ``None``/"warn" → accuracy (scikit-learn's current default). ``"neg_log_loss"`` and
+        ``"accuracy"`` are computed directly; any scikit-learn scorer works (``roc_auc``,
+        ``neg_brier_score``, ...).
+    solver, tol, max_iter, class_weight : as :class:`~ridgeline.LogisticRegression`
+    refit : bool, default=True
+        Refit on all the data at the best C (``method="kfold"``); otherwise average the
+        folds' coefficients at each fold's best C, as scikit-learn does.
+    method : {"kfold", "alo"}, default="kfold"
+    rule : {"min", "1se"}, default="min"
+        Best mean score, or the largest λ (smallest C) within one standard error of it.
+    n_jobs, verbose, intercept_scaling, random_state : accepted, unused.
+    use_legacy_attributes : bool, default=False
+        True gives scikit-learn's older dict layout of ``scores_``/``coefs_paths_`` and arrays
+        for ``C_``.
+
+    Attributes
+    ----------
+    C_ : float
+    Cs_ : ndarray (n_cs,)
+    l1_ratio_ : float (0.0), l1_ratios_ : ndarray ([0.])
+    scores_ : ndarray (n_folds, 1, n_cs) (K-fold) or (1, 1, n_cs) (ALO: one "fold")
+    coefs_paths_ : ndarray (n_folds, 1, n_cs, n_classes', n_features + intercept)
+    n_iter_ : ndarray (n_folds, 1, n_cs)
+    coef_, intercept_, classes_ : as :class:`LogisticRegression`
+    lambda_ : float
+        Canonical λ of ``C_`` on the full data.
+    cv_result_ : RidgeCVResult
+        The CV curve (mean ± SE per C), λ_min and λ_1se.
+    """
+
+    def __init__(self, *, Cs=10, l1_ratios="warn", fit_intercept=True, cv=None, dual=False,
+                 penalty="deprecated", scoring=None, solver="auto", tol=1e-8, max_iter=100,
+                 class_weight=None, n_jobs=None, verbose=0, refit=True, intercept_scaling=1.0,
+                 random_state=None, use_legacy_attributes=False, method="kfold", rule="min"):
+        self.Cs = Cs
+        self.l1_ratios = l1_ratios
+        self.fit_intercept = fit_intercept
+        self.cv = cv
+        self.dual = dual
+        self.penalty = penalty
+        self.scoring = scoring
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.class_weight = class_weight
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.refit = refit
+        self.intercept_scaling = intercept_scaling
+        self.random_state = random_state
+        self.use_legacy_attributes = use_legacy_attributes
+        self.method = method
+        self.rule = rule
+
+
+    def _grid(self) -> np.ndarray | None:
+        if isinstance(self.Cs, str):
+            if self.Cs != "auto":
+                raise ValueError(f"Cs must be an int, a grid of C or 'auto', got {self.Cs!r}")
+            return None
+        if isinstance(self.Cs, (int, np.integer)) and not isinstance(self.Cs, bool):
+            if self.Cs < 1:
+                raise ValueError(f"Cs must be a positive int or a grid of C, got {self.Cs!r}")
+            return np.logspace(-4, 4, int(self.Cs))
+        Cs = np.asarray(self.Cs, dtype=np.float64).ravel()
+        if Cs.size == 0:
+            raise ValueError("Cs is empty: give at least one C")
+        for C in Cs:
+            check_C(float(C), "every C in Cs")
+        return Cs
+
+    def _check_params(self) -> np.ndarray:
+        """Validate the parameters; returns the l1 ratios (``[0]`` for the L2 penalty)."""
+        if self.penalty not in ("deprecated", "l2"):
+            check_penalty_alias(self.penalty, 1.0)
+        ratios = np.array([0.0])
+        if not (isinstance(self.l1_ratios, str) and self.l1_ratios == "warn"):
+            ratios = check_l1_ratio(self.l1_ratios, "l1_ratios")
+        check_tol_iter(self.tol, self.max_iter)
+        if self.dual:
+            raise ValueError("dual=True is not available: ridgeline solves the primal problem")
+        if self.method not in ("kfold", "alo"):
+            raise ValueError(f"method must be 'kfold' or 'alo', got {self.method!r}")
+        if self.rule not in ("min", "1se"):
+            raise ValueError(f"rule must be 'min' or '1se', got {self.rule!r}")
+        check_solver(self.solver)
+        if np.any(ratios > 0) and self.method != "kfold":
+            raise ValueError("l1_ratios > 0 needs method='kfold' (ALO is for the smooth L2 "
+                             "penalty)")
+        return ratios
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Choose C on X (n, p) and labels y (n,), then fit at it; returns self.
+
+        ``X`` may also be a statistics source (``ridgeline.read_parquet(path, target=...)``,
+        ``read_csv``, a :class:`ridgeline.distributed.DaskSource`) with ``y=None``, or a Dask
+        array / data frame with its ``y`` and ``sample_weight``: K-fold CV (``cv=K``, default
+        5; folds from the source's fold rule) with all K folds advanced by one pass per
+        iteration, then the refit at the chosen C. Two classes in the target column fit the
+        binary model, 3 to 64 (numeric labels) the multinomial one.
+        """
+        if (src := dask_source(X, y, sample_weight)) is not None:
+            X, y, sample_weight = src, None, None
+        Cs = self._grid()
+        ratios = self._check_params()
+        if is_source(X):
+            problem, K, summary, labels, dtype = self._source_problem(X, y, sample_weight, ratios)
+        else:
+            X, y = check_X_y(self, X, y, y_numeric=False)
+            if np.any(ratios > 0):
+                return self._fit_sparse_cv(X, y, sample_weight, Cs, ratios)
+            splits = None if self.method == "alo" else \
+                list(check_cv(self.cv, y, classifier=True).split(X, y))
+            problem = label_problem(self, X, y, sample_weight, self.fit_intercept, splits)
+            K = 1 if splits is None else len(splits)
+            summary = problem.source.target_summary(K)
+            labels, dtype = y, X.dtype
+        scorer = resolve_glm_scorer(None if self.scoring == "warn" else self.scoring,
+                                    problem.loss)
+        n_w = float(summary.sw.sum())
+        passes = 1 if labels is None else 0  # the target summary of a source
+        if Cs is None:  # "auto": 20 values spanning 5%..99% of the null model's dof
+            lambdas = auto_glm_grid(problem, 20)
+            Cs = 1.0 / (2.0 * lambdas * n_w)
+            passes += 1
+        lambdas = lambda_from_C(Cs, n_w)
+        if self.method == "alo":
+            self._fit_alo(problem, labels, lambdas, Cs, scorer, dtype)
+        else:
+            passes += self._fit_kfold(problem, K, summary, labels, lambdas, Cs, scorer, dtype)
+        self.Cs_ = Cs
+        self.l1_ratio_ = 0.0
+        self.l1_ratios_ = np.array([0.0])
+        if labels is None:
+            self.n_passes_, self.n_rows_ = passes, summary.n_rows
+        if self.use_legacy_attributes:
+            legacy_layout(self)
+        return self
+
+    def _source_problem(self, source, y, sample_weight, ratios):
+        """``(problem, K, summary, labels=None, dtype)`` of a statistics source."""
+        check_source_fit(self, source, y, sample_weight, class_weight=self.class_weight,
+                         dual=self.dual)
+        if self.method != "kfold":
+            raise ValueError("on a statistics source method must be 'kfold'")
+        if np.any(ratios > 0):
+            raise ValueError("l1_ratios > 0 is not available on a statistics source")
+        K = source_folds(self.cv, default=5)
+        summary = source.target_summary(K, progress=getattr(source, "progress", None))
+        self.classes_ = source_classes(source, summary)
+        return source_problem(source, self.classes_, self.fit_intercept), K, summary, None, \
+            np.float64
+
+    def _fit_kfold(self, problem, K, summary, labels, lambdas, Cs, scorer, dtype) -> int:
+        """K-fold CV along the C grid, then the refit (or the folds' average); returns the
+        passes over the data it took."""
+        sel = kfold_glm(problem, lambdas, Cs, scorer, n_folds=K, summary=summary,
+                        labels=labels, classes=self.classes_, solver=self.solver, tol=self.tol,
+                        max_iter=self.max_iter, rule=self.rule, warn_stacklevel=4)
+        path, res = sel.path, sel.result
+        warn_convergence(path, self.tol, self.max_iter, "LogisticRegressionCV", stacklevel=4)
+        idx = int(res.index_)
+        passes = path.n_passes
+        self.solver_ = path.solver
+        if self.refit:
+            C, lam = float(Cs[idx]), float(lambdas[idx])
+            start = (path.coef[idx].mean(axis=0)[None], path.intercept[idx].mean(axis=0)[None])
+            fit, self.solver_ = fit_glm(problem, lam, solver=self.solver, tol=self.tol,
+                                        max_iter=self.max_iter, start=start, summary=summary,
+                                        who="LogisticRegressionCV (refit)", stacklevel=5)
+            coef, inter = fit.coef[0], fit.intercept[0]
+            passes += fit.n_passes
+        else:
+            best = np.argmax(res.fold_scores[:, :, 0], axis=1)
+            coef = np.mean([path.coef[best[k], k] for k in range(K)], axis=0)
+            inter = np.mean([path.intercept[best[k], k] for k in range(K)], axis=0)
+            C = float(np.mean(Cs[best]))
+            lam = float(lambda_from_C(C, float(summary.sw.sum())))
+        self._store(coef, inter, dtype)
+        self.C_, self.lambda_, self.cv_result_ = C, lam, res
+        self.scores_ = res.fold_scores[:, :, 0][:, None, :]
+        self.n_iter_ = path.n_iter.T[:, None, :]
+        self.coefs_paths_ = self._paths(path.coef.transpose(1, 0, 2, 3),
+                                        path.intercept.transpose(1, 0, 2))
+        return passes
+
+    def _fit_alo(self, problem, labels, lambdas, Cs, scorer, dtype):
+        name = choose_solver(problem, self.solver)
+        if name != "newton":
+            d = problem.n_features * problem.n_outputs
+            why = (f"solver={self.solver!r} was asked for" if self.solver != "auto" else
+                   f"the Hessian would have {d} rows, above the limit of "
+                   f"{NEWTON_MAX_DIM['in_memory']}")
+            raise ValueError(f"method='alo' needs the Newton solver's Hessian ({why}): use "
+                             "method='kfold'")
+        sel = alo_glm(problem, labels, lambdas, Cs, scorer, classes=self.classes_, tol=self.tol,
+                      max_iter=self.max_iter, rule=self.rule, warn_stacklevel=4)
+        path = sel.path
+        warn_convergence(path, self.tol, self.max_iter, "LogisticRegressionCV", stacklevel=4)
+        res = sel.result
+        idx = int(res.index_)
+        self._store(path.coef[idx, 0], path.intercept[idx, 0], dtype)
+        self.C_ = float(Cs[idx])
+        self.lambda_ = float(lambdas[idx])
+        self.solver_ = "newton"
+        self.cv_result_ = res
+        self.scores_ = res.mean_score[None, None, :]
+        self.n_iter_ = path.n_iter.T[:, None, :]
+        self.coefs_paths_ = self._paths(path.coef.transpose(1, 0, 2, 3),
+                                        path.intercept.transpose(1, 0, 2))
+
+    def _fit_sparse_cv(self, X, labels, sample_weight, Cs, ratios):
+        """K-fold over every (l1_ratio, C) with certified proximal-Newton paths."""
+        problem = label_problem(self, X, labels, sample_weight, self.fit_intercept)
+        Y, s, loss = problem.source.y, problem.source.weights, problem.loss
+        scorer = resolve_glm_scorer(None if self.scoring == "warn" else self.scoring, loss)
+        if Cs is None:
+            Cs = 1.0 / (2.0 * auto_glm_grid(problem, 20) * s.sum())
+        Cs = np.asarray(Cs, dtype=np.float64)
+        check_binary(self.classes_, "LogisticRegressionCV")
+        check_weighted_classes(np.ravel(Y), s, self.classes_, "LogisticRegressionCV")
+        splits = list(check_cv(self.cv, labels, classifier=True).split(X, labels))
+
+        def score(rows, eta):
+            return scorer.score(Y[rows], labels[rows], eta[:, None], s[rows], loss,
+                                self.classes_)
+
+        scores, cvs = cv_binary(X, Y, s, splits, Cs, ratios, fit_intercept=self.fit_intercept,
+                                penalty_factor=None, tol=self.tol, max_iter=self.max_iter,
+                                score=score)
+        mean = scores.mean(axis=0)  # (R, L)
+        r, i = np.unravel_index(int(np.argmax(mean)), mean.shape)
+        rho = float(ratios[r])
+        self.cv_result_ = cvs[r].result(Cs, scorer.name, self.rule)
+        i = int(self.cv_result_.index_)
+        self.scores_ = scores
+        paths = cvs[r].paths
+        coefs = np.array([p.coefs for p in paths])[..., None]  # (F, L, p, 1)
+        inters = np.array([p.intercepts for p in paths])[..., None]
+        self.coefs_paths_ = self._paths(coefs, inters)
+        self.n_iter_ = np.array([[p.n_iter for p in cv.paths] for cv in cvs]).transpose(1, 0, 2)
+        self.Cs_ = Cs
+        self.l1_ratios_ = ratios
+        self.l1_ratio_ = rho
+        if self.refit:
+            C = float(Cs[i])
+            path, lam = fit_binary(X, Y, s, C, rho, fit_intercept=self.fit_intercept,
+                                   penalty_factor=None, tol=self.tol, max_iter=self.max_iter,
+                                   who="LogisticRegressionCV (refit)")
+            coef, inter = path.coefs[0][:, None], path.intercepts[:1]
+        else:
+            best = np.argmax(scores[:, r, :], axis=1)
+            coef = np.mean([paths[k].coefs[best[k]] for k in range(len(paths))], axis=0)[:, None]
+            inter = np.array([np.mean([paths[k].intercepts[best[k]] for k in range(len(paths))])])
+            C = float(np.mean(Cs[best]))
+            lam = float(sparse_lambda(C, rho, s.sum()))
+        self._store(coef, inter, X.dtype)
+        self.C_ = C
+        self.lambda_ = float(lam)
+        self.solver_ = "prox-newton"
+        if self.use_legacy_attributes:
+            legacy_layout(self)
+        return self
+
+    def _paths(self, coef, intercept):
+        """(F, L, p, m), (F, L, m) → scikit-learn's (F, 1, L, m, p [+1])."""
+        C = coef.transpose(0, 1, 3, 2)
+        if self.fit_intercept:
+            C = np.concatenate([C, intercept[..., None]], axis=-1)
+        return C[:, None]
+
+
+def legacy_layout(est) -> None:
+    """scikit-learn's older attribute layout (dicts keyed by class; the l1-ratio axis is
+    kept when ``l1_ratios`` was given, as scikit-learn does)."""
+    keys = est.classes_[1:] if est.classes_.size == 2 else est.classes_
+    n_cls = len(keys)
+    axis = not (est.l1_ratios is None or isinstance(est.l1_ratios, str))
+    scores = est.scores_.transpose(0, 2, 1)  # (F, L, 1)
+    paths = est.coefs_paths_[:, 0]  # (F, L, m, d)
+    est.scores_ = {k: scores if axis else scores[:, :, 0] for k in keys}
+    cols = [0] if est.classes_.size == 2 else range(n_cls)
+    est.coefs_paths_ = {k: paths[:, :, i, None, :] if axis else paths[:, :, i, :]
+                         for k, i in zip(keys, cols, strict=True)}
+    est.C_ = np.full(n_cls, est.C_)
+    est.l1_ratio_ = np.full(n_cls, est.l1_ratio_)
+    n_iter = est.n_iter_.transpose(0, 2, 1)[None]  # (1, F, L, 1)
+    est.n_iter_ = n_iter if axis else n_iter[..., 0]

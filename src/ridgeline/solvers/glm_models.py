@@ -1,0 +1,146 @@
+"""How the solvers read a pass of B models: gradients, curvatures and steps per loss family.
+
+The Newton and L-BFGS loops (:mod:`ridgeline.solvers.newton`, :mod:`ridgeline.solvers.lbfgs`)
+are written once; a *model* tells them how a pass is run and how one member's gradient,
+curvature and Newton step are read from its result:
+
+- :class:`ScalarModel` — binary log loss and Poisson deviance (``glm_pass``): each step is the
+  member's Newton step, corrected by secant pairs while its curvature is reused
+  (:class:`~ridgeline.solvers.secants.Secants`).
+- :class:`SoftmaxModel` — the multinomial loss (``multinomial_pass``): the softmax is unchanged
+  by an equal shift of every class's intercept, so the intercept is eliminated with the
+  pseudo-inverse of its singular C×C block (whose range excludes that shift) and the accepted
+  intercepts are re-centered to sum to zero.
+
+Shapes: W (B, p, m), b (B, m) for every family (m = 1 or C); a member's gradient is
+``(gW (p, m), gb (m,))`` of the mean loss over its training rows (penalty not included).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
+
+from ridgeline.solvers.curvature import Curvature
+from ridgeline.solvers.problem import GLMProblem
+from ridgeline.solvers.secants import Secants
+
+#: Curvature pairs kept to correct a reused Hessian (:class:`~ridgeline.solvers.secants.Secants`).
+SECANT_MEMORY = 10
+
+
+class EmptyTrainingRows(ValueError):
+    """A member of a pass has no training rows (e.g. its folds are not in a subset)."""
+
+
+class LockstepModel(Protocol):
+    """What the solver loops need of a loss family."""
+
+    def run_pass(self, act: np.ndarray, W: np.ndarray, b: np.ndarray, hessian: bool):
+        """One pass for members ``act`` at (W, b); a result with ``sw``, ``loss``,
+        ``held_sw``, ``held_loss``, ``held_correct`` per member."""
+
+    def loss_gradient(self, r, i: int) -> tuple[float, np.ndarray, np.ndarray]:
+        """Pass member i's mean loss and its gradient ``(gW (p, m), gb (m,))``."""
+
+    def curvature(self, r, i: int) -> Curvature:
+        """Pass member i's curvature from a pass that formed Hessians."""
+
+    def step(self, j: int, W: np.ndarray, b: np.ndarray, gW: np.ndarray, gb: np.ndarray,
+             curv: Curvature, lam: float, fresh: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The step ``(ΔW, Δb)`` of member j at an accepted point (``fresh``: its curvature
+        was formed there)."""
+
+    def intercept(self, b: np.ndarray) -> np.ndarray:
+        """An accepted intercept as stored (re-centered, or zero without one)."""
+
+
+class _Model:
+    """Shared parts of the families: the problem, the members and their pass."""
+
+    def __init__(self, problem: GLMProblem, held_out: np.ndarray, n_folds: int):
+        self.problem = problem
+        self.held_out = np.asarray(held_out, dtype=np.int64)
+        self.n_folds = int(n_folds)
+        self.fit_intercept = problem.fit_intercept
+
+    def run_pass(self, act, W, b, hessian):
+        r = self.problem.run_pass(W, b, self.held_out[act], self.n_folds, hessian)
+        bad = np.flatnonzero(np.asarray(r.sw) <= 0)
+        if bad.size:
+            fold = int(self.held_out[act[bad[0]]])
+            raise EmptyTrainingRows(f"the model holding out fold {fold} has no training rows")
+        return r
+
+    def intercept(self, b):
+        return b if self.fit_intercept else np.zeros_like(b)
+
+
+class ScalarModel(_Model):
+    """Binary or Poisson models (m = 1): Newton steps corrected by secant pairs while the
+    curvature is reused."""
+
+    def __init__(self, problem: GLMProblem, held_out: np.ndarray, n_folds: int):
+        super().__init__(problem, held_out, n_folds)
+        self.secants = [Secants(SECANT_MEMORY) for _ in range(self.held_out.size)]
+
+    def loss_gradient(self, r, i):
+        sw = r.sw[i]
+        gb = np.array([r.grad_b[i] / sw if self.fit_intercept else 0.0])
+        return float(r.loss[i] / sw), (r.grad_w[i] / sw)[:, None], gb
+
+    def curvature(self, r, i):
+        sw = r.sw[i]
+        return Curvature.from_blocks(r.hess_ww[i] / sw, (r.hess_wb[i] / sw)[:, None],
+                                     np.array([[r.hess_bb[i] / sw]]), self.fit_intercept)
+
+    def step(self, j, W, b, gW, gb, curv, lam, fresh):
+        theta, grad = np.append(W.ravel(), b), np.append(gW.ravel(), gb)
+        sec = self.secants[j]
+        if fresh:
+            sec.restart(theta, grad)
+        else:
+            sec.record(theta, grad)
+        if not len(sec):
+            dW, db = curv.solve(lam, gW, gb)
+            return dW, self.intercept(db)
+        step = sec.direction(grad, _newton_matrix(curv, lam))
+        return step[:-1, None], self.intercept(step[-1:])
+
+
+def _newton_matrix(curv: Curvature, lam: float) -> Callable[[np.ndarray], np.ndarray]:
+    """``q ↦ (S + 2λI)⁻¹ q`` on ``θ = (w, b)`` (the Newton solve, sign flipped)."""
+    def h0(q: np.ndarray) -> np.ndarray:
+        dw, db = curv.solve(lam, q[:-1, None], q[-1:])
+        return -np.append(dw[:, 0], db[0] if curv.Hwb is not None else 0.0)
+    return h0
+
+
+class SoftmaxModel(_Model):
+    """Multinomial models (m = C): Newton steps with the (reused) Schur-complement curvature;
+    intercepts kept centered."""
+
+    def loss_gradient(self, r, i):
+        sw = r.sw[i]
+        p = r.grad.shape[1] - 1
+        gb = r.grad[i, p] / sw if self.fit_intercept else np.zeros(r.grad.shape[2])
+        return float(r.loss[i] / sw), r.grad[i, :p] / sw, gb
+
+    def curvature(self, r, i):
+        Hww, Hwb, Hbb = (a / r.sw[i] for a in r.hessian_blocks(i))
+        return Curvature.from_blocks(Hww, Hwb, Hbb, self.fit_intercept)
+
+    def step(self, j, W, b, gW, gb, curv, lam, fresh):
+        dW, db = curv.solve(lam, gW, gb)
+        return dW, (db if self.fit_intercept else np.zeros_like(gb))
+
+    def intercept(self, b):
+        return b - b.mean() if self.fit_intercept else np.zeros_like(b)
+
+
+def make_model(problem: GLMProblem, held_out: np.ndarray, n_folds: int) -> LockstepModel:
+    """The model of ``problem``'s loss family for members ``held_out`` (B,)."""
+    family = SoftmaxModel if problem.multi else ScalarModel
+    return family(problem, held_out, n_folds)
