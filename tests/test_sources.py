@@ -215,7 +215,8 @@ def test_nan_in_one_partition_names_file_and_rows(tmp_path):
     assert not hasattr(est, "coef_")  # nothing partial
     y = rng.normal(size=N)
     y[5] = np.inf
-    with pytest.raises(SourceError, match=r"array rows 0–199: column 'y' has 1 infinite"):
+    with pytest.raises(SourceError, match=r"array rows 0–1499: column 'y' has 1 infinite value, "
+                                          r"first at row 5"):
         RidgeCV(cv=5).fit(ArraySource(np.nan_to_num(X), y, batch_rows=200))
 
 
@@ -282,8 +283,8 @@ def test_source_arguments_are_checked():
     src = ArraySource(X, X @ w)
     with pytest.raises(ValueError, match="y must be None"):
         RidgeCV(cv=5).fit(src, X @ w)
-    with pytest.raises(ValueError, match="cv must be a number of folds"):
-        RidgeCV(cv=None).fit(src)
+    with pytest.raises(ValueError, match="cv must be None or 'loo'"):
+        RidgeCV(cv="kfold").fit(src)
     with pytest.raises(ValueError, match="needs held-out predictions"):
         RidgeCV(cv=5, scoring="neg_mean_absolute_error").fit(src)
     with pytest.raises(ValueError, match="exactly two classes"):
@@ -367,11 +368,25 @@ def test_fold_moments_kernel_row_and_column_major_agree(K, dtype):
             assert mom[k].sw == rows.sum()
 
 
+def _newton(src, loss, lam, W0, b0, held_out, n_folds, *, fit_intercept=True, tol=1e-8,
+            max_iter=100, reuse=None, curvature0=None, last_step_below=None):
+    """The one Newton of the GLM engine on ``src`` (reuse: the source's default)."""
+    from ridgeline.solvers.glm_fit import reuses_curvature
+    from ridgeline.solvers.glm_models import make_model
+    from ridgeline.solvers.newton import newton
+    from ridgeline.solvers.problem import GLMProblem
+
+    model = make_model(GLMProblem(src, loss, fit_intercept), held_out, n_folds)
+    return newton(model, lam, W0, b0, fit_intercept=fit_intercept, tol=tol, max_iter=max_iter,
+                  reuse=reuses_curvature(src) if reuse is None else reuse,
+                  curvature0=curvature0, last_step_below=last_step_below)
+
+
 def test_newton_reuses_curvature_in_memory_and_not_over_files(tmp_path):
     """In-memory sources reuse Hessians (fewer Hessian passes), files form one every pass;
     both stop at the same optimum."""
     from ridgeline.losses import BinomialLoss
-    from ridgeline.selection.stream_glm import reuses_curvature, stream_newton
+    from ridgeline.solvers.glm_fit import reuses_curvature
 
     X, rng, w = _data(5, n=3000)
     y = (rng.random(3000) < 1 / (1 + np.exp(-(X - 2) @ w * 0.5))).astype(float)
@@ -381,8 +396,8 @@ def test_newton_reuses_curvature_in_memory_and_not_over_files(tmp_path):
     assert reuses_curvature(mem) and not reuses_curvature(files)
     lam = np.array([1e-3, 1e-2, 3e-4])
     held = np.array([-1, 0, 2])
-    fits = [stream_newton(src, BinomialLoss(), lam, np.zeros((3, P)), np.zeros(3), held, 3,
-                          tol=1e-11) for src in (mem, files)]
+    fits = [_newton(src, BinomialLoss(), lam, np.zeros((3, P, 1)), np.zeros((3, 1)), held, 3,
+                    tol=1e-11) for src in (mem, files)]
     a, b = fits
     assert a.converged.all() and b.converged.all()
     assert a.n_hessian_passes < a.n_passes and b.n_hessian_passes == b.n_passes
@@ -538,26 +553,24 @@ def test_reused_curvature_with_secant_corrections_reaches_the_optimum(monkeypatc
     """Started from a subset's answer and curvature, the gradient-only passes end at the full
     optimum, and the secant corrections take fewer passes than the plain chord steps."""
     from ridgeline.losses import BinomialLoss
-    from ridgeline.selection import stream_glm
+    from ridgeline.solvers import glm_models
 
     rng = np.random.default_rng(12)
     n, p = 20000, 8
     X = rng.normal(size=(n, p)) * np.linspace(0.5, 2, p) + 0.5
     y = (rng.random(n) < 1 / (1 + np.exp(-(X @ rng.normal(size=p) * 0.5 - 0.3)))).astype(float)
     lam, held = np.array([1e-4]), np.array([-1])
-    sub = stream_glm.stream_newton(ArraySource(X[:1500], y[:1500]), BinomialLoss(), lam,
-                                   np.zeros((1, p)), np.zeros(1), held, 1, tol=1e-6,
-                                   reuse=False)
+    sub = _newton(ArraySource(X[:1500], y[:1500]), BinomialLoss(), lam, np.zeros((1, p, 1)),
+                  np.zeros((1, 1)), held, 1, tol=1e-6, reuse=False)
     ref = _in_memory_logistic(X, y, lam[0])
     runs = {}
     for memory in (10, 0):
-        monkeypatch.setattr(stream_glm, "_SECANT_MEMORY", memory)
-        fit = stream_glm.stream_newton(ArraySource(X, y, batch_rows=5000), BinomialLoss(), lam,
-                                       sub.coef, sub.intercept, held, 1, tol=1e-10,
-                                       curvature0=sub.curvature)
+        monkeypatch.setattr(glm_models, "SECANT_MEMORY", memory)
+        fit = _newton(ArraySource(X, y, batch_rows=5000), BinomialLoss(), lam, sub.coef,
+                      sub.intercept, held, 1, tol=1e-10, curvature0=sub.curvature)
         assert fit.converged[0] and fit.n_hessian_passes == 0
-        np.testing.assert_allclose(fit.coef[0], ref.coef_[0], rtol=0, atol=1e-8)
-        np.testing.assert_allclose(fit.intercept, ref.intercept_, rtol=0, atol=1e-8)
+        np.testing.assert_allclose(fit.coef[0, :, 0], ref.coef_[0], rtol=0, atol=1e-8)
+        np.testing.assert_allclose(fit.intercept[:, 0], ref.intercept_, rtol=0, atol=1e-8)
         runs[memory] = fit.n_passes
     assert runs[10] < runs[0]
 
@@ -567,7 +580,6 @@ def test_last_newton_step_taken_without_its_pass():
     Newton step is taken unevaluated — one pass fewer, and the returned point is the stepped
     one."""
     from ridgeline.losses import BinomialLoss
-    from ridgeline.selection import stream_glm
 
     rng = np.random.default_rng(13)
     n, p = 3000, 5
@@ -575,17 +587,17 @@ def test_last_newton_step_taken_without_its_pass():
     y = (rng.random(n) < 1 / (1 + np.exp(-(X @ rng.normal(size=p) - 0.2)))).astype(float)
     lam, held = np.array([1e-3]), np.array([-1])
     src = ArraySource(X, y)
-    args = (src, BinomialLoss(), lam, np.zeros((1, p)), np.zeros(1), held, 1)
-    full = stream_glm.stream_newton(*args, tol=1e-12, reuse=False)
-    plain = stream_glm.stream_newton(*args, tol=1e-4, reuse=False)
-    short = stream_glm.stream_newton(*args, tol=1e-4, reuse=False, last_step_below=0.05)
+    args = (src, BinomialLoss(), lam, np.zeros((1, p, 1)), np.zeros((1, 1)), held, 1)
+    full = _newton(*args, tol=1e-12, reuse=False)
+    plain = _newton(*args, tol=1e-4, reuse=False)
+    short = _newton(*args, tol=1e-4, reuse=False, last_step_below=0.05)
     # plain evaluates the point the short fit stepped to, and stops there
     assert short.converged[0] and short.n_passes == plain.n_passes - 1
     np.testing.assert_allclose(short.coef, plain.coef, rtol=1e-13)
     assert short.grad_norm[0] > plain.grad_norm[0]  # the last evaluated point's gradient
     assert np.abs(short.coef[0] - full.coef[0]).max() < 1e-3
     ref = ridgeline.LogisticRegression(C=1 / (2 * lam[0] * n), tol=1e-11).fit(X, y)
-    np.testing.assert_allclose(full.coef[0], ref.coef_[0], atol=1e-9)
+    np.testing.assert_allclose(full.coef[0, :, 0], ref.coef_[0], atol=1e-9)
 
 
 def _in_memory_logistic(X, y, lam):
@@ -598,7 +610,6 @@ def test_line_search_failing_with_a_reused_curvature_re_forms_it_at_the_current_
     evaluated again with a Hessian (before the fix: 41 Hessian passes, more than pure
     Newton's 24). The optimum is pure Newton's."""
     from ridgeline.losses import PoissonLoss
-    from ridgeline.selection import stream_glm
 
     rng = np.random.default_rng(0)
     n, p = 160000, 5
@@ -607,12 +618,11 @@ def test_line_search_failing_with_a_reused_curvature_re_forms_it_at_the_current_
     y = rng.poisson(np.exp(eta)).astype(float)
     lam, held = np.array([1e-4]), np.array([-1])
     with np.errstate(over="ignore", invalid="ignore"):
-        sub = stream_glm.stream_newton(ArraySource(X[:n // 10], y[:n // 10]), PoissonLoss(),
-                                       lam, np.zeros((1, p)), np.zeros(1), held, 1, tol=1e-6,
-                                       reuse=False)
+        sub = _newton(ArraySource(X[:n // 10], y[:n // 10]), PoissonLoss(), lam,
+                      np.zeros((1, p, 1)), np.zeros((1, 1)), held, 1, tol=1e-6, reuse=False)
         args = (ArraySource(X, y), PoissonLoss(), lam, sub.coef, sub.intercept, held, 1)
-        chord = stream_glm.stream_newton(*args, tol=1e-9, curvature0=sub.curvature)
-        pure = stream_glm.stream_newton(*args, tol=1e-9, reuse=False)
+        chord = _newton(*args, tol=1e-9, curvature0=sub.curvature)
+        pure = _newton(*args, tol=1e-9, reuse=False)
     assert chord.converged[0] and pure.converged[0]
     assert chord.n_hessian_passes <= pure.n_hessian_passes
     np.testing.assert_allclose(chord.coef, pure.coef, atol=1e-8)

@@ -21,6 +21,7 @@ import numpy as np
 
 from ridgeline.stats.batch import Batch, check_finite
 from ridgeline.stats.batch_glm import batch_glm_stats
+from ridgeline.stats.batch_loo import LooModel, LooPassResult, batch_loo_sums
 from ridgeline.stats.batch_moments import batch_fold_moments, batch_target_summary
 from ridgeline.stats.folds import hash_folds, row_folds
 from ridgeline.stats.moments import FoldMomentsAccumulator, Moments
@@ -60,7 +61,7 @@ class PassSpec:
 
     Attributes
     ----------
-    kind : {"moments", "summary", "glm", "multinomial", "shift"}
+    kind : {"moments", "summary", "glm", "multinomial", "shift", "loo"}
     n_folds : int
     seed : int
     fold_rule : {"hash", "fold", "group"}
@@ -73,6 +74,8 @@ class PassSpec:
         Sorted class labels of ``"multinomial"`` (None: the targets are class indices).
     columns : bool
         ``"summary"``: also the feature sums and sums of squares.
+    loo : LooModel or None
+        The full-data ridge fits whose leave-one-out errors ``"loo"`` sums.
     check_features : bool
         Check the features for NaN/inf (skipped once a pass over the same partitions has
         checked them: a Dask partition's value is fixed by its key).
@@ -94,6 +97,7 @@ class PassSpec:
     classes: np.ndarray | None = None
     check_features: bool = True
     columns: bool = False
+    loo: LooModel | None = None
 
 
 @dataclass
@@ -293,5 +297,11 @@ def _multinomial(spec: PassSpec, part: Partition) -> MultinomialPassResult:
                                    spec.held_out, spec.hessian, weights=part.s)
 
 
+def _loo(spec: PassSpec, part: Partition) -> LooPassResult:
+    if spec.check_features:  # a LOO pass normally follows a moments pass, which checked them
+        check_finite(part.X, spec.feature_names, part.span, _FIRST_AT)
+    return batch_loo_sums(spec.loo, part.X, part.Y, part.s)
+
+
 _PASSES = {"shift": _shift, "moments": _moments, "summary": _summary, "glm": _glm,
-           "multinomial": _multinomial}
+           "multinomial": _multinomial, "loo": _loo}

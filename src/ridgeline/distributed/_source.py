@@ -29,6 +29,7 @@ from ridgeline.distributed._kernels import (
     add_all,
     group_pass,
 )
+from ridgeline.stats.batch_loo import LooModel, LooPassResult, check_loo_model
 from ridgeline.stats.moments import Moments, symmetric
 from ridgeline.stats.source import (
     FoldMomentsResult,
@@ -259,7 +260,7 @@ class DaskSource:
 
         The partitions keep their global row positions (hence their folds) and the reference
         point; solvers fit such a subset first to start the full fit near its answer with a
-        curvature it can reuse (:func:`ridgeline.selection.stream_glm.fit_on_subset_first`).
+        curvature it can reuse (:func:`ridgeline.solvers.glm_fit.subset_then_full`).
         Returns ``self`` when the subset would be most of the data.
         """
         rows = self.partition_rows
@@ -462,6 +463,17 @@ class DaskSource:
         return self._run(self._spec("multinomial", n_folds, coef=coef, intercept=intercept,
                                     held_out=held_out, hessian=bool(hessian),
                                     classes=classes), progress)
+
+    def loo_pass(self, model: LooModel, *,
+                 progress: Callable[[int], None] | None = None) -> LooPassResult:
+        """Sums of the exact leave-one-out errors of L ridge fits (every target) in one pass.
+
+        As :meth:`ridgeline.stats.batch_source.BatchSource.loo_pass`, weighted by the sample
+        weights; ``model`` has one column per target. Returns ``Σ s_i e_i²`` and
+        ``Σ s_i e_i⁴`` (L, k).
+        """
+        check_loo_model(model, self.n_features, self.n_targets)
+        return self._run(self._spec("loo", 1, loo=model), progress)
 
     def _single_target(self, what: str) -> None:
         if self.n_targets != 1:

@@ -20,11 +20,12 @@ from ridgeline.estimators._validation import (
     check_weights,
     check_X_y,
     is_source,
-    source_folds,
+    source_cv,
 )
 from ridgeline.estimators.ridge import encode_classes, store_classifier_coef
 from ridgeline.selection.engine import select_ridge, select_ridge_moments
 from ridgeline.selection.loo import loo_residuals, projected_rows
+from ridgeline.selection.loo_moments import select_ridge_exact_moments
 
 _GCV_MODES = {None: "auto", "auto": "auto", "svd": "svd", "eigen": "eigh"}
 
@@ -79,23 +80,41 @@ class _RidgeCVMixin:
         return coef, F.intercept(coef)
 
     def _fit_source(self, source, y, sample_weight, groups):
-        """K-fold CV of every α from one pass over a statistics source, then the refit."""
-        check_source_fit(self, source, y, sample_weight, groups=groups,
-                         store_cv_results=self.store_cv_results)
-        K = source_folds(self.cv)
-        if resolve_solver(self.solver) not in ("auto", "eigh"):
-            raise ValueError(f"solver={self.solver!r} needs the rows; a statistics source is "
-                             "fit from its Gram matrices (solver='auto' or 'eigh')")
-        stats = source.fold_moments(K, progress=getattr(source, "progress", None))
+        """Every α scored from passes over a statistics source, then the refit.
+
+        K-fold (``cv=K``): one pass for the per-fold moments. GCV: one pass for the total
+        moments. Exact LOO (``cv=None``/``"loo"``): that pass and one ``loo_pass`` for the
+        leave-one-out error sums. ``store_cv_results`` is refused (per-row values).
+        """
+        if self.store_cv_results:
+            raise ValueError("store_cv_results=True keeps a value per row and α, which a "
+                             "statistics source does not return (its passes give sums): fit "
+                             "in memory, or use selection_.mean_score for the CV curve")
+        check_source_fit(self, source, y, sample_weight, groups=groups)
+        method = source_cv(self.cv)
+        if resolve_solver(self.solver) not in ("auto", "eigh") or self.gcv_mode == "svd":
+            what = f"solver={self.solver!r}" if self.gcv_mode != "svd" else "gcv_mode='svd'"
+            raise ValueError(f"{what} needs the rows; a statistics source is fit from its Gram "
+                             "matrices (solver='auto' or 'eigh')")
+        if method == "loo" and not hasattr(source, "loo_pass"):
+            raise ValueError(f"{type(source).__name__} has no loo_pass: exact LOO is not "
+                             "available for it, use cv='gcv' or cv=K")
+        progress = getattr(source, "progress", None)
+        stats = source.fold_moments(1 if isinstance(method, str) else method, progress=progress)
         sw = float(stats.total.sw)
         k = stats.total.n_targets
         per_target = bool(self.alpha_per_target) and k > 1
         lam, convention = self._grid(sw)
-        sel = select_ridge_moments(
-            stats.total, stats.folds, lambdas=lam, n_lambdas=self.n_lambdas,
-            scoring=self.scoring, rule=self.rule, fit_intercept=self.fit_intercept,
-            standardize=self.standardize, convention=convention, extend=self.extend_grid,
-            per_target=per_target, to_alpha=lambda g: g * sw, warn_stacklevel=4)
+        common = dict(lambdas=lam, n_lambdas=self.n_lambdas, scoring=self.scoring,
+                      rule=self.rule, fit_intercept=self.fit_intercept,
+                      standardize=self.standardize, extend=self.extend_grid,
+                      per_target=per_target, to_alpha=lambda g: g * sw, warn_stacklevel=4)
+        if isinstance(method, str):
+            sel = select_ridge_exact_moments(
+                stats.total, method=method, **common,
+                loo_pass=lambda model: source.loo_pass(model, progress=progress))
+        else:
+            sel = select_ridge_moments(stats.total, stats.folds, convention=convention, **common)
         coef, inter = self._chosen(sel, sw, k, per_target)
         store_coef(self, coef, inter, k == 1, np.float64)
         self.n_rows_ = stats.n_rows
@@ -137,7 +156,8 @@ class RidgeCV(SparseInputMixin, _RidgeCVMixin, LinearPredictMixin, MultiOutputMi
     gcv_mode : {None, "auto", "svd", "eigen"}
         Factorization used for LOO (as scikit-learn).
     store_cv_results : bool, default=False
-        Keep per-sample LOO squared errors (or predictions with a scorer) in ``cv_results_``.
+        Keep per-sample LOO squared errors (or predictions with a scorer) in ``cv_results_``
+        (in memory only: a statistics source's passes return sums, so it is refused there).
     alpha_per_target : bool, default=False
         Choose α separately for each target (with K-fold too, unlike scikit-learn).
     lambdas : array-like, optional
@@ -189,9 +209,11 @@ class RidgeCV(SparseInputMixin, _RidgeCVMixin, LinearPredictMixin, MultiOutputMi
         """Choose α and fit on all of X (n, p) and y (n,) or (n, k); returns self.
 
         ``X`` may also be a statistics source (``ridgeline.read_parquet(path, target=...)``,
-        ``read_csv``, :class:`~ridgeline.stats.ArraySource`) with ``y=None`` and ``cv=K``:
-        all-α K-fold CV from one pass over it (folds from the source's fold rule), the refit
-        from the same statistics.
+        ``read_csv``, :class:`~ridgeline.stats.ArraySource`, a Dask collection) with
+        ``y=None``: ``cv=K`` is all-α K-fold CV from one pass over it (folds from the source's
+        fold rule), ``cv="gcv"`` GCV from one pass, ``cv=None``/``"loo"`` exact LOO from two
+        (the Gram, then the leverages); the refit comes from the same statistics. Only
+        scorers computable from sums (MSE, RMSE, R²) are available there.
         """
         if self.gcv_mode not in _GCV_MODES:
             raise ValueError(f"gcv_mode must be one of {list(_GCV_MODES)}, got {self.gcv_mode!r}")

@@ -21,7 +21,7 @@ from ridgeline.selection.kfold import (
     moment_folds,
     primal_folds,
 )
-from ridgeline.selection.loo import gcv_curve, loo_curve
+from ridgeline.selection.loo import check_exact, gcv_curve, loo_curve
 from ridgeline.selection.result import (
     RidgeCVResult,
     edge_sides,
@@ -160,10 +160,7 @@ def select_ridge(
             f"exact {method.upper()} needs a factorization, which solver='lsqr' never forms: "
             "use K-fold cross-validation (cv=K) with lsqr, or another solver"
         )
-    if method == "gcv" and scorer.name != "neg_mean_squared_error":
-        raise ValueError("GCV estimates the mean squared error only: leave scoring=None")
-    if rule == "1se" and method == "gcv":
-        raise ValueError("the one-standard-error rule needs per-fold scores; GCV has none")
+    check_exact(method, scorer, rule)
     sw = float(s.sum())
     given = lambdas is not None
     lam = None if lambdas is None else np.asarray(lambdas, dtype=np.float64)

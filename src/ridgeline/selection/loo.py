@@ -14,6 +14,12 @@ import numpy as np
 
 from ridgeline.selection.scoring import Scorer
 from ridgeline.solvers.spectral import Factor
+from ridgeline.stats.batch_loo import (
+    LooModel,
+    LooPassResult,
+    add_loo_sums,
+    inverse_one_minus_leverage,
+)
 
 
 def projected_rows(X, F: Factor) -> np.ndarray:
@@ -42,20 +48,9 @@ def loo_residual_block(U: np.ndarray, U2: np.ndarray, F: Factor, Yc: np.ndarray,
         fitted = (U @ (D * F.Z[:, 0]).T).T[:, :, None]  # (L, n, 1)
     else:
         fitted = np.stack([U @ (d[:, None] * F.Z) for d in D])  # (L, n, k)
-    inv = _inverse_one_minus_leverage(U2, D, s, F.sw, fit_intercept)  # (n, L)
+    inv = inverse_one_minus_leverage(U2, D, s, F.sw, fit_intercept)  # (n, L)
     with np.errstate(invalid="ignore", over="ignore"):
         return (Yc[None, :, :] - fitted) * inv.T[:, :, None]
-
-
-def _inverse_one_minus_leverage(U2: np.ndarray, D: np.ndarray, s: np.ndarray, sw: float,
-                                fit_intercept: bool) -> np.ndarray:
-    """``1/(1 − h_i)`` for rows with squared projections ``U2`` (m, r) and shrinkages ``D``
-    (L, r): shape (m, L); ``inf`` where the leverage is 1 (the LOO error is undefined)."""
-    H = (U2 @ D.T) * s[:, None]
-    if fit_intercept:
-        H += (s / sw)[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(H < 1.0 - 1e-12, 1.0 / (1.0 - H), np.inf)
 
 
 def _block_size(n: int, k: int, budget: int = 20_000_000) -> int:
@@ -72,8 +67,11 @@ def loo_curve(
     the scorer is called as ``scorer(score_estimator, loo_predictions, y_score)``.
     Without a standard error (NaN) except for the mean squared error.
     """
-    if scorer.kind == "stats" and scorer.name == "neg_mean_squared_error":
-        return loo_mse(X, Y, s, F, penalties, fit_intercept=fit_intercept)
+    if scorer.kind == "stats":  # MSE, RMSE, R²: from the sums of the LOO errors
+        sums = loo_sums(X, Y, s, F, penalties, fit_intercept=fit_intercept)
+        sw = float(s.sum())
+        sst = s @ (Y - (s @ Y) / sw) ** 2
+        return loo_scores(sums, scorer, sw=sw, n=Y.shape[0], sst=sst)
     U = projected_rows(X, F)
     U2 = U * U
     Yc = Y - F.mean_y
@@ -94,43 +92,63 @@ def loo_curve(
     return np.where(np.isfinite(mean), mean, -np.inf), se
 
 
-def loo_mse(X, Y: np.ndarray, s: np.ndarray, F: Factor, penalties: np.ndarray, *,
-            fit_intercept: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Negative weighted LOO mean squared error and its standard error, each (L, k).
+def loo_sums(X, Y: np.ndarray, s: np.ndarray, F: Factor, penalties: np.ndarray, *,
+             fit_intercept: bool) -> LooPassResult:
+    """``Σ s_i e_i²`` and ``Σ s_i e_i⁴`` of the exact LOO errors, each (L, k), of in-memory rows.
 
     One pass over the rows in chunks: each chunk is projected on the eigenvectors and its
-    leave-one-out errors for every penalty are reduced at once, so neither the n×r projection
-    nor any n×L array is ever held in memory.
+    leave-one-out errors for every penalty are reduced at once
+    (:func:`ridgeline.stats.batch_loo.add_loo_sums`, the kernel a statistics source's LOO
+    pass runs), so neither the n×r projection nor any n×L array is ever held in memory.
     """
-    L, k = penalties.size, Y.shape[1]
-    D = F.shrink(penalties)  # (L, r)
-    DZ = D[:, :, None] * F.Z[None, :, :]  # (L, r, k)
-    sum1 = np.zeros((L, k))
-    sum2 = np.zeros((L, k))
-    sw = float(s.sum())
+    model = loo_model(F, penalties, fit_intercept=fit_intercept)
+    sums = LooPassResult.zeros(penalties.size, Y.shape[1])
     for idx, U in F.iter_projection(X):  # U: (m, r)
-        sc = s[idx]
-        inv = _inverse_one_minus_leverage(U * U, D, sc, F.sw, fit_intercept)  # (m, L)
-        with np.errstate(invalid="ignore", over="ignore"):
-            Yc = Y[idx] - F.mean_y  # (m, k)
-            if k == 1:  # all λ in one product
-                E = (Yc - U @ DZ[:, :, 0].T) * inv  # (m, L)
-                E *= E
-                sum1[:, 0] += sc @ E
-                E *= E
-                sum2[:, 0] += sc @ E
-            else:  # one wide product per λ
-                for i in range(L):
-                    E = (Yc - U @ DZ[i]) * inv[:, i : i + 1]  # (m, k)
-                    E *= E
-                    sum1[i] += sc @ E
-                    E *= E
-                    sum2[i] += sc @ E
+        add_loo_sums(model, U, Y[idx] - F.mean_y, s[idx], sums)
+    return sums
+
+
+def loo_model(F: Factor, penalties: np.ndarray, *, fit_intercept: bool) -> LooModel:
+    """What a LOO pass needs of the full-data factor ``F`` for every penalty (L,); without
+    the basis for a kernel-form (dual) factor, whose projections only its own rows have."""
+    D = F.shrink(penalties)  # (L, r)
+    basis = None if F.V is None else F.V / F.scale[:, None]
+    return LooModel(basis=basis, center=None if basis is None else F.mean_x @ basis,
+                    mean_y=np.asarray(F.mean_y).copy(),
+                    shrink=D, coef=D[:, :, None] * F.Z[None, :, :], sw=float(F.sw),
+                    fit_intercept=bool(fit_intercept))
+
+
+def loo_scores(sums: LooPassResult, scorer: Scorer, *, sw: float, n: int,
+               sst: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """LOO scores and standard errors (L, k) from the sums of a LOO pass.
+
+    With ``sse = Σ s_i e_i²``: the mean squared error ``sse/n_w`` (negated) with standard error
+    ``√(max(Σ s_i e_i⁴/n_w − mse², 0)/n)``; RMSE and R² (``1 − sse/sst``, ``sst`` (k,) the
+    weighted sum of squares of y about its weighted mean) without one (NaN). An undefined
+    LOO error (a row of leverage 1) scores ``−inf``. Only scorers of kind ``stats``.
+    """
+    if scorer.kind != "stats":
+        raise ValueError(f"scoring={scorer.name!r} needs the leave-one-out predictions")
     with np.errstate(invalid="ignore", over="ignore"):
-        mean = sum1 / sw
-        var = np.maximum(sum2 / sw - mean * mean, 0.0)
-    se = np.sqrt(var / Y.shape[0])
-    return np.where(np.isfinite(mean), -mean, -np.inf), se
+        if scorer.name == "neg_mean_squared_error":
+            mean = sums.sse / sw
+            var = np.maximum(sums.sse2 / sw - mean * mean, 0.0)
+            score, se = -mean, np.sqrt(var / n)
+        else:
+            if sst is None and scorer.name == "r2":
+                raise ValueError("LOO R² needs the total sum of squares sst")
+            score = scorer.from_sse(sums.sse, sst, sw)
+            se = np.full_like(score, np.nan)
+    return np.where(np.isfinite(score), score, -np.inf), se
+
+
+def check_exact(method: str, scorer: Scorer, rule: str) -> None:
+    """The scorers and rules exact LOO (``method="loo"``) and GCV (``"gcv"``) support."""
+    if method == "gcv" and scorer.name != "neg_mean_squared_error":
+        raise ValueError("GCV estimates the mean squared error only: leave scoring=None")
+    if rule == "1se" and method == "gcv":
+        raise ValueError("the one-standard-error rule needs per-fold scores; GCV has none")
 
 
 def gcv_curve(F: Factor, penalties: np.ndarray, *, fit_intercept: bool) -> np.ndarray:

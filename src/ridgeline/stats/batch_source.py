@@ -11,6 +11,7 @@ from threadpoolctl import threadpool_limits
 
 from ridgeline.stats.batch import Batch, check_finite
 from ridgeline.stats.batch_glm import batch_glm_stats
+from ridgeline.stats.batch_loo import LooModel, LooPassResult, batch_loo_sums, check_loo_model
 from ridgeline.stats.batch_moments import batch_fold_moments, batch_target_summary
 from ridgeline.stats.folds import hash_folds, row_folds
 from ridgeline.stats.moments import FoldMomentsAccumulator
@@ -68,6 +69,9 @@ class BatchSource(ABC):
         if not self.feature_names:
             raise ValueError("a source needs at least one feature column")
 
+    #: Check every batch's values (False: the rows were checked where they were made).
+    check_rows = True
+
     @property
     def n_features(self) -> int:
         return len(self.feature_names)
@@ -99,8 +103,9 @@ class BatchSource(ABC):
                 X = np.asarray(X, dtype=np.float64)
             y = np.asarray(y, dtype=np.float64)
             span = f"{where} rows {start}\u2013{start + m - 1}"
-            check_finite(X, self.feature_names, span)
-            check_finite(y[:, None], [self.target_name], span)
+            if self.check_rows:
+                check_finite(X, self.feature_names, span)
+                check_finite(y[:, None], [self.target_name], span)
             if w is not None:
                 w = np.asarray(w, dtype=np.float64)
                 check_finite(w[:, None], [self.weight_column], span)
@@ -190,6 +195,32 @@ class BatchSource(ABC):
             out = out + batch_glm_stats(batch, loss, coef, intercept, held_out, hessian,
                                         weights=batch.weight)
         return symmetric_hessians(out)
+
+    def loo_pass(self, model: LooModel, *,
+                 progress: Callable[[int], None] | None = None) -> LooPassResult:
+        """Sums of the exact leave-one-out errors of L ridge fits over every row, in one pass.
+
+        An extension of the protocol (as :meth:`multinomial_pass`), also answered by
+        :meth:`ridgeline.distributed.DaskSource.loo_pass`.
+
+        Parameters
+        ----------
+        model : LooModel
+            The full-data fits of L penalties (:func:`ridgeline.selection.loo.loo_model`).
+
+        Returns
+        -------
+        LooPassResult
+            ``Σ s_i e_i²`` and ``Σ s_i e_i⁴`` (L, 1) of the LOO residuals
+            ``e_i = (y_i − ŷ_i)/(1 − h_i)`` (:mod:`ridgeline.stats.batch_loo`).
+        """
+        check_loo_model(model, self.n_features, 1)
+        out = LooPassResult.zeros(model.n_penalties, 1)
+        for batch in self.batches(1, progress):
+            out = out + batch_loo_sums(model, batch.X, batch.y[:, None], batch.weight)
+        if out.n_rows == 0:
+            raise SourceError(f"{self.describe()} has no rows")
+        return out
 
     def describe(self) -> str:
         return type(self).__name__
