@@ -204,8 +204,9 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
         self.Cs_ = Cs
         self.l1_ratio_ = 0.0
         self.l1_ratios_ = np.array([0.0])
+        self.n_passes_ = passes
         if labels is None:
-            self.n_passes_, self.n_rows_ = passes, summary.n_rows
+            self.n_rows_ = summary.n_rows
         if self.use_legacy_attributes:
             legacy_layout(self)
         return self

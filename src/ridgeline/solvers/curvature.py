@@ -15,18 +15,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.linalg import cho_factor, cho_solve
 
 
 @dataclass
 class Curvature:
-    """The loss Hessian at one point with the intercept eliminated, eigendecomposed on demand.
+    """The loss Hessian at one point with the intercept eliminated, factored on demand.
 
-    ``S = H_ww − H_wb H_bb⁺ H_bw = V diag(e) Vᵀ``, so ``(S + 2λI)⁻¹`` costs O(d²) for any λ:
-    one decomposition serves every λ the curvature is reused for. (``H_bb`` is singular for
+    ``S = H_ww − H_wb H_bb⁺ H_bw``. A Newton step solves ``(S + 2λI) Δw = −g̃`` by a Cholesky
+    factor of ``S + 2λI`` kept per λ (the chord method reuses one curvature for several steps
+    and often several λ); the eigendecomposition ``S = V diag(e) Vᵀ``, which serves every λ at
+    O(d²) (leverages, grids), is formed only where it is asked for. (``H_bb`` is singular for
     multinomial — shifting every class's intercept alike changes nothing — and the
-    pseudo-inverse picks the step with no such shift.) numpy's LAPACK only: scipy's
-    separately bundled OpenBLAS fights numpy's for the cores when the two alternate (measured
-    1.4× slower on digits with a scipy Cholesky here).
+    pseudo-inverse picks the step with no such shift.)
 
     Attributes
     ----------
@@ -41,6 +42,7 @@ class Curvature:
     Hwb: np.ndarray | None
     Hbb_pinv: np.ndarray | None
     _eig: tuple | None = field(default=None, repr=False)
+    _chol: dict | None = field(default=None, repr=False)
 
     @classmethod
     def from_blocks(cls, Hww: np.ndarray, Hwb: np.ndarray | None, Hbb: np.ndarray | None,
@@ -73,15 +75,47 @@ class Curvature:
         r = gW.reshape(-1)
         if self.Hwb is not None:
             r = r - self.Hwb @ (self.Hbb_pinv @ gb)
-        e, V = self._eigen()
-        d = e + 2.0 * lam
-        floor = 1e-12 * max(float(e[-1]) + 2.0 * lam, 1e-300)
-        inv = np.where(d > floor, 1.0 / np.maximum(d, floor), 0.0)
-        dw = -(V @ (inv * (V.T @ r)))
+        dw = -self._apply_inverse(lam, r)
         if self.Hwb is None:
             return dw.reshape(p, m), np.zeros(m)
         db = -(self.Hbb_pinv @ (gb + self.Hwb.T @ dw))
         return dw.reshape(p, m), db
+
+    def _apply_inverse(self, lam: float, r: np.ndarray) -> np.ndarray:
+        """``(S + 2λI)⁻¹ r``: by a Cholesky factor of ``S + 2λI`` kept per λ (d³/3 flops,
+        ~15× cheaper than the eigendecomposition at d = 640), or by the eigendecomposition
+        when it exists already or the shifted matrix is too close to singular for Cholesky
+        (λ ≈ 0): there the eigenvalues below ``1e-12 · max`` are dropped (a pseudo-inverse)."""
+        if self._eig is None:
+            factor = self._cholesky(lam)
+            if factor is not None:
+                return cho_solve(factor, r, check_finite=False)
+        e, V = self._eigen()
+        d = e + 2.0 * lam
+        floor = 1e-12 * max(float(e[-1]) + 2.0 * lam, 1e-300)
+        inv = np.where(d > floor, 1.0 / np.maximum(d, floor), 0.0)
+        return V @ (inv * (V.T @ r))
+
+    def _cholesky(self, lam: float):
+        """The Cholesky factor of ``S + 2λI`` (cached), or None when the shift is below
+        ``1e-8 ·`` the mean eigenvalue of S (then the eigendecomposition is the safe route)."""
+        if self._chol is None:
+            self._chol = {}
+        if lam not in self._chol:
+            d = self.S.shape[0]
+            scale = max(float(np.trace(self.S)) / max(d, 1), 1e-300)
+            factor = None
+            if 2.0 * lam > 1e-8 * scale:
+                A = self.S.copy()
+                A[np.diag_indices(d)] += 2.0 * lam
+                try:
+                    factor = cho_factor(A, lower=True, check_finite=False)
+                except np.linalg.LinAlgError:
+                    factor = None
+            if len(self._chol) >= 4:
+                self._chol.pop(next(iter(self._chol)))
+            self._chol[lam] = factor
+        return self._chol[lam]
 
     def inverse(self, lam: float) -> np.ndarray:
         """``(S + 2λI)⁻¹`` as a dense (d, d) matrix."""

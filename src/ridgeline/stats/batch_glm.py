@@ -13,7 +13,7 @@ import scipy.sparse as sp
 
 from ridgeline.stats.batch import Batch, block_rows, check_finite
 from ridgeline.stats.members import member_weights
-from ridgeline.stats.row_kernels import FAMILIES, compiled_rows, gradient_sums
+from ridgeline.stats.row_kernels import FAMILIES, compiled_rows, eta_sums, gradient_sums
 from ridgeline.stats.source import GLMPassResult
 
 
@@ -98,6 +98,9 @@ def glm_rows(out: GLMPassResult, X, yb: np.ndarray, tw: np.ndarray | None,
     (default: one block of :func:`~ridgeline.stats.batch.block_rows` rows).
     """
     eta = np.asarray(X @ coef.T) + intercept[None, :]  # (r, B)
+    if getattr(loss, "name", None) in FAMILIES:
+        _compiled_rows(out, X, eta, yb, tw, hw, loss, hessian, buf)
+        return
     val = loss.value(yb, eta)
     g, h = loss.derivatives(yb, eta)
     if tw is None:  # every row trains every model, unit weight
@@ -123,6 +126,31 @@ def glm_rows(out: GLMPassResult, X, yb: np.ndarray, tw: np.ndarray | None,
         out.hess_wb += _left_product(th, X)
         out.hess_bb += th.sum(axis=0)
         add_scaled_grams(out.hess_ww, X, th, buf)
+
+
+def _compiled_rows(out: GLMPassResult, X, eta: np.ndarray, yb: np.ndarray,
+                   tw: np.ndarray | None, hw: np.ndarray | None, loss, hessian: bool,
+                   buf: np.ndarray | None) -> None:
+    """:func:`glm_rows` for a loss the compiled row loop implements: the loss, held-out and
+    per-row factors in one loop over η (:func:`~ridgeline.stats.row_kernels.eta_sums`), then
+    one product with X each for the gradient and the Hessian."""
+    weighted = tw is not None
+    empty = np.empty((0, eta.shape[1]))
+    sums, G, H = eta_sums(np.ascontiguousarray(eta), np.ascontiguousarray(yb[:, 0]),
+                          tw if weighted else empty, hw if weighted else empty, weighted,
+                          FAMILIES[loss.name], float(getattr(loss, "eta_max", np.inf)),
+                          hessian)
+    out.sw += sums[0]
+    out.loss += sums[1]
+    out.grad_b += sums[2]
+    out.held_sw += sums[3]
+    out.held_loss += sums[4]
+    out.held_correct += sums[5]
+    out.grad_w += _left_product(G, X)
+    if hessian:
+        out.hess_wb += _left_product(H, X)
+        out.hess_bb += H.sum(axis=0)
+        add_scaled_grams(out.hess_ww, X, H, buf)
 
 
 def _left_product(D: np.ndarray, X) -> np.ndarray:

@@ -192,3 +192,76 @@ def softmax_gradient_sums(X, labels, WT, b):
         loss += part_l
         grad += part_g
     return loss, grad
+
+
+@njit(cache=True, nogil=True, fastmath=_FAST)
+def eta_sums(eta, y, tw, hw, weighted, family, eta_max, hessian):
+    """The per-row part of a GLM pass of B models, from their linear predictors.
+
+    Given ``η = XWᵀ + b`` (one BLAS product), one loop over the rows forms everything but the
+    products with X: the loss sums, the held-out sums and the rows' gradient and curvature
+    factors, which ``Gᵀ X`` and ``Xᵀ diag(H) X`` then turn into the gradient and Hessian.
+
+    Parameters
+    ----------
+    eta : ndarray (m, B)
+    y : ndarray (m,)
+        Targets encoded for the loss (0/1 for the binomial).
+    tw, hw : ndarray (m, B)
+        Training and held-out weights (ignored, may be empty, when not ``weighted``: every
+        row then trains every model with unit weight).
+    weighted : bool
+    family : int
+        A value of :data:`FAMILIES`.
+    eta_max : float
+    hessian : bool
+        Also form the curvature factors H.
+
+    Returns
+    -------
+    sums : ndarray (6, B)
+        Rows: ``Σ tw``, ``Σ tw ℓ``, ``Σ tw ℓ'``, ``Σ hw``, ``Σ hw ℓ``, ``Σ hw [sign(η) = y]``.
+    G : ndarray (m, B)
+        ``tw ℓ'``.
+    H : ndarray (m, B) (empty (0, B) without ``hessian``)
+        ``tw ℓ''``.
+    """
+    m, B = eta.shape
+    sums = np.zeros((6, B))
+    part = np.zeros((6, B))
+    G = np.empty((m, B))
+    H = np.empty((m if hessian else 0, B))
+    for a in range(0, m, _SUM_ROWS):
+        part[:] = 0.0
+        for i in range(a, min(a + _SUM_ROWS, m)):
+            for j in range(B):
+                e = eta[i, j]
+                v, d, c = _loss_slope_curvature(family, y[i], e, eta_max)
+                t = tw[i, j] if weighted else 1.0
+                part[0, j] += t
+                part[1, j] += t * v
+                part[2, j] += t * d
+                G[i, j] = t * d
+                if hessian:
+                    H[i, j] = t * c
+                if weighted:
+                    u = hw[i, j]
+                    part[3, j] += u
+                    part[4, j] += u * v
+                    if (e > 0.0) == (y[i] > 0.5):
+                        part[5, j] += u
+        sums += part
+    return sums, G, H
+
+
+@njit(cache=True, nogil=True, fastmath=_FAST)
+def _loss_slope_curvature(family, y, eta, eta_max):
+    """``(ℓ, ℓ', ℓ'')`` of one row (see :func:`_loss_and_slope`)."""
+    if family == 0:
+        e = math.exp(-abs(eta))
+        loss = max(eta, 0.0) + math.log(1.0 + e) - y * eta
+        p = (1.0 if eta >= 0.0 else e) / (1.0 + e)
+        return loss, p - y, p * (1.0 - p)
+    mu = math.exp(min(eta, eta_max))
+    ylogy = y * math.log(y) if y > 0.0 else 0.0
+    return 2.0 * (ylogy - y * eta - y + mu), 2.0 * (mu - y), 2.0 * mu
