@@ -169,12 +169,13 @@ def _reference_fit(model, X, y, grid):
         from ridgeline.losses import PoissonLoss
         from ridgeline.selection.glm_scoring import resolve_glm_scorer
         from ridgeline.selection.glm_select import kfold_glm
-        from ridgeline.solvers.glm_problem import GLMProblem
+        from ridgeline.solvers.problem import GLMProblem
 
         folds = list(KFold(4, shuffle=True, random_state=0).split(X))
-        problem = GLMProblem(X, y, np.ones(len(y)), PoissonLoss(), True)
+        problem = GLMProblem.from_arrays(X, y, np.ones(len(y)), PoissonLoss(), True)
         scorer = resolve_glm_scorer(None, problem.loss)
-        sel = kfold_glm(problem, y, folds, grid, grid, scorer, classes=None, fixed_C=False)
+        sel = kfold_glm(problem, grid, grid, scorer, splits=folds, labels=y, classes=None,
+                        fixed_C=False)
         return rl.PoissonRegressor(alpha=sel.result.lambda_).fit(X, y)
     folds = list(KFold(4, shuffle=True, random_state=0).split(X))
     rho = 1.0 if model == "lasso" else 0.5

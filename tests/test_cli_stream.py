@@ -18,11 +18,11 @@ from typer.testing import CliRunner
 import ridgeline
 from ridgeline import LogisticRegressionCV, PoissonRegressor, RidgeCV
 from ridgeline.cli import app
+from ridgeline.estimators._glm import source_classes, source_problem
 from ridgeline.io import load_model, modelfile
-from ridgeline.losses import PoissonLoss
+from ridgeline.losses import BinomialLoss, MultinomialLoss, PoissonLoss
 from ridgeline.path import auto_glm_grid
-from ridgeline.selection.stream_select import stream_logistic_grid
-from ridgeline.solvers.glm_problem import GLMProblem
+from ridgeline.solvers.problem import GLMProblem
 from ridgeline.stats import predefined_test_fold
 
 runner = CliRunner()
@@ -83,7 +83,7 @@ def test_streamed_poisson_cv_equals_refits_on_the_same_folds(data):
     assert res.exit_code == 0, res.output
     rep = json.loads(res.stdout)
     X, y = data["X"], data["count"]
-    grid = auto_glm_grid(GLMProblem(X, y, np.ones(N), PoissonLoss(), True), 20)
+    grid = auto_glm_grid(GLMProblem.from_arrays(X, y, np.ones(N), PoissonLoss(), True), 20)
     np.testing.assert_allclose(rep["cv_curve"]["lambda"], grid, rtol=1e-9)
     # the slow definition: a PoissonRegressor per (fold, λ) on the hashed folds
     fold = predefined_test_fold(N, K, seed)
@@ -156,11 +156,20 @@ def _library_fit(kind, data):
 
 
 def _auto_Cs(data, target, n):
-    """The automatic grid (as C) the CLI uses without --lambdas: the in-memory one, streamed
-    (tested against memory in test_stream_multinomial)."""
+    """The automatic grid (as C) the CLI uses without --lambdas: ``auto_glm_grid`` of the
+    source's logistic problem — the in-memory one (of the rows as arrays: 0/1 labels are the
+    binary targets, more classes the softmax's class indices), streamed."""
     src = _source(data, target)
-    summary = src.target_summary(3)
-    lam = stream_logistic_grid(src, summary, 3, np.unique(summary.values), n)
+    summary = src.target_summary(1)
+    lam = auto_glm_grid(source_problem(src, source_classes(src, summary), True), n,
+                        summary=summary)
+    classes, y = np.unique(data[target], return_inverse=True)
+    if classes.size == 2:
+        memory = GLMProblem.from_arrays(data["X"], y.astype(float), None, BinomialLoss(), True)
+    else:
+        memory = GLMProblem.from_arrays(data["X"], y.astype(float), None, MultinomialLoss(),
+                                        True, n_classes=classes.size)
+    np.testing.assert_allclose(lam, auto_glm_grid(memory, n), rtol=1e-12)
     return 1.0 / (2.0 * lam * float(summary.sw.sum()))
 
 
@@ -173,7 +182,11 @@ CASES = {
 
 @pytest.mark.filterwarnings("ignore:X does not have valid feature names")  # est.predict(X)
 @pytest.mark.filterwarnings("ignore::ridgeline.selection.GridEdgeWarning")
-@pytest.mark.parametrize("kind", list(CASES))
+@pytest.mark.parametrize("kind", [
+    "ridge",
+    "logistic",
+    "poisson",
+])
 def test_output_round_trip_through_predict(tmp_path, data, kind):
     target, extra = CASES[kind]
     path = tmp_path / "m.ridgeline"

@@ -25,8 +25,8 @@ from conftest import hat_matrix, make_regression, rel_err, ridge_reference
 from ridgeline import diagnostics as D
 from ridgeline.diagnostics.bias_variance import domingos
 from ridgeline.losses import MultinomialLoss
-from ridgeline.selection.glm_select import alo_predictors
-from ridgeline.solvers.glm_problem import GLMProblem
+from ridgeline.selection.glm_alo import alo_predictors
+from ridgeline.solvers.problem import GLMProblem
 
 pytestmark = pytest.mark.filterwarnings("ignore::ridgeline.selection.result.GridEdgeWarning")
 
@@ -139,7 +139,8 @@ def test_poisson_and_multinomial_path_dof():
     X3, y3, _ = _classification(2, classes=3)
     path = D.regularization_path(rl.LogisticRegression(tol=1e-12), X3, y3, lambdas=lam)
     assert path.coef.shape == (2, 4, 3) and path.output_names == ["0", "1", "2"]
-    problem = GLMProblem(X3, np.eye(3)[y3], np.ones(len(y3)), MultinomialLoss(), True)
+    problem = GLMProblem.from_arrays(X3, y3.astype(float), np.ones(len(y3)), MultinomialLoss(),
+                                     True, n_classes=3)  # class indices 0..2
     for i, l in enumerate(lam):  # ALO's dof Σ ω tr(B_i J_i) is an independent formula
         _, dof = alo_predictors(problem, path.coef[i][None], path.intercept[i][None], l)
         assert path.dof[i] == pytest.approx(dof, rel=1e-9)

@@ -2,8 +2,14 @@
 
 ALO (Rad & Maleki 2020) estimates refitting without sample i *at the same C*: the summed loss
 keeps its penalty ``n_w λ ‖W‖²``, so in the canonical (mean-loss) convention the exact refit uses
-``λ_i = λ · n_w / (n_w − s_i)``. The exact leave-one-out fits here are just that: sample i's
-weight set to zero and λ rescaled.
+``λ_i = λ · n_w / (n_w − s_i)``. The exact leave-one-out fits here are just that: member i of
+one batch trains on every row but i (a split per sample), at its own λ_i.
+
+Ported to the one engine of commit 9ac2026 (``alo_predictors`` / ``alo_glm`` now live in
+``ridgeline.selection.glm_alo``; ``kfold_glm(problem, lambdas, alphas, scorer, splits=,
+labels=, classes=, fixed_C=)``; multinomial targets are class indices). Nothing was dropped:
+the Hessian that the one-Newton-step definition used to form with the removed
+``GLMProblem.hessian_times`` is now formed from the formulas (``glm_data.hessian_ref``).
 """
 
 from __future__ import annotations
@@ -11,27 +17,28 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.special import expit, logsumexp, softmax, xlogy
+from scipy.special import expit, softmax
 from sklearn import metrics
-from sklearn.model_selection import KFold
+from sklearn.model_selection import KFold, ShuffleSplit, TimeSeriesSplit
 from threadpoolctl import threadpool_limits
 
+from glm_data import (
+    cold_fit,
+    dense,
+    eta_derivatives,
+    hessian_ref,
+    linear,
+    per_sample,
+    problem_of,
+)
 from ridgeline.losses import LOSSES
 from ridgeline.path.glm_path import glm_path
+from ridgeline.selection.glm_alo import alo_glm, alo_predictors
 from ridgeline.selection.glm_scoring import resolve_glm_scorer
-from ridgeline.selection.glm_select import alo_glm, alo_predictors, kfold_glm
-from ridgeline.solvers.glm_problem import GLMProblem
-from ridgeline.solvers.glm_solve import solve
-from ridgeline.solvers.newton import newton
+from ridgeline.selection.glm_select import kfold_glm
+from ridgeline.solvers.glm_fit import fit as glm_fit
 
 KINDS = ["binomial", "multinomial", "poisson"]
-
-#: Per-sample log loss / Poisson deviance from the definitions, η (n,) or (n, K).
-LOSS_REF = {
-    "binomial": lambda y, eta: np.logaddexp(0.0, eta) - y * eta,
-    "multinomial": lambda Y, E: logsumexp(E, axis=-1) - np.sum(Y * E, axis=-1),
-    "poisson": lambda y, eta: 2.0 * (xlogy(y, y) - y * eta - y + np.exp(eta)),
-}
 
 
 def make_data(kind: str, seed: int, n: int, p: int, K: int = 3, weighted: bool = False):
@@ -50,14 +57,9 @@ def make_data(kind: str, seed: int, n: int, p: int, K: int = 3, weighted: bool =
     return X, y, s
 
 
-def per_sample(kind, y, E):
-    """Loss of each sample at linear predictors E (n, m)."""
-    return LOSS_REF[kind](y, E if kind == "multinomial" else E[:, 0])
-
-
 def full_fit(kind, X, y, s, lam, fit_intercept=True):
-    problem = GLMProblem(X, y, s, LOSSES[kind], fit_intercept)
-    fit = newton(problem, lam, *problem.zeros(), tol=1e-10)
+    problem = problem_of(kind, X, y, s, fit_intercept)
+    fit = cold_fit(problem, lam, "newton", tol=1e-10)
     assert fit.converged[0]
     return problem, fit
 
@@ -65,9 +67,9 @@ def full_fit(kind, X, y, s, lam, fit_intercept=True):
 def exact_loo_eta(kind, X, y, s, lam, fit, fit_intercept=True):
     """η of sample i from the fit without sample i at the same C: λ_i = λ n_w / (n_w − s_i).
 
-    Unit weights share one λ_i, so all n refits are one batched problem (column i: weight 0
-    on sample i); otherwise each refit runs alone. Warm-started at the full-data solution.
-    Many tiny factorizations: one BLAS thread is much faster than several here.
+    All n refits are one batch: member i trains on every row but i (its own split) at its own
+    λ_i, warm-started at the full-data solution. Many tiny factorizations: one BLAS thread is
+    much faster than several here.
     """
     with threadpool_limits(limits=1):
         return _exact_loo_eta(kind, X, y, s, lam, fit, fit_intercept)
@@ -77,22 +79,13 @@ def _exact_loo_eta(kind, X, y, s, lam, fit, fit_intercept):
     n = X.shape[0]
     nw = s.sum()
     lam_i = lam * nw / (nw - s)
-    if np.all(s == s[0]):
-        S = s[:, None] * (1.0 - np.eye(n))
-        batch = GLMProblem(X, y, S, LOSSES[kind], fit_intercept)
-        loo = newton(batch, float(lam_i[0]), np.repeat(fit.coef, n, axis=0),
-                     np.repeat(fit.intercept, n, axis=0), tol=1e-9)
-        assert loo.converged.all()
-        return np.einsum("ip,ipm->im", X, loo.coef) + loo.intercept
-    out = np.empty((n, fit.coef.shape[2]))
-    for i in range(n):
-        si = s.copy()
-        si[i] = 0.0
-        problem = GLMProblem(X, y, si, LOSSES[kind], fit_intercept)
-        f = newton(problem, float(lam_i[i]), fit.coef, fit.intercept, tol=1e-9)
-        assert f.converged[0]
-        out[i] = X[i] @ f.coef[0] + f.intercept[0]
-    return out
+    rows = np.arange(n)
+    splits = [(np.delete(rows, i), rows[i:i + 1]) for i in range(n)]
+    batch = problem_of(kind, X, y, s, fit_intercept, splits=splits)
+    loo = glm_fit(batch, lam_i, np.repeat(fit.coef, n, axis=0),
+                  np.repeat(fit.intercept, n, axis=0), rows, n, solver="newton", tol=1e-9)
+    assert loo.converged.all()
+    return np.einsum("ip,ipm->im", X, loo.coef) + loo.intercept
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,7 +110,7 @@ def test_alo_matches_exact_leave_one_out(kind, lam):
     assert np.mean(np.abs(l_alo - l_loo)) <= 0.01 * np.mean(l_loo)
     assert np.mean(l_alo) == pytest.approx(np.mean(l_loo), rel=0.01)
     # leave-one-out is pessimistic against the training loss
-    l_train = per_sample(kind, y, problem.linear(fit.coef, fit.intercept)[:, 0])
+    l_train = per_sample(kind, y, linear(X, fit.coef[0], fit.intercept[0]))
     assert np.mean(l_alo) > np.mean(l_train)
     bound = (21 * 2 if kind == "multinomial" else 21)
     assert 0 < dof < bound
@@ -135,39 +128,29 @@ def test_alo_matches_exact_leave_one_out_weighted(kind):
     assert (s @ np.abs(l_alo - l_loo)) / s.sum() <= 0.01 * (s @ l_loo) / s.sum()
 
 
-def _one_newton_step_loo(problem, fit, lam):
+def _one_newton_step_loo(kind, X, y, s, fit, lam, fit_intercept):
     """The definition ALO rests on: one exact Newton step on ``f − ω_i ℓ_i`` from the full
-    solution, for every i, with the Hessian formed column by column (pseudo-inverse for the
+    solution, for every i, with the Hessian formed from the formulas (pseudo-inverse for the
     free common intercept shift of multinomial)."""
-    p, m = problem.n_features, problem.n_outputs
-    fi = problem.fit_intercept
-    d = p * m + (m if fi else 0)
-    X = problem.X.toarray() if sp.issparse(problem.X) else problem.X
-    eta = problem.linear(fit.coef, fit.intercept)
-    r, h = problem.derivatives(eta)
-    H = np.empty((d, d))
-    for k in range(d):
-        e = np.zeros(d)
-        e[k] = 1.0
-        VW, vb = problem.unpack(e)
-        HW, Hb = problem.hessian_times(h, VW, vb, lam)
-        H[:, k] = problem.pack(HW, Hb)
-    om = problem.omega[:, 0]
-    n = X.shape[0]
+    X = dense(X)
+    n, p = X.shape
+    W, b = fit.coef[0], fit.intercept[0]
+    m = W.shape[1]
+    d = p * m + (m if fit_intercept else 0)
+    H = hessian_ref(kind, X, y, s, W, b, lam, fit_intercept)
+    eta = linear(X, W, b, fit_intercept)
+    g, Bh = eta_derivatives(kind, y, eta)  # ℓ' (n, m) and ℓ'' (n, m, m)
+    om = s / s.sum()
     out = np.empty((n, m))
     for i in range(n):
         A = np.zeros((d, m))  # ∂η_i/∂θ
         for k in range(m):
             A[k:p * m:m, k] = X[i]
-            if fi:
+            if fit_intercept:
                 A[p * m + k, k] = 1.0
-        if problem.loss.multi:
-            Bi = problem.loss.hessian_blocks(h[i:i + 1, 0])[0]
-        else:
-            Bi = np.array([[h[i, 0]]])
-        Hi = H - om[i] * A @ Bi @ A.T
-        step = np.linalg.pinv(Hi, rcond=1e-12, hermitian=True) @ (A @ r[i, 0])
-        out[i] = eta[i, 0] + A.T @ step
+        Hi = H - om[i] * A @ Bh[i] @ A.T
+        step = np.linalg.pinv(Hi, rcond=1e-12, hermitian=True) @ (A @ (om[i] * g[i]))
+        out[i] = eta[i] + A.T @ step
     return out
 
 
@@ -177,10 +160,11 @@ def _one_newton_step_loo(problem, fit, lam):
 def test_alo_is_one_newton_step_without_the_sample(kind, fit_intercept, fmt):
     X, y, s = make_data(kind, 9, n=40, p=4, weighted=True)
     lam = 0.02
-    problem = GLMProblem(X if fmt is None else fmt(X), y, s, LOSSES[kind], fit_intercept)
-    fit = newton(problem, lam, *problem.zeros(), tol=1e-12)
+    problem = problem_of(kind, X if fmt is None else fmt(X), y, s, fit_intercept)
+    fit = cold_fit(problem, lam, "newton", tol=1e-12)
     eta_alo, _ = alo_predictors(problem, fit.coef, fit.intercept, lam)
-    np.testing.assert_allclose(eta_alo, _one_newton_step_loo(problem, fit, lam), rtol=1e-8,
+    np.testing.assert_allclose(eta_alo, _one_newton_step_loo(kind, X, y, s, fit, lam,
+                                                             fit_intercept), rtol=1e-8,
                                atol=1e-9)
 
 
@@ -250,12 +234,10 @@ def _scores_by_refit(kind, X, y, s, labels, splits, lambdas, scoring, fixed_C=Tr
     """
     out = np.empty((len(splits), len(lambdas)))
     for k, (tr, te) in enumerate(splits):
-        problem = GLMProblem(X[tr], y[tr], s[tr], LOSSES[kind], True)
+        problem = problem_of(kind, X[tr], y[tr], s[tr], True)
         scale = s.sum() / s[tr].sum() if fixed_C else 1.0
         for i, lam in enumerate(lambdas):
-            W0, b0 = problem.zeros()
-            fit = solve(problem, float(lam) * scale, W0, b0, solver="newton", tol=1e-10,
-                        max_iter=100)
+            fit = cold_fit(problem, float(lam) * scale, "newton", tol=1e-10, max_iter=100)
             assert fit.converged[0]
             E = X[te] @ fit.coef[0] + fit.intercept[0]
             w = s[te]
@@ -290,11 +272,11 @@ def test_kfold_glm_equals_fold_refits(kind, scoring, weighted, fixed_C):
     splits = list(KFold(4, shuffle=True, random_state=0).split(X))
     lambdas = np.array([0.01, 0.3, 1e-3])  # not sorted: results come back in this order
     alphas = 1.0 / (2.0 * lambdas * s.sum())
-    problem = GLMProblem(X, y, s, LOSSES[kind], True)
+    problem = problem_of(kind, X, y, s, True)
     scorer = resolve_glm_scorer(scoring, problem.loss)
     assert scorer.name == scoring
-    sel = kfold_glm(problem, labels, splits, lambdas, alphas, scorer, classes=classes,
-                    tol=1e-10, fixed_C=fixed_C)
+    sel = kfold_glm(problem, lambdas, alphas, scorer, splits=splits, labels=labels,
+                    classes=classes, tol=1e-10, fixed_C=fixed_C)
     res = sel.result
     assert res.method == "kfold" and res.n_splits == 4
     assert res.fold_scores.shape == (4, 3, 1)
@@ -309,19 +291,41 @@ def test_kfold_glm_equals_fold_refits(kind, scoring, weighted, fixed_C):
     assert sel.path.coef.shape == (3, 4, 4, problem.n_outputs)
 
 
+@pytest.mark.parametrize(("kind", "scoring"), [("binomial", "roc_auc"),
+                                               ("multinomial", "neg_log_loss"),
+                                               ("poisson", "neg_mean_poisson_deviance")])
+@pytest.mark.parametrize("splitter", ["shuffle", "timeseries"])
+def test_kfold_glm_with_partial_splits_equals_refits(kind, scoring, splitter):
+    """Overlapping training sets and rows in no test set (ShuffleSplit), growing prefixes
+    with a gap (TimeSeriesSplit): each split's score is that of the refit on its rows."""
+    X, y, s = make_data(kind, 15, n=90, p=4, weighted=True)
+    labels = np.argmax(y, axis=1) if kind == "multinomial" else y.astype(int)
+    classes = None if kind == "poisson" else np.unique(labels)
+    if splitter == "shuffle":
+        splits = list(ShuffleSplit(3, train_size=0.5, test_size=0.3, random_state=2).split(X))
+    else:
+        splits = list(TimeSeriesSplit(3, gap=4).split(X))
+    lambdas = np.array([0.01, 0.1])
+    problem = problem_of(kind, X, y, s, True)
+    sel = kfold_glm(problem, lambdas, lambdas, resolve_glm_scorer(scoring, problem.loss),
+                    splits=splits, labels=labels, classes=classes, tol=1e-10)
+    ref = _scores_by_refit(kind, X, y, s, labels, splits, lambdas, scoring)
+    np.testing.assert_allclose(sel.result.fold_scores[:, :, 0], ref, rtol=1e-7, atol=1e-8)
+
+
 def test_kfold_glm_fold_paths_are_fold_fits():
     X, y, s = make_data("multinomial", 13, n=60, p=3, weighted=True)
     labels = np.argmax(y, axis=1)
     splits = [(np.arange(20, 60), np.arange(20)), (np.arange(40), np.arange(40, 60))]
     lambdas = np.array([0.05, 0.005])
-    problem = GLMProblem(X, y, s, LOSSES["multinomial"], True)
-    sel = kfold_glm(problem, labels, splits, lambdas, lambdas, resolve_glm_scorer(
-        "neg_log_loss", problem.loss), classes=np.arange(3), tol=1e-10)
+    problem = problem_of("multinomial", X, y, s, True)
+    sel = kfold_glm(problem, lambdas, lambdas, resolve_glm_scorer("neg_log_loss", problem.loss),
+                    splits=splits, labels=labels, classes=np.arange(3), tol=1e-10)
     for k, (tr, _) in enumerate(splits):
-        fold = GLMProblem(X[tr], y[tr], s[tr], LOSSES["multinomial"], True)
+        fold = problem_of("multinomial", X[tr], y[tr], s[tr], True)
         for i, lam in enumerate(lambdas):
             # the same C on each fold: λ scaled by n_w / n_w,train
-            fit = newton(fold, float(lam) * s.sum() / s[tr].sum(), *fold.zeros(), tol=1e-10)
+            fit = cold_fit(fold, float(lam) * s.sum() / s[tr].sum(), "newton", tol=1e-10)
             np.testing.assert_allclose(sel.path.coef[i, k], fit.coef[0], rtol=1e-7, atol=1e-9)
             np.testing.assert_allclose(sel.path.intercept[i, k], fit.intercept[0], rtol=1e-7,
                                        atol=1e-9)
@@ -339,7 +343,7 @@ def test_alo_glm_curve(kind):
     classes = np.arange(3) if kind == "multinomial" else (None if kind == "poisson" else
                                                           np.array([0.0, 1.0]))
     lambdas = np.array([0.1, 1e-3, 0.01])
-    problem = GLMProblem(X, y, s, LOSSES[kind], True)
+    problem = problem_of(kind, X, y, s, True)
     scoring = "neg_mean_poisson_deviance" if kind == "poisson" else "neg_log_loss"
     sel = alo_glm(problem, labels, lambdas, lambdas, resolve_glm_scorer(scoring, problem.loss),
                   classes=classes, tol=1e-10)
@@ -363,13 +367,13 @@ def test_alo_grid_with_reused_basis_matches_exact_leave_one_out(kind):
     """Over a fine grid alo_glm reuses one leverage basis; every λ stays within 1% of LOO."""
     X, y, s = make_data(kind, 21, n=300, p=20)
     lambdas = np.array([2e-3, 1.8e-3, 1.6e-3, 1.4e-3])
-    problem = GLMProblem(X, y, s, LOSSES[kind], True)
+    problem = problem_of(kind, X, y, s, True)
     scoring = "neg_mean_poisson_deviance" if kind == "poisson" else "neg_log_loss"
     labels = y if kind == "poisson" else y.astype(int)
     classes = None if kind == "poisson" else np.array([0, 1])
     sel = alo_glm(problem, labels, lambdas, lambdas, resolve_glm_scorer(scoring, problem.loss),
                   classes=classes, tol=1e-10)
     for i, lam in enumerate(lambdas):
-        fit = newton(problem, float(lam), *problem.zeros(), tol=1e-10)
+        fit = cold_fit(problem, float(lam), "newton", tol=1e-10)
         loo = per_sample(kind, y, exact_loo_eta(kind, X, y, s, float(lam), fit))
         assert -sel.result.mean_score[i] == pytest.approx(np.mean(loo), rel=0.01)

@@ -2,9 +2,23 @@
 
 Every derivative is compared with central differences of the value it claims to differentiate:
 the per-sample losses (ℓ', ℓ'', the multinomial K×K blocks and Hessian-vector products), the
-objective ``f(W, b) = Σ ω_i ℓ(y_i, η_i) + λ‖W‖²`` of :class:`GLMProblem` (gradient and
-Hessian-vector products), and the Newton direction of the eliminated-intercept
-:class:`Curvature` against a Hessian formed explicitly.
+loss, gradient and Hessian sums of a source pass (read through the solvers' model,
+``make_model(problem, held_out, K).loss_gradient`` / ``.curvature``) against the objective
+``f(W, b) = (1/n_w) Σ s_i ℓ(y_i, η_i) + λ‖W‖²`` computed here from X, y and s, and the Newton
+direction of the eliminated-intercept :class:`Curvature` against a Hessian formed from the
+formulas.
+
+Ported to the one engine of commit 9ac2026. Dropped, with the code they tested:
+
+- ``GLMProblem.hessian_times`` (Newton-CG's and the trust region's Hessian-vector product;
+  removed with them): the property it certified — the Hessian is the derivative of the
+  gradient — is now tested on the pass's Hessian sums;
+- ``weighted_gram`` (the in-memory Gram helper; passes form the Hessians now): "sparse X
+  gives the dense Hessian" is tested on the pass's sums and curvatures;
+- ``GLMProblem.pack`` / ``unpack`` / ``single`` / ``linear`` / ``derivatives`` (the in-memory
+  problem's internals): a member of a pass is checked against the same member in a batch,
+  and the null start against ``loss.null_eta``. Without an intercept the solvers keep b at 0
+  (the pass itself takes b as given), so the "b is ignored" check went with ``linear``.
 """
 
 from __future__ import annotations
@@ -15,20 +29,15 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.special import expit, logsumexp, softmax, xlogy
+from scipy.special import expit, softmax, xlogy
 
 import glm_data
+from glm_data import FULL, LOSS_REF, hessian_ref, objective_ref, problem_of, reference_point
 from ridgeline.losses import LOSSES, BinomialLoss, MultinomialLoss, PoissonLoss
-from ridgeline.solvers.glm_problem import GLMProblem, kkt_norms, weighted_gram
+from ridgeline.solvers.curvature import kkt_norms
+from ridgeline.solvers.glm_models import make_model
 
 KINDS = ["binomial", "multinomial", "poisson"]
-
-#: The per-sample losses written straight from their definitions (no ridgeline code).
-LOSS_REF = {
-    "binomial": lambda y, eta: np.logaddexp(0.0, eta) - y * eta,
-    "multinomial": lambda Y, E: logsumexp(E, axis=-1) - np.sum(Y * E, axis=-1),
-    "poisson": lambda y, eta: 2.0 * (xlogy(y, y) - y * eta - y + np.exp(eta)),
-}
 
 
 def make_glm_data(kind: str, seed: int, n: int = 40, p: int = 4, **kw):
@@ -38,15 +47,6 @@ def make_glm_data(kind: str, seed: int, n: int = 40, p: int = 4, **kw):
 
 def n_out(kind: str, y: np.ndarray) -> int:
     return y.shape[1] if kind == "multinomial" else 1
-
-
-def objective_ref(X, y, s, kind, W, b, lam, fit_intercept):
-    """``Σ ω_i ℓ(y_i, x_iᵀW + b) + λ‖W‖²`` for one member: W (p, m), b (m,)."""
-    X = X.toarray() if sp.issparse(X) else X
-    E = X @ W + (b if fit_intercept else 0.0)
-    eta = E if kind == "multinomial" else E[:, 0]
-    om = s / s.sum()
-    return float(om @ LOSS_REF[kind](y, eta) + lam * np.sum(W * W))
 
 
 def fd_gradient(fun, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
@@ -59,11 +59,55 @@ def fd_gradient(fun, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
     return g
 
 
-def problem_gradient(problem, W, b, lam):
-    eta = problem.linear(W, b)
-    r, _ = problem.derivatives(eta)
-    gW, gb = problem.loss_gradient(r)
-    return gW + 2.0 * lam * W, gb
+def fd_hessian(fun, x: np.ndarray, h: float = 1e-4) -> np.ndarray:
+    """Mixed central second differences of a scalar function of a vector."""
+    d = x.size
+    H = np.empty((d, d))
+    E = np.eye(d) * h
+    for i in range(d):
+        for k in range(i, d):
+            H[i, k] = H[k, i] = (fun(x + E[i] + E[k]) - fun(x + E[i] - E[k])
+                                 - fun(x - E[i] + E[k]) + fun(x - E[i] - E[k])) / (4 * h * h)
+    return H
+
+
+def pack(W: np.ndarray, b: np.ndarray, fit_intercept: bool) -> np.ndarray:
+    """θ = (W (p, m) row-major, b (m,)) (no b without an intercept): the Curvature's order."""
+    return np.concatenate([W.ravel(), b.ravel()]) if fit_intercept else W.ravel().copy()
+
+
+def unpack(theta: np.ndarray, p: int, m: int, fit_intercept: bool):
+    W = theta[: p * m].reshape(p, m)
+    b = theta[p * m:].reshape(m) if fit_intercept else np.zeros(m)
+    return W, b
+
+
+def pass_gradient(problem, W, b, lam, held_out=FULL, hessian=False):
+    """``(r, [(f_j, gW_j (p, m), gb_j (m,))])``: one pass at (W (B, p, m), b (B, m)) read by
+    the solvers' model, the penalty added."""
+    r = problem.run_pass(W, b, held_out, 1, hessian)
+    model = make_model(problem, held_out, 1)
+    lam = np.broadcast_to(lam, (W.shape[0],))
+    out = []
+    for j in range(W.shape[0]):
+        loss, gW, gb = model.loss_gradient(r, j)
+        out.append((loss + lam[j] * float(np.sum(W[j] * W[j])), gW + 2.0 * lam[j] * W[j], gb))
+    return r, out
+
+
+def pass_hessian(problem, r, j: int, lam: float) -> np.ndarray:
+    """Member j's penalized Hessian in θ (see :func:`pack`) from the pass's Hessian sums."""
+    sw = float(r.sw[j])
+    if problem.multi:
+        Hww, Hwb, Hbb = (a / sw for a in r.hessian_blocks(j))
+    else:
+        Hww = r.hess_ww[j] / sw
+        Hwb, Hbb = (r.hess_wb[j] / sw)[:, None], np.array([[r.hess_bb[j] / sw]])
+    d = Hww.shape[0]
+    Hww = Hww + 2.0 * lam * np.eye(d)
+    if not problem.fit_intercept:
+        return Hww
+    return np.block([[Hww, Hwb], [Hwb.T, Hbb]])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,83 +334,90 @@ def test_null_eta_is_the_intercept_only_optimum(kind):
 
 
 # ---------------------------------------------------------------------------------------------
-# the penalized objective of GLMProblem
+# the penalized objective of a pass
 # ---------------------------------------------------------------------------------------------
+
+#: Two members: the full data and a model trained without every fourth row.
+HELD = np.array([-1, 0])
 
 
 def _problem_and_point(kind, fit_intercept, sparse=None, seed=0, n=30, p=4):
     X, y, s = make_glm_data(kind, seed, n=n, p=p)
+    test = np.arange(0, n, 4)
+    train = np.setdiff1d(np.arange(n), test)
     s2 = s.copy()
-    s2[::4] = 0.0  # a second member with held-out rows
+    s2[test] = 0.0  # the second member's training weights
     S = np.column_stack([s, s2])
     Xm = X if sparse is None else sparse(X)
-    problem = GLMProblem(Xm, y, S, LOSSES[kind], fit_intercept)
+    problem = problem_of(kind, Xm, y, s, fit_intercept, splits=[(train, test)])
     m = n_out(kind, y)
     rng = np.random.default_rng(seed + 100)
     W = 0.3 * rng.normal(size=(2, p, m))
-    b = 0.3 * rng.normal(size=(2, m))
+    b = 0.3 * rng.normal(size=(2, m)) if fit_intercept else np.zeros((2, m))
     return X, y, S, problem, W, b
 
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("sparse", [None, sp.csr_matrix], ids=["dense", "csr"])
-def test_objective_and_gradient_by_finite_differences(kind, fit_intercept, sparse):
+def test_pass_objective_and_gradient_by_finite_differences(kind, fit_intercept, sparse):
     X, y, S, problem, W, b = _problem_and_point(kind, fit_intercept, sparse)
     lam = 0.07
     B, p, m = W.shape
-    eta = problem.linear(W, b)
-    assert eta.shape == (X.shape[0], B, m)
-    f = problem.loss_value(eta) + lam * np.einsum("bpm,bpm->b", W, W)
-    gW, gb = problem_gradient(problem, W, b, lam)
-    assert gW.shape == (B, p, m) and gb.shape == (B, m)
+    r, members = pass_gradient(problem, W, b, lam, HELD)
     for j in range(B):
-        ref = objective_ref(X, y, S[:, j], kind, W[j], b[j], lam, fit_intercept)
-        assert f[j] == pytest.approx(ref, rel=1e-13)
-        fdW = fd_gradient(lambda V, j=j: objective_ref(X, y, S[:, j], kind, V, b[j], lam,
+        f, gW, gb = members[j]
+        assert gW.shape == (p, m) and gb.shape == (m,)
+        assert r.sw[j] == pytest.approx(S[:, j].sum(), rel=1e-14)
+        E = X @ W[j] + b[j]
+        assert r.loss[j] == pytest.approx(S[:, j] @ glm_data.per_sample(kind, y, E), rel=1e-13)
+        ref = objective_ref(kind, X, y, S[:, j], W[j], b[j], lam, fit_intercept)
+        assert f == pytest.approx(ref, rel=1e-13)
+        fdW = fd_gradient(lambda V, j=j: objective_ref(kind, X, y, S[:, j], V, b[j], lam,
                                                        fit_intercept), W[j])
-        np.testing.assert_allclose(gW[j], fdW, atol=1e-8)
+        np.testing.assert_allclose(gW, fdW, atol=1e-8)
         if fit_intercept:
-            fdb = fd_gradient(lambda c, j=j: objective_ref(X, y, S[:, j], kind, W[j], c, lam,
+            fdb = fd_gradient(lambda c, j=j: objective_ref(kind, X, y, S[:, j], W[j], c, lam,
                                                            fit_intercept), b[j])
-            np.testing.assert_allclose(gb[j], fdb, atol=1e-8)
+            np.testing.assert_allclose(gb, fdb, atol=1e-8)
         else:
-            np.testing.assert_array_equal(gb[j], 0.0)
-    # without an intercept b is ignored by the linear predictor
-    if not fit_intercept:
-        np.testing.assert_array_equal(problem.linear(W, b + 5.0), eta)
+            np.testing.assert_array_equal(gb, 0.0)
+        # the held-out member's held-out sums: the rows its training weights leave out
+        te = S[:, j] == 0
+        assert r.held_sw[j] == pytest.approx(S[te, 0].sum(), rel=1e-14, abs=0)
+        assert r.held_loss[j] == pytest.approx(
+            S[te, 0] @ glm_data.per_sample(kind, y[te], E[te]), rel=1e-13, abs=0)
 
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_hessian_times_by_finite_differences_of_gradient(kind, fit_intercept):
-    _, _, _, problem, W, b = _problem_and_point(kind, fit_intercept, seed=1)
+@pytest.mark.parametrize("sparse", [None, sp.csr_matrix], ids=["dense", "csr"])
+def test_pass_hessian_by_finite_differences(kind, fit_intercept, sparse):
+    """The Hessian sums of a pass (with the penalty) against central differences of the pass's
+    gradient, second differences of the objective, and the formula."""
+    X, y, S, problem, W, b = _problem_and_point(kind, fit_intercept, sparse, seed=1)
     lam = 0.05
-    rng = np.random.default_rng(7)
-    VW, vb = rng.normal(size=W.shape), rng.normal(size=b.shape)
-    if not fit_intercept:
-        vb = np.zeros_like(vb)
-    _, h = problem.derivatives(problem.linear(W, b))
-    HW, Hb = problem.hessian_times(h, VW, vb, lam)
-    eps = 1e-6
-    gWp, gbp = problem_gradient(problem, W + eps * VW, b + eps * vb, lam)
-    gWm, gbm = problem_gradient(problem, W - eps * VW, b - eps * vb, lam)
-    np.testing.assert_allclose(HW, (gWp - gWm) / (2 * eps), atol=1e-8)
-    np.testing.assert_allclose(Hb, (gbp - gbm) / (2 * eps), atol=1e-8)
+    B, p, m = W.shape
+    r, _ = pass_gradient(problem, W, b, lam, HELD, hessian=True)
+    for j in range(B):
+        H = pass_hessian(problem, r, j, lam)
+        np.testing.assert_allclose(H, H.T, atol=1e-14)
+        theta = pack(W[j], b[j], fit_intercept)
 
+        def grad(t, j=j):
+            Wt, bt = unpack(t, p, m, fit_intercept)
+            _, out = pass_gradient(problem, Wt[None], bt[None], lam, HELD[j:j + 1])
+            return pack(out[0][1], out[0][2], fit_intercept)
 
-def full_hessian(problem, h, lam):
-    """The penalized Hessian of member 0 in the packed (W, b) coordinates, column by column."""
-    p, m = problem.n_features, problem.n_outputs
-    d = p * m + (m if problem.fit_intercept else 0)
-    H = np.empty((d, d))
-    for i in range(d):
-        e = np.zeros(d)
-        e[i] = 1.0
-        VW, vb = problem.unpack(e)
-        HW, Hb = problem.hessian_times(h[:, :1], VW, vb, lam)
-        H[:, i] = problem.pack(HW, Hb)
-    return H
+        eps = 1e-6
+        fd1 = np.column_stack([(grad(theta + eps * e) - grad(theta - eps * e)) / (2 * eps)
+                               for e in np.eye(theta.size)])
+        np.testing.assert_allclose(H, fd1, atol=1e-8)
+        fd2 = fd_hessian(lambda t, j=j: objective_ref(
+            kind, X, y, S[:, j], *unpack(t, p, m, fit_intercept), lam, fit_intercept), theta)
+        np.testing.assert_allclose(H, fd2, atol=1e-6)
+        np.testing.assert_allclose(H, hessian_ref(kind, X, y, S[:, j], W[j], b[j], lam,
+                                                  fit_intercept), rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -374,27 +425,26 @@ def full_hessian(problem, h, lam):
 @pytest.mark.parametrize("sparse", [None, sp.csc_matrix], ids=["dense", "csc"])
 def test_curvature_newton_direction_matches_full_hessian(kind, fit_intercept, sparse):
     X, y, S, _, W, b = _problem_and_point(kind, fit_intercept, seed=2)
-    problem = GLMProblem(X if sparse is None else sparse(X), y, S[:, 0], LOSSES[kind],
-                         fit_intercept)
+    s = S[:, 0]
+    problem = problem_of(kind, X if sparse is None else sparse(X), y, s, fit_intercept)
     W, b = W[:1], b[:1]
     p, m = problem.n_features, problem.n_outputs
-    _, h = problem.derivatives(problem.linear(W, b))
-    curv = problem.curvature(h)
+    r = problem.run_pass(W, b, FULL, 1, True)
+    curv = make_model(problem, FULL, 1).curvature(r, 0)
     for lam in (0.03, 1.7):
-        H = full_hessian(problem, h, lam)
+        H = hessian_ref(kind, X, y, s, W[0], b[0], lam, fit_intercept)
         np.testing.assert_allclose(H, H.T, atol=1e-14)
-        gW, gb = problem_gradient(problem, W, b, lam)
-        g = problem.pack(gW, gb)
-        dW, db = curv.solve(lam, gW[0], gb[0])
+        _, gW, gb = reference_point(kind, X, y, s, W[0], b[0], lam, fit_intercept)
+        g = pack(gW, gb, fit_intercept)
+        dW, db = curv.solve(lam, gW, gb)
         assert dW.shape == (p, m) and db.shape == (m,)
-        d = problem.pack(dW[None], db[None])
+        d = pack(dW, db, fit_intercept)
         ref = -np.linalg.pinv(H, rcond=1e-12, hermitian=True) @ g
-        dW_ref, db_ref = problem.unpack(ref)
+        dW_ref, db_ref = unpack(ref, p, m, fit_intercept)
         # W is identified; η = XW + b and the quadratic model g·d + ½ dᵀHd must agree
-        np.testing.assert_allclose(dW, dW_ref[0], rtol=1e-9, atol=1e-11)
-        Xd = X
-        deta = Xd @ dW + (db if fit_intercept else 0.0)
-        deta_ref = Xd @ dW_ref[0] + (db_ref[0] if fit_intercept else 0.0)
+        np.testing.assert_allclose(dW, dW_ref, rtol=1e-9, atol=1e-11)
+        deta = X @ dW + (db if fit_intercept else 0.0)
+        deta_ref = X @ dW_ref + (db_ref if fit_intercept else 0.0)
         np.testing.assert_allclose(deta, deta_ref, rtol=1e-9, atol=1e-11)
         model = g @ d + 0.5 * d @ H @ d
         assert model == pytest.approx(g @ ref + 0.5 * ref @ H @ ref, rel=1e-10)
@@ -404,9 +454,9 @@ def test_curvature_newton_direction_matches_full_hessian(kind, fit_intercept, sp
         elif kind == "multinomial":
             # the common intercept shift is free; the pseudo-inverse step takes none of it
             assert abs(db.sum()) < 1e-12
-            np.testing.assert_allclose(db, db_ref[0], rtol=1e-9, atol=1e-11)
+            np.testing.assert_allclose(db, db_ref, rtol=1e-9, atol=1e-11)
         else:
-            np.testing.assert_allclose(db, db_ref[0], rtol=1e-9, atol=1e-11)
+            np.testing.assert_allclose(db, db_ref, rtol=1e-9, atol=1e-11)
         # (S + 2λI)⁻¹ is the W-block of the (pseudo-)inverse Hessian
         Hinv = np.linalg.pinv(H, rcond=1e-12, hermitian=True)
         np.testing.assert_allclose(curv.inverse(lam), Hinv[: p * m, : p * m], rtol=1e-8,
@@ -417,51 +467,45 @@ def test_curvature_newton_direction_matches_full_hessian(kind, fit_intercept, sp
 def test_curvature_schur_complement_closed_form(kind):
     """Scalar losses: S = Xᵀ D X − (Xᵀd)(Xᵀd)ᵀ / Σd with d = ω ℓ''(η)."""
     X, y, s = make_glm_data(kind, 3, n=25, p=3)
-    problem = GLMProblem(X, y, s, LOSSES[kind], True)
+    problem = problem_of(kind, X, y, s, True)
     W = np.array([[[0.2], [-0.1], [0.3]]])
     b = np.array([[0.1]])
     eta = X @ W[0, :, 0] + b[0, 0]
     _, hh = LOSSES[kind].derivatives(y, eta)
     d = s / s.sum() * hh
     S_ref = X.T @ (d[:, None] * X) - np.outer(X.T @ d, X.T @ d) / d.sum()
-    _, h = problem.derivatives(problem.linear(W, b))
-    curv = problem.curvature(h)
+    r = problem.run_pass(W, b, FULL, 1, True)
+    curv = make_model(problem, FULL, 1).curvature(r, 0)
     np.testing.assert_allclose((curv.V * curv.e) @ curv.V.T, S_ref, atol=1e-13)
     np.testing.assert_allclose(curv.inverse(0.2), np.linalg.inv(S_ref + 0.4 * np.eye(3)),
                                rtol=1e-10)
 
 
-def test_curvature_sparse_matches_dense():
-    X, y, s = make_glm_data("multinomial", 4, n=30, p=4)
-    W = 0.2 * np.random.default_rng(0).normal(size=(1, 4, 3))
-    b = np.array([[0.1, -0.2, 0.1]])
-    curvs = []
-    for Xm in (X, sp.csr_matrix(X), sp.csc_matrix(X)):
-        problem = GLMProblem(Xm, y, s, MultinomialLoss, True)
-        _, h = problem.derivatives(problem.linear(W, b))
-        curvs.append(problem.curvature(h))
-    for c in curvs[1:]:
+@pytest.mark.parametrize("kind", KINDS)
+def test_curvature_sparse_matches_dense(kind):
+    """CSR, CSC and float32 X give the dense float64 Hessian sums and curvature."""
+    X, y, s = make_glm_data(kind, 4, n=30, p=4)
+    X = X.astype(np.float32).astype(np.float64)  # values a float32 copy holds exactly
+    m = n_out(kind, y)
+    rng = np.random.default_rng(0)
+    W = 0.2 * rng.normal(size=(1, 4, m))
+    b = 0.1 * rng.normal(size=(1, m))
+    curvs, hess = [], []
+    for Xm in (X, sp.csr_matrix(X), sp.csc_matrix(X), X.astype(np.float32),
+               sp.csr_matrix(X.astype(np.float32))):
+        problem = problem_of(kind, Xm, y, s, True)
+        r = problem.run_pass(W, b, FULL, 1, True)
+        curvs.append(make_model(problem, FULL, 1).curvature(r, 0))
+        hess.append(pass_hessian(problem, r, 0, 0.0))
+    for c, H in zip(curvs[1:], hess[1:], strict=True):
+        np.testing.assert_allclose(H, hess[0], rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(c.inverse(0.1), curvs[0].inverse(0.1), rtol=1e-10)
         np.testing.assert_allclose(c.Hwb, curvs[0].Hwb, rtol=1e-12, atol=1e-15)
 
 
 # ---------------------------------------------------------------------------------------------
-# small helpers of the problem
+# small helpers
 # ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("sparse", [None, sp.csr_matrix, sp.csc_matrix],
-                         ids=["dense", "csr", "csc"])
-def test_weighted_gram(sparse):
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(20, 5))
-    w = rng.uniform(0, 2, 20)
-    w[3] = 0.0
-    Xm = X if sparse is None else sparse(X)
-    np.testing.assert_allclose(weighted_gram(Xm, w), X.T @ (w[:, None] * X), rtol=1e-12)
-    ws = rng.normal(size=20)  # signed weights (off-diagonal multinomial blocks)
-    np.testing.assert_allclose(weighted_gram(Xm, ws, signed=True), X.T @ (ws[:, None] * X),
-                               rtol=1e-11, atol=1e-13)
 
 
 def test_kkt_norms():
@@ -469,27 +513,29 @@ def test_kkt_norms():
     gb = np.array([[0.05], [-0.7]])
     np.testing.assert_allclose(kkt_norms(gW, gb, True), [0.3, 0.7])
     np.testing.assert_allclose(kkt_norms(gW, gb, False), [0.3, 0.2])
+    # softmax shapes (B, p, C) and (B, C)
+    gW3 = np.zeros((2, 3, 4))
+    gW3[1, 2, 3] = -0.4
+    gb3 = np.array([[0.0, 0.1, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
+    np.testing.assert_allclose(kkt_norms(gW3, gb3, True), [0.1, 0.4])
+    np.testing.assert_allclose(kkt_norms(gW3, gb3, False), [0.0, 0.4])
 
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_pack_unpack_single_zeros(kind, fit_intercept):
+def test_member_alone_and_null_start(kind, fit_intercept):
+    """A member in a pass of its own is the same member of a batch; the null start is W = 0
+    and, with an intercept, each member's best constant on its training rows (binary and
+    Poisson; the softmax starts at b = 0)."""
     _, y, S, problem, W, b = _problem_and_point(kind, fit_intercept)
-    single = problem.single(1)
-    assert single.n_batch == 1 and problem.n_batch == 2
-    np.testing.assert_allclose(single.omega[:, 0], S[:, 1] / S[:, 1].sum(), rtol=1e-15)
-    theta = single.pack(W[1:], b[1:])
-    m = n_out(kind, y)
-    assert theta.shape == (W[0].size + (m if fit_intercept else 0),)
-    W2, b2 = single.unpack(theta)
-    np.testing.assert_array_equal(W2, W[1:])
-    np.testing.assert_array_equal(b2, b[1:] if fit_intercept else 0.0)
-    eta = problem.linear(W, b)
-    np.testing.assert_allclose(single.loss_value(eta[:, 1:]), problem.loss_value(eta)[1:],
-                               rtol=1e-15)
-    W0, b0 = problem.zeros()
-    assert W0.shape == W.shape and not W0.any()
-    if fit_intercept:
+    r2, both = pass_gradient(problem, W, b, 0.0, HELD)
+    r1, alone = pass_gradient(problem, W[1:], b[1:], 0.0, HELD[1:])
+    assert r1.sw[0] == pytest.approx(r2.sw[1], rel=1e-15)
+    assert alone[0][0] == pytest.approx(both[1][0], rel=1e-13)
+    np.testing.assert_allclose(alone[0][1], both[1][1], rtol=1e-12, atol=1e-15)
+    W0, b0 = glm_data.null_start(problem, HELD, 1)
+    assert W0.shape == W.shape and b0.shape == b.shape and not W0.any()
+    if fit_intercept and kind != "multinomial":
         for j in range(2):
             np.testing.assert_allclose(b0[j], problem.loss.null_eta(y, S[:, j]), rtol=1e-14)
     else:

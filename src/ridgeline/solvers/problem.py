@@ -107,14 +107,15 @@ class GLMProblem:
     def null_start(self, summary, held_out: np.ndarray, n_folds: int
                    ) -> tuple[np.ndarray, np.ndarray]:
         """The null model of each member: W = 0 and, with an intercept, the best constant
-        on its training rows (binary and Poisson, from the target ``summary``); the
-        softmax starts at b = 0 (its first Newton step finds the class frequencies)."""
+        on its training rows (binary and Poisson, from the target ``summary``, whose per-fold
+        sums may be for any fold count: the members' folds are read from it); the softmax
+        starts at b = 0 (its first Newton step finds the class frequencies)."""
         held_out = np.asarray(held_out, dtype=np.int64)
         B, p, m = held_out.size, self.n_features, self.n_outputs
         W, b = np.zeros((B, p, m)), np.zeros((B, m))
         if not self.fit_intercept or self.multi:
             return W, b
-        train, _ = member_roles(self.source, held_out, n_folds)
+        train, _ = member_roles(self.source, held_out, summary.sw.size)
         sw, sy = train_sums(train, summary.sw), train_sums(train, summary.sy)
         positive = getattr(self.loss, "positive", None)
         if getattr(self.loss, "encode", None) is not None and positive is not None \
@@ -129,5 +130,6 @@ class GLMProblem:
 
     def train_weights(self, summary, held_out: np.ndarray, n_folds: int) -> np.ndarray:
         """Each member's total training weight ``n_w,j`` (B,) from the target summary."""
-        train, _ = member_roles(self.source, np.asarray(held_out, dtype=np.int64), n_folds)
+        train, _ = member_roles(self.source, np.asarray(held_out, dtype=np.int64),
+                                summary.sw.size)
         return train_sums(train, summary.sw)
