@@ -152,11 +152,13 @@ def newton(model: LockstepModel, lam: np.ndarray, W: np.ndarray, b: np.ndarray, 
         Wt = st.W[act] + _along(st.t[act], st.W) * st.dW[act]
         bt = st.b[act] + _along(st.t[act], st.b) * st.db[act]
         fresh = bool(st.need[act].any()) or not reuse
-        r = model.run_pass(act, Wt, bt, fresh)
+        # several members' Hessians from one shared Gram pass, unless one proved too rough
+        shared = fresh and reuse and act.size > 1 and not st.own[act].any()
+        r = model.run_pass(act, Wt, bt, "shared" if shared else fresh)
         st.passes += 1
         st.hess_passes += fresh
         for i, j in enumerate(act):
-            st.visit(r, i, int(j), Wt[i], bt[i], fresh)
+            st.visit(r, i, int(j), Wt[i], bt[i], fresh, shared)
     return st.result()
 
 
@@ -186,6 +188,9 @@ class _Lockstep:
         self.need = np.array([c is None for c in self.curv])
         self.seen = np.zeros(B, dtype=bool)  # the member's first point has been evaluated
         self.stale = np.zeros(B, dtype=bool)  # its direction came from a reused curvature
+        self.shared = np.zeros(B, dtype=bool)  # its curvature is a shared pass's (approximate)
+        self.own = np.zeros(B, dtype=bool)  # a shared curvature proved too rough for it
+        self.steps = np.zeros(B, dtype=np.int64)  # steps taken with the current curvature
         self.passes = self.hess_passes = 0
 
     def seed(self, start: PassPoint) -> None:
@@ -196,8 +201,10 @@ class _Lockstep:
                        start.held[:, j])
             self._next_step(int(j), fresh=False)
 
-    def visit(self, r, i: int, j: int, Wt: np.ndarray, bt: np.ndarray, fresh: bool) -> None:
-        """Member j's share (index i) of a pass at its trial point (Wt, bt)."""
+    def visit(self, r, i: int, j: int, Wt: np.ndarray, bt: np.ndarray, fresh: bool,
+              shared: bool = False) -> None:
+        """Member j's share (index i) of a pass at its trial point (Wt, bt) (``shared``: the
+        pass's Hessians were one shared Gram's)."""
         loss, gW, gb = self.model.loss_gradient(r, i)
         ft = loss + self.lam[j] * float(np.sum(Wt * Wt))
         first = not self.seen[j]
@@ -213,9 +220,11 @@ class _Lockstep:
             self.g_first[j] = self.gnorm[j]
         if fresh:
             self.curv[j] = self.model.curvature(r, i)
-            self.need[j] = False
+            self.need[j], self.shared[j], self.steps[j] = False, shared, 0
         elif self.gnorm[j] > REFRESH_RATE * g_old:
             self.need[j] = True  # the reused curvature stopped paying: re-form it next
+            # a shared curvature too rough from its first step on: this member's own next
+            self.own[j] |= bool(self.shared[j] and self.steps[j] <= 1)
         self._next_step(j, fresh)
 
     def _accepted(self, j: int, ft: float) -> bool:
@@ -256,6 +265,7 @@ class _Lockstep:
         self.dW[j], self.db[j] = self.model.step(j, self.W[j], self.b[j], gW, gb,
                                                  self.curv[j], lam, fresh)
         self.stale[j] = not fresh
+        self.steps[j] += 1
         self.slope[j] = float(np.sum(gW * self.dW[j]) + np.sum(gb * self.db[j]))
         if self.slope[j] >= 0:  # no descent direction left: at the rounding floor
             self.converged[j] = at_rounding_floor(self.f[j], self.slope[j])

@@ -26,6 +26,7 @@ from ridgeline.stats.batch_source import BatchSource
 from ridgeline.stats.folds import hash_folds, row_folds
 from ridgeline.stats.members import fold_roles, masked_weights
 from ridgeline.stats.multinomial import MultinomialPassResult, class_indices, multinomial_rows
+from ridgeline.stats.shared_hessian import group_grams, group_order, shared_hessians
 from ridgeline.stats.source import (
     MAX_TARGET_VALUES,
     GLMPassResult,
@@ -205,19 +206,41 @@ class ArraySource(BatchSource):
                              sx=sx, sxx=sxx)
 
     def glm_pass(self, loss, coef: np.ndarray, intercept: np.ndarray, held_out: np.ndarray,
-                 n_folds: int, *, hessian: bool = True,
+                 n_folds: int, *, hessian: bool | str = True,
                  progress: Callable[[int], None] | None = None) -> GLMPassResult:
+        """The protocol's pass; ``hessian="shared"`` gives several models the Hessians of one
+        weighted Gram pass at their mean curvature (:mod:`ridgeline.stats.shared_hessian`),
+        where the rows allow it (dense float64, more than one model), else exact ones."""
         coef, intercept, held_out = glm_models(coef, intercept, held_out, self.n_features)
         tw, hw = self._member_weights(held_out, n_folds)
         y = self._encoded(loss)
-        out = GLMPassResult.zeros(*coef.shape, hessian)
-        buf = self._buffer() if hessian and not sp.issparse(self.X) else None
+        shared = (hessian == "shared" and coef.shape[0] > 1 and not sp.issparse(self.X)
+                  and self.X.dtype == np.float64)
+        exact = bool(hessian) and not shared
+        out = GLMPassResult.zeros(*coef.shape, bool(hessian))
+        buf = self._buffer() if exact and not sp.issparse(self.X) else None
         for rows, Xr in self._row_blocks():
-            glm_rows(out, Xr, y[rows], _rows(tw, rows), _rows(hw, rows), loss, coef,
-                     intercept, hessian, buf)
+            eta = glm_rows(out, Xr, y[rows], _rows(tw, rows), _rows(hw, rows), loss, coef,
+                           intercept, exact, buf)
+        if shared:
+            self._shared_hessian(out, loss, y, eta, held_out, n_folds)
         if progress is not None:
             progress(self.y.size)
         return symmetric_hessians(out)
+
+    def _shared_hessian(self, out: GLMPassResult, loss, y: np.ndarray, eta: np.ndarray,
+                        held_out: np.ndarray, n_folds: int) -> None:
+        """Fill ``out``'s Hessians from one Gram per fold group at the models' mean
+        curvature weights."""
+        _, h = loss.derivatives(y, eta)
+        w = h.mean(axis=1) * (1.0 if self.s is None else self.s)
+        ids = self.fold_ids(n_folds)
+        key = ("order", int(n_folds))
+        if key not in self._cache:
+            self._cache[key] = group_order(ids, int(ids.max()) + 1)
+        A = group_grams(self.X, w, *self._cache[key])
+        train, _ = self.roles(held_out, n_folds)
+        out.hess_ww[:], out.hess_wb[:], out.hess_bb[:] = shared_hessians(A, train[:, :A.shape[0]])
 
     def multinomial_pass(self, coef: np.ndarray, intercept: np.ndarray, held_out: np.ndarray,
                          n_folds: int, *, classes: np.ndarray | None = None,

@@ -88,8 +88,9 @@ def _compiled_gradient_pass(batch: Batch, loss, coef: np.ndarray, intercept: np.
 
 def glm_rows(out: GLMPassResult, X, yb: np.ndarray, tw: np.ndarray | None,
              hw: np.ndarray | None, loss, coef: np.ndarray, intercept: np.ndarray,
-             hessian: bool, buf: np.ndarray | None = None) -> None:
-    """Add rows X (r, p) with encoded targets yb (r, 1) to ``out`` in place.
+             hessian: bool, buf: np.ndarray | None = None) -> np.ndarray:
+    """Add rows X (r, p) with encoded targets yb (r, 1) to ``out`` in place; returns the
+    models' linear predictors η (r, B).
 
     ``tw``/``hw`` (r, B) are each row's training and held-out weight for every model
     (:func:`~ridgeline.stats.members.member_weights`; both None: every row trains every model
@@ -100,7 +101,7 @@ def glm_rows(out: GLMPassResult, X, yb: np.ndarray, tw: np.ndarray | None,
     eta = np.asarray(X @ coef.T) + intercept[None, :]  # (r, B)
     if getattr(loss, "name", None) in FAMILIES:
         _compiled_rows(out, X, eta, yb, tw, hw, loss, hessian, buf)
-        return
+        return eta
     val = loss.value(yb, eta)
     g, h = loss.derivatives(yb, eta)
     if tw is None:  # every row trains every model, unit weight
@@ -112,7 +113,7 @@ def glm_rows(out: GLMPassResult, X, yb: np.ndarray, tw: np.ndarray | None,
             out.hess_wb += _left_product(h, X)
             out.hess_bb += h.sum(axis=0)
             add_scaled_grams(out.hess_ww, X, h, buf)
-        return
+        return eta
     correct = ((eta > 0) == (yb > 0.5)).astype(np.float64)
     out.sw += tw.sum(axis=0)
     out.loss += np.einsum("mb,mb->b", tw, val)
@@ -126,6 +127,7 @@ def glm_rows(out: GLMPassResult, X, yb: np.ndarray, tw: np.ndarray | None,
         out.hess_wb += _left_product(th, X)
         out.hess_bb += th.sum(axis=0)
         add_scaled_grams(out.hess_ww, X, th, buf)
+    return eta
 
 
 def _compiled_rows(out: GLMPassResult, X, eta: np.ndarray, yb: np.ndarray,
