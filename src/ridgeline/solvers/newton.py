@@ -17,6 +17,10 @@ so that one pass serves all of them.
   the stopping rule is unchanged, so the answer is the same; only the passes get cheaper.
 - A line search that fails with a *reused* curvature is not halved further: the member's
   current point is evaluated again with a Hessian, and the step recomputed from it.
+- Hessians serve as curvature only, so a pass is asked for ``hessian="shared"`` (several
+  members may share one Gram pass at their mean curvature) or ``"own"``, and an in-memory
+  source may form them in float32 (:mod:`ridgeline.stats.array_source`); the gradient, the
+  line search and the stopping test are float64, so the answer is the same.
 - ``start``: the members' loss and gradient at the starting point are known (the previous λ
   of a path, where the loss gradient does not depend on λ), so the first step needs no pass.
 - ``last_step_below``: once a member's ``max|∇f|`` is at most this fraction of its first
@@ -154,7 +158,7 @@ def newton(model: LockstepModel, lam: np.ndarray, W: np.ndarray, b: np.ndarray, 
         fresh = bool(st.need[act].any()) or not reuse
         # several members' Hessians from one shared Gram pass, unless one proved too rough
         shared = fresh and reuse and act.size > 1 and not st.own[act].any()
-        r = model.run_pass(act, Wt, bt, "shared" if shared else fresh)
+        r = model.run_pass(act, Wt, bt, ("shared" if shared else "own") if fresh else False)
         st.passes += 1
         st.hess_passes += fresh
         for i, j in enumerate(act):

@@ -208,17 +208,21 @@ class ArraySource(BatchSource):
     def glm_pass(self, loss, coef: np.ndarray, intercept: np.ndarray, held_out: np.ndarray,
                  n_folds: int, *, hessian: bool | str = True,
                  progress: Callable[[int], None] | None = None) -> GLMPassResult:
-        """The protocol's pass; ``hessian="shared"`` gives several models the Hessians of one
-        weighted Gram pass at their mean curvature (:mod:`ridgeline.stats.shared_hessian`),
-        where the rows allow it (dense float64, more than one model), else exact ones."""
+        """The protocol's pass. A solver that uses the Hessians as curvature only asks for
+        ``hessian="own"`` or ``"shared"``: they are then formed in float32 (the products of
+        scaled rows; sums in float64), and ``"shared"`` gives several models the Hessians of
+        one weighted Gram pass at their mean curvature (:mod:`ridgeline.stats.shared_hessian`)
+        where the rows allow it (dense float64, more than one model). ``hessian=True`` gives
+        exact float64 Hessians."""
         coef, intercept, held_out = glm_models(coef, intercept, held_out, self.n_features)
         tw, hw = self._member_weights(held_out, n_folds)
         y = self._encoded(loss)
-        shared = (hessian == "shared" and coef.shape[0] > 1 and not sp.issparse(self.X)
+        dense = not sp.issparse(self.X)
+        shared = (hessian == "shared" and coef.shape[0] > 1 and dense
                   and self.X.dtype == np.float64)
         exact = bool(hessian) and not shared
         out = GLMPassResult.zeros(*coef.shape, bool(hessian))
-        buf = self._buffer() if exact and not sp.issparse(self.X) else None
+        buf = self._buffer(hessian in ("own", "shared")) if exact and dense else None
         for rows, Xr in self._row_blocks():
             eta = glm_rows(out, Xr, y[rows], _rows(tw, rows), _rows(hw, rows), loss, coef,
                            intercept, exact, buf)
@@ -238,7 +242,7 @@ class ArraySource(BatchSource):
         key = ("order", int(n_folds))
         if key not in self._cache:
             self._cache[key] = group_order(ids, int(ids.max()) + 1)
-        A = group_grams(self.X, w, *self._cache[key])
+        A = group_grams(self.X, w, *self._cache[key], dtype=np.float32)
         train, _ = self.roles(held_out, n_folds)
         out.hess_ww[:], out.hess_wb[:], out.hess_bb[:] = shared_hessians(A, train[:, :A.shape[0]])
 
@@ -292,11 +296,14 @@ class ArraySource(BatchSource):
             rows = slice(a, min(a + _WIDEN_ROWS, n))
             yield rows, np.asarray(self.X[rows], dtype=np.float64)
 
-    def _buffer(self) -> np.ndarray:
+    def _buffer(self, single: bool = False) -> np.ndarray:
+        """The scaled-rows workspace of the Hessian products (float32 with ``single``)."""
         p = self.X.shape[1]
-        if "buffer" not in self._cache:
-            self._cache["buffer"] = np.empty((min(self.X.shape[0], 4 * block_rows(p)), p))
-        return self._cache["buffer"]
+        key = ("buffer", single)
+        if key not in self._cache:
+            self._cache[key] = np.empty((min(self.X.shape[0], 4 * block_rows(p)), p),
+                                        dtype=np.float32 if single else np.float64)
+        return self._cache[key]
 
     def _encoded(self, loss) -> np.ndarray:
         """Targets (n, 1) encoded for ``loss`` (``loss.encode``, e.g. labels → 0/1)."""
