@@ -101,14 +101,15 @@ def fit_glm(problem: GLMProblem, lam: float, *, solver: str, tol: float, max_ite
             start=None, summary=None, who: str = "the model",
             stacklevel: int = 4) -> tuple[GLMFit, str]:
     """The full-data model at λ (from the null model through a subset of the rows, or from
-    ``start = (W (1, p, m), b (1, m))``); warns (ConvergenceWarning) with the final gradient
-    norm if needed. Returns the fit and the solver that ran.
+    ``start = (W (1, p, m), b (1, m))``), Newton's polished to rounding level; warns
+    (ConvergenceWarning) with the final gradient norm if needed. Returns the fit and the
+    solver that ran.
 
     ``stacklevel`` as for :func:`warn_convergence` (4: the caller of the caller of this).
     """
     name = choose_solver(problem, solver)
     path = glm_path(problem, np.array([lam]), solver=name, tol=tol, max_iter=max_iter,
-                    start=start, summary=summary)
+                    start=start, summary=summary, polish=True)
     fit = GLMFit(coef=path.coef[0], intercept=path.intercept[0], n_iter=path.n_iter[0],
                  grad_norm=path.grad_norm[0], converged=path.converged[0],
                  objective=path.objective[0], held_sw=path.held_sw[0],

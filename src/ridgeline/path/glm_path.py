@@ -79,7 +79,8 @@ class GLMPath:
 
 def glm_path(problem: GLMProblem, lambdas, *, held_out=None, n_folds: int = 1,
              lambda_scale=None, solver: str = "auto", tol: float = 1e-8, max_iter: int = 100,
-             start: tuple[np.ndarray, np.ndarray] | None = None, summary=None) -> GLMPath:
+             start: tuple[np.ndarray, np.ndarray] | None = None, summary=None,
+             polish: bool = False) -> GLMPath:
     """Solve members ``held_out`` for every λ, warm-starting each from its larger neighbour.
 
     Parameters
@@ -100,6 +101,9 @@ def glm_path(problem: GLMProblem, lambdas, *, held_out=None, n_folds: int = 1,
         Starting point of the first (largest) λ; default the null model.
     summary : TargetSummary, optional
         The source's target summary for ``n_folds`` (one is taken when needed and not given).
+    polish : bool
+        Newton: end every solve with one more evaluated step, the gradient at rounding level
+        (for final models; a CV path needs only the tolerance).
     """
     lambdas = np.asarray(lambdas, dtype=np.float64)
     held_out = np.array([-1]) if held_out is None else np.asarray(held_out, dtype=np.int64)
@@ -120,7 +124,8 @@ def glm_path(problem: GLMProblem, lambdas, *, held_out=None, n_folds: int = 1,
     for i in np.argsort(-lambdas, kind="stable"):
         res = fit(problem, lambdas[i] * scale, W, b, held_out, n_folds, solver=name, tol=tol,
                   max_iter=max_iter, curvature0=curvature, start=point,
-                  subset_first=curvature is None and start is None, feature_scale=scales)
+                  subset_first=curvature is None and start is None, feature_scale=scales,
+                  polish=polish)
         W, b, curvature, point = res.coef, res.intercept, res.curvature, res.point
         out.record(i, res)
     out.n_passes += extra

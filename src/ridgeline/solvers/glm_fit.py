@@ -72,12 +72,14 @@ def reuses_curvature(source) -> bool:
 def fit(problem: GLMProblem, lam, W0: np.ndarray, b0: np.ndarray, held_out, n_folds: int, *,
         solver: str = "newton", tol: float = 1e-8, max_iter: int = 100, curvature0=None,
         start: PassPoint | None = None, subset_first: bool = False,
-        feature_scale: tuple[np.ndarray, np.ndarray] | None = None) -> GLMFit:
+        feature_scale: tuple[np.ndarray, np.ndarray] | None = None,
+        polish: bool = False) -> GLMFit:
     """Solve B models (members ``held_out`` (B,)) at penalties ``lam`` (B,) from (W0, b0).
 
     ``solver`` is ``"newton"`` or ``"lbfgs"`` (see :func:`choose_solver`). Newton takes a
-    starting ``curvature0`` and ``start`` point (see :func:`~ridgeline.solvers.newton.newton`)
-    and, with ``subset_first``, fits a subset of the rows first; L-BFGS is preconditioned with
+    starting ``curvature0`` and ``start`` point (see :func:`~ridgeline.solvers.newton.newton`),
+    with ``subset_first`` fits a subset of the rows first, and with ``polish`` ends with one
+    more evaluated step (the gradient at rounding level); L-BFGS is preconditioned with
     ``feature_scale = (means, standard deviations)``.
     """
     held_out = np.asarray(held_out, dtype=np.int64)
@@ -95,12 +97,12 @@ def fit(problem: GLMProblem, lam, W0: np.ndarray, b0: np.ndarray, held_out, n_fo
                       max_iter=max_iter, **kw)
 
     if subset_first:
-        return subset_then_full(problem, run, W0, b0, tol=tol)
-    return run(problem, W0, b0, curvature0=curvature0, start=start)
+        return subset_then_full(problem, run, W0, b0, tol=tol, polish=polish)
+    return run(problem, W0, b0, curvature0=curvature0, start=start, polish=polish)
 
 
 def subset_then_full(problem: GLMProblem, run: Callable, W0: np.ndarray, b0: np.ndarray, *,
-                     tol: float) -> GLMFit:
+                     tol: float, polish: bool = False) -> GLMFit:
     """Fit on a subset of the rows first, then on all of them from that answer.
 
     On a large in-memory source that can serve a subset (``source.subset(n_rows)``: random
@@ -124,15 +126,15 @@ def subset_then_full(problem: GLMProblem, run: Callable, W0: np.ndarray, b0: np.
     if subset is not None and reuses_curvature(problem.source):
         sub = subset(SUBSET_ROWS_PER_FEATURE * (p + 1))
     if sub is None or sub is problem.source:
-        return run(problem, W0, b0)
+        return run(problem, W0, b0, polish=polish)
     small = GLMProblem(sub, problem.loss, problem.fit_intercept, problem.classes,
                        problem.n_classes, problem.progress)
     try:
         first = run(small, W0, b0, tol=max(tol, _SUBSET_TOL), reuse=False,
                     last_step_below=SUBSET_ROWS_PER_FEATURE ** -0.5)
     except EmptyTrainingRows:  # e.g. folds that follow the partitions
-        return run(problem, W0, b0)
-    out = run(problem, first.coef, first.intercept, curvature0=first.curvature)
+        return run(problem, W0, b0, polish=polish)
+    out = run(problem, first.coef, first.intercept, curvature0=first.curvature, polish=polish)
     out.n_subset_passes = first.n_passes
     return out
 

@@ -23,6 +23,13 @@ so that one pass serves all of them.
   line search and the stopping test are float64, so the answer is the same.
 - ``start``: the members' loss and gradient at the starting point are known (the previous λ
   of a path, where the loss gradient does not depend on λ), so the first step needs no pass.
+- **Rounding floor.** A tolerance below what float64 can reach (``tol=1e-18``) is not chased
+  for ``max_iter`` steps: once :data:`STALL_STEPS` accepted steps in a row neither halve the
+  smallest gradient seen nor predict a decrease that f can resolve, the member stops there,
+  converged to rounding level (its ``grad_norm`` tells how close).
+- ``polish``: a member that meets the tolerance takes one more (evaluated) Newton step, which
+  brings its gradient to rounding level: the answer then agrees with any other solver's
+  tight solution to ~1e-12 rather than to the tolerance (DESIGN.md).
 - ``last_step_below``: once a member's ``max|∇f|`` is at most this fraction of its first
   value, its next step (with a fresh Hessian) is taken without a pass to evaluate it and the
   member stops — for fits whose answer is only a starting point (a subset fit).
@@ -46,6 +53,9 @@ ARMIJO = 1e-4
 MAX_HALVINGS = 40
 #: Re-form a member's Hessian when a step with the reused one cut max|∇f| by less than this.
 REFRESH_RATE = 0.25
+#: A member whose accepted steps have not halved its smallest max|∇f| this many times in a
+#: row, while their predicted decrease is below what f resolves, is at the rounding floor.
+STALL_STEPS = 3
 
 
 @dataclass
@@ -118,7 +128,8 @@ class GLMFit:
 def newton(model: LockstepModel, lam: np.ndarray, W: np.ndarray, b: np.ndarray, *,
            fit_intercept: bool, tol: float, max_iter: int, reuse: bool,
            curvature0: Sequence[Curvature | None] | None = None,
-           last_step_below: float | None = None, start: PassPoint | None = None) -> GLMFit:
+           last_step_below: float | None = None, start: PassPoint | None = None,
+           polish: bool = False) -> GLMFit:
     """Minimize ``f_j`` for B models from (W (B, p, m), b (B, m)) by damped Newton.
 
     Parameters
@@ -142,13 +153,15 @@ def newton(model: LockstepModel, lam: np.ndarray, W: np.ndarray, b: np.ndarray, 
     start : PassPoint, optional
         The members' loss and gradient at (W, b): the first step is taken without a pass
         (members without a ``curvature0`` are evaluated by the first pass as usual).
+    polish : bool
+        Take one more evaluated step after meeting ``tol`` (module docstring).
 
     Returns
     -------
     GLMFit
     """
     st = _Lockstep(model, lam, W, b, fit_intercept, tol, max_iter, reuse, curvature0,
-                   last_step_below)
+                   last_step_below, polish)
     if start is not None:
         st.seed(start)
     while not st.done.all():
@@ -170,8 +183,9 @@ class _Lockstep:
     """The state of B members between passes (see :func:`newton`)."""
 
     def __init__(self, model, lam, W, b, fit_intercept, tol, max_iter, reuse, curvature0,
-                 last_step_below):
+                 last_step_below, polish=False):
         self.model, self.fit_intercept = model, fit_intercept
+        self.polish = np.full(np.shape(W)[0], bool(polish))  # one more step still to take
         self.tol, self.max_iter, self.last_step_below = tol, max_iter, last_step_below
         self.lam = np.asarray(lam, dtype=np.float64)
         self.W, self.b = np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)
@@ -195,6 +209,8 @@ class _Lockstep:
         self.shared = np.zeros(B, dtype=bool)  # its curvature is a shared pass's (approximate)
         self.own = np.zeros(B, dtype=bool)  # a shared curvature proved too rough for it
         self.steps = np.zeros(B, dtype=np.int64)  # steps taken with the current curvature
+        self.best = np.full(B, np.inf)  # smallest max|∇f| seen
+        self.stall = np.zeros(B, dtype=np.int64)  # accepted steps in a row that did not halve it
         self.passes = self.hess_passes = 0
 
     def seed(self, start: PassPoint) -> None:
@@ -237,6 +253,9 @@ class _Lockstep:
         f, t, slope = self.f[j], self.t[j], self.slope[j]
         if np.isfinite(ft) and (ft <= f + ARMIJO * t * slope or floor_ok(f, ft, slope, t)):
             return True
+        if self.converged[j]:  # the polishing step did not pay: keep the converged point
+            self.done[j] = True
+            return False
         if self.stale[j]:
             self.t[j] = 0.0  # the reused curvature failed: evaluate here with a Hessian
             self.need[j] = True
@@ -259,7 +278,18 @@ class _Lockstep:
     def _next_step(self, j: int, fresh: bool) -> None:
         """Stop member j, or set its next direction and unit trial step."""
         if self.gnorm[j] <= self.tol:
-            self.converged[j] = self.done[j] = True
+            self.converged[j] = True
+            self.done[j] = not self.polish[j]
+            self.polish[j] = False
+            if self.done[j]:
+                return
+            fresh = True  # the polishing step: a full Newton step, no secant corrections
+        else:
+            self.converged[j] = False
+        self.stall[j] = 0 if self.gnorm[j] <= 0.5 * self.best[j] else self.stall[j] + 1
+        self.best[j] = min(self.best[j], self.gnorm[j])
+        if self.stall[j] >= STALL_STEPS and at_rounding_floor(self.f[j], self.slope[j]):
+            self.converged[j] = self.done[j] = True  # no progress left in floating point
             return
         if self.n_iter[j] >= self.max_iter:
             self.done[j] = True
