@@ -37,7 +37,7 @@ def test_cholesky_solve_equals_the_eigen_solve(lam, intercept):
                                  intercept)
     eig = Curvature.from_blocks(chol.S + (Hwb @ Hwb.T / 2.0 if intercept else 0), Hwb, Hbb,
                                 intercept)
-    eig.e  # noqa: B018 - decomposed first: solves take the eigen route
+    eig.e  # decomposed first: solves take the eigen route
     a, b = chol.solve(lam, gW, gb), eig.solve(lam, gW, gb)
     assert chol._chol and lam in chol._chol and chol._chol[lam] is not None
     np.testing.assert_allclose(a[0], b[0], rtol=1e-9, atol=1e-12)
