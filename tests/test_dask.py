@@ -288,9 +288,9 @@ def test_poisson_equals_in_memory(client):
 
 def test_subset_first_fit_reaches_the_full_answer(client, monkeypatch):
     """A fit started on a few partitions ends at the full-data optimum, by gradient passes."""
-    from ridgeline.estimators._glm import fit_glm_source
     from ridgeline.losses import BinomialLoss
-    from ridgeline.selection import stream_glm
+    from ridgeline.solvers import glm_fit
+    from ridgeline.solvers.problem import GLMProblem
 
     X, y, s = _binary(n=4000, p=5, seed=3)
     src = DaskSource(da.from_array(X, chunks=(250, 5)), y, s)
@@ -298,19 +298,22 @@ def test_subset_first_fit_reaches_the_full_answer(client, monkeypatch):
     assert sub.n_partitions == 3 and list(sub.partition_ids) == [0, 8, 15]
     assert list(sub.partition_starts) == [0, 2000, 3750]  # global positions kept
     assert src.subset(2100) is src  # more than half the rows: no subset
-    monkeypatch.setattr(stream_glm, "_SUBSET_ROWS_PER_FEATURE", 100)  # 600 rows for p = 5
+    monkeypatch.setattr(glm_fit, "SUBSET_ROWS_PER_FEATURE", 100)  # 600 rows for p = 5
     summary = src.target_summary(1)
     assert src._spec("glm").check_features  # a summary does not read (nor check) X ...
     src.glm_pass(BinomialLoss(), np.zeros((1, 5)), np.zeros(1), np.array([-1]), 1,
                  hessian=False)
     assert not src._spec("glm").check_features  # ... the first pass that does checks it once
-    fit = fit_glm_source(src, BinomialLoss(), 1e-3, summary, fit_intercept=True, tol=1e-11,
-                         max_iter=50)
+    problem = GLMProblem(src, BinomialLoss(), True)
+    held = np.array([-1])
+    W0, b0 = problem.null_start(summary, held, 1)
+    fit = glm_fit.fit(problem, 1e-3, W0, b0, held, 1, solver="newton", tol=1e-11,
+                      max_iter=50, subset_first=True)
     assert fit.n_subset_passes >= 3 and fit.converged[0]
     assert fit.n_hessian_passes < fit.n_passes  # the subset's curvature was reused
     mem = LogisticRegression(C=1 / (2e-3 * s.sum()), tol=1e-11).fit(X, y, sample_weight=s)
-    _close(fit.coef[0], mem.coef_[0])
-    _close(fit.intercept, mem.intercept_)
+    _close(fit.coef[0, :, 0], mem.coef_[0])
+    _close(fit.intercept[:, 0], mem.intercept_)
     X2 = X.copy()
     X2[2010, 2] = np.nan  # in partition 8: the subset's errors name the original partition
     bad = DaskSource(da.from_array(X2, chunks=(250, 5)), y).subset(600)
@@ -319,9 +322,9 @@ def test_subset_first_fit_reaches_the_full_answer(client, monkeypatch):
 
 
 def test_logistic_cv_with_a_subset_first_equals_in_memory(client, monkeypatch):
-    from ridgeline.selection import stream_glm
+    from ridgeline.solvers import glm_fit
 
-    monkeypatch.setattr(stream_glm, "_SUBSET_ROWS_PER_FEATURE", 60)  # 360 of 3000 rows
+    monkeypatch.setattr(glm_fit, "SUBSET_ROWS_PER_FEATURE", 60)  # 360 of 3000 rows
     X, y, _ = _binary(n=3000, p=5, seed=4)
     Cs = np.geomspace(1e-3, 10, 4)
     dsk = LogisticRegressionCV(Cs=Cs, cv=K, tol=1e-11).fit(

@@ -1,4 +1,5 @@
-"""L-BFGS on a statistics source: gradient-only passes, same optimum as Newton and in memory."""
+"""L-BFGS (solvers/lbfgs.py) on a statistics source: gradient-only passes, the same optimum as
+Newton and the in-memory estimators."""
 
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ import ridgeline
 from ridgeline import LogisticRegression, PoissonRegressor
 from ridgeline.conventions import sklearn_C
 from ridgeline.losses import BinomialLoss, PoissonLoss
-from ridgeline.selection.stream_glm import StreamNewtonResult, stream_newton
-from ridgeline.selection.stream_lbfgs import _cubic_step, _Metric, stream_lbfgs
+from ridgeline.solvers.glm_fit import null_curvature, reuses_curvature
+from ridgeline.solvers.glm_models import EmptyTrainingRows, make_model
+from ridgeline.solvers.lbfgs import _cubic_step, lbfgs
+from ridgeline.solvers.lbfgs_metric import Metric
+from ridgeline.solvers.newton import GLMFit, newton
+from ridgeline.solvers.problem import GLMProblem
 from ridgeline.stats import ArraySource, predefined_test_fold
 
 K, SEED, TOL = 5, 3, 1e-10
@@ -34,8 +39,27 @@ def _counts(n=1200, p=8, seed=1):
 
 
 def _start(B, p, y, loss, fit_intercept):
-    b = np.full(B, loss.null_eta(y, np.ones(y.size)) if fit_intercept else 0.0)
-    return np.zeros((B, p)), b
+    """W (B, p, 1) = 0 and b (B, 1) at the null model of all rows."""
+    b = np.full((B, 1), loss.null_eta(y, np.ones(y.size)) if fit_intercept else 0.0)
+    return np.zeros((B, p, 1)), b
+
+
+def _lbfgs(src, loss, lam, W0, b0, held_out, n_folds, *, fit_intercept=True, tol=1e-8,
+           max_iter=1000, memory=10, x_mean=None, x_scale=None, progress=None) -> GLMFit:
+    """The one L-BFGS over ``src`` (H0 scaled by ℓ'' at the starting intercept)."""
+    problem = GLMProblem(src, loss, fit_intercept, progress=progress)
+    return lbfgs(make_model(problem, held_out, n_folds), lam, W0, b0,
+                 fit_intercept=fit_intercept, tol=tol, max_iter=max_iter, memory=memory,
+                 x_mean=x_mean, x_scale=x_scale, null_curvature=null_curvature(problem, b0))
+
+
+def _newton(src, loss, lam, W0, b0, held_out, n_folds, *, fit_intercept=True, tol=1e-8,
+            max_iter=100) -> GLMFit:
+    """The one Newton over ``src`` (Hessian reuse as the source calls for)."""
+    problem = GLMProblem(src, loss, fit_intercept)
+    return newton(make_model(problem, held_out, n_folds), lam, W0, b0,
+                  fit_intercept=fit_intercept, tol=tol, max_iter=max_iter,
+                  reuse=reuses_curvature(src))
 
 
 def _rel(a, b) -> float:
@@ -54,15 +78,16 @@ def _in_memory(kind, X, y, lam, fit_intercept):
     return np.ravel(est.coef_), float(np.ravel(est.intercept_)[0])
 
 
-def _check_members(fit, X, y, lam, kind, fit_intercept, newton):
+def _check_members(fit, X, y, lam, kind, fit_intercept, newton_fit):
     folds = predefined_test_fold(y.size, K, SEED)
+    assert fit.coef.shape == (HELD.size, X.shape[1], 1) and fit.intercept.shape == (HELD.size, 1)
     for j, k in enumerate(HELD):
         rows = folds != k
         coef, inter = _in_memory(kind, X[rows], y[rows], lam[j], fit_intercept)
-        assert _rel(fit.coef[j], coef) <= 1e-7
-        assert abs(fit.intercept[j] - inter) <= 1e-7 * max(1.0, abs(inter))
-    assert _rel(fit.coef, newton.coef) <= 1e-7
-    assert _rel(fit.intercept, newton.intercept) <= 1e-7 or not fit_intercept
+        assert _rel(fit.coef[j, :, 0], coef) <= 1e-7
+        assert abs(fit.intercept[j, 0] - inter) <= 1e-7 * max(1.0, abs(inter))
+    assert _rel(fit.coef, newton_fit.coef) <= 1e-7
+    assert _rel(fit.intercept, newton_fit.intercept) <= 1e-7 or not fit_intercept
     if not fit_intercept:
         np.testing.assert_array_equal(fit.intercept, 0.0)
 
@@ -89,17 +114,17 @@ def test_binomial_members_equal_newton_and_in_memory(fit_intercept):
     src = ArraySource(X, y, batch_rows=500, seed=SEED)
     lam = np.array([1e-2, 3e-3, 3e-2])
     W0, b0 = _start(3, X.shape[1], y, BinomialLoss, fit_intercept)
-    fit = stream_lbfgs(src, BinomialLoss, lam, W0, b0, HELD, K, fit_intercept=fit_intercept,
-                       tol=TOL)
-    newton = stream_newton(src, BinomialLoss, lam, W0, b0, HELD, K,
-                           fit_intercept=fit_intercept, tol=TOL)
-    assert isinstance(fit, StreamNewtonResult) and fit.solver == "lbfgs"
+    fit = _lbfgs(src, BinomialLoss, lam, W0, b0, HELD, K, fit_intercept=fit_intercept,
+                 tol=TOL)
+    nt = _newton(src, BinomialLoss, lam, W0, b0, HELD, K, fit_intercept=fit_intercept,
+                 tol=TOL)
+    assert isinstance(fit, GLMFit) and fit.solver == "lbfgs" and nt.solver == "newton"
     assert fit.converged.all() and np.all(fit.grad_norm <= TOL)
-    _check_members(fit, X, y, lam, "binomial", fit_intercept, newton)
+    _check_members(fit, X, y, lam, "binomial", fit_intercept, nt)
     # held-out sums at the solution are the Newton fit's
-    np.testing.assert_array_equal(fit.held_sw, newton.held_sw)
-    np.testing.assert_allclose(fit.held_loss, newton.held_loss, rtol=1e-9)
-    np.testing.assert_array_equal(fit.held_correct, newton.held_correct)
+    np.testing.assert_array_equal(fit.held_sw, nt.held_sw)
+    np.testing.assert_allclose(fit.held_loss, nt.held_loss, rtol=1e-9)
+    np.testing.assert_array_equal(fit.held_correct, nt.held_correct)
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
@@ -108,13 +133,13 @@ def test_poisson_members_equal_newton_and_in_memory(fit_intercept):
     src = ArraySource(X, y, batch_rows=350, seed=SEED)
     lam = np.array([1e-2, 1e-3, 5e-2])
     W0, b0 = _start(3, X.shape[1], y, PoissonLoss, fit_intercept)
-    fit = stream_lbfgs(src, PoissonLoss, lam, W0, b0, HELD, K, fit_intercept=fit_intercept,
-                       tol=TOL)
-    newton = stream_newton(src, PoissonLoss, lam, W0, b0, HELD, K,
-                           fit_intercept=fit_intercept, tol=TOL)
+    fit = _lbfgs(src, PoissonLoss, lam, W0, b0, HELD, K, fit_intercept=fit_intercept,
+                 tol=TOL)
+    nt = _newton(src, PoissonLoss, lam, W0, b0, HELD, K, fit_intercept=fit_intercept,
+                 tol=TOL)
     assert fit.converged.all() and np.all(fit.grad_norm <= TOL)
-    _check_members(fit, X, y, lam, "poisson", fit_intercept, newton)
-    np.testing.assert_allclose(fit.held_loss, newton.held_loss, rtol=1e-9)
+    _check_members(fit, X, y, lam, "poisson", fit_intercept, nt)
+    np.testing.assert_allclose(fit.held_loss, nt.held_loss, rtol=1e-9)
 
 
 def test_parquet_source_equals_array_source(tmp_path):
@@ -126,13 +151,13 @@ def test_parquet_source_equals_array_source(tmp_path):
     ref = ArraySource(X, y, batch_rows=200, seed=SEED)
     lam = np.array([2e-3, 1e-2, 5e-3])
     W0, b0 = _start(3, X.shape[1], y, BinomialLoss, True)
-    a = stream_lbfgs(src, BinomialLoss, lam, W0, b0, HELD, K, tol=TOL)
-    b = stream_lbfgs(ref, BinomialLoss, lam, W0, b0, HELD, K, tol=TOL)
+    a = _lbfgs(src, BinomialLoss, lam, W0, b0, HELD, K, tol=TOL)
+    b = _lbfgs(ref, BinomialLoss, lam, W0, b0, HELD, K, tol=TOL)
     assert a.converged.all() and a.n_passes == b.n_passes
     np.testing.assert_allclose(a.coef, b.coef, rtol=0, atol=1e-12)
     np.testing.assert_allclose(a.intercept, b.intercept, rtol=0, atol=1e-12)
     _check_members(a, X, y, lam, "binomial", True,
-                   stream_newton(src, BinomialLoss, lam, W0, b0, HELD, K, tol=TOL))
+                   _newton(src, BinomialLoss, lam, W0, b0, HELD, K, tol=TOL))
 
 
 def test_large_p_binary_converges_to_in_memory_answer():
@@ -142,12 +167,12 @@ def test_large_p_binary_converges_to_in_memory_answer():
     y = (X[:, :20] @ rng.normal(size=20) * 0.5 + rng.logistic(size=n) > 0).astype(np.float64)
     src = ArraySource(X, y, batch_rows=128, seed=SEED)
     lam = 1e-2
-    fit = stream_lbfgs(src, BinomialLoss, np.array([lam]), *_start(1, p, y, BinomialLoss, True),
+    fit = _lbfgs(src, BinomialLoss, np.array([lam]), *_start(1, p, y, BinomialLoss, True),
                        np.array([-1]), K, tol=TOL)
     assert fit.converged[0] and fit.grad_norm[0] <= TOL
     coef, inter = _in_memory("binomial", X, y, lam, True)
-    assert _rel(fit.coef[0], coef) <= 1e-7
-    assert abs(fit.intercept[0] - inter) <= 1e-7 * max(1.0, abs(inter))
+    assert _rel(fit.coef[0, :, 0], coef) <= 1e-7
+    assert abs(fit.intercept[0, 0] - inter) <= 1e-7 * max(1.0, abs(inter))
     assert fit.n_passes <= 1.15 * fit.n_iter[0] + 3  # unit steps: about one pass an iteration
 
 
@@ -157,8 +182,8 @@ def test_every_pass_is_gradient_only_and_finished_members_drop_out():
     src = Recording(ArraySource(X, y, batch_rows=400, seed=SEED))
     lam = np.array([1.0, 1e-3, 1e-2])  # the strongly penalized member finishes first
     rows = []
-    fit = stream_lbfgs(src, BinomialLoss, lam, *_start(3, X.shape[1], y, BinomialLoss, True),
-                       HELD, K, tol=TOL, progress=rows.append)
+    fit = _lbfgs(src, BinomialLoss, lam, *_start(3, X.shape[1], y, BinomialLoss, True), HELD,
+                 K, tol=TOL, progress=rows.append)
     assert fit.converged.all()
     assert len(src.calls) == fit.n_passes
     assert all(hessian is False for hessian, _, _ in src.calls)
@@ -176,8 +201,8 @@ def test_start_at_the_solution_takes_one_pass():
     src = ArraySource(X, y, seed=SEED)
     lam = np.array([1e-2, 1e-2, 1e-2])
     W0, b0 = _start(3, X.shape[1], y, PoissonLoss, True)
-    first = stream_lbfgs(src, PoissonLoss, lam, W0, b0, HELD, K, tol=1e-9)
-    again = stream_lbfgs(src, PoissonLoss, lam, first.coef, first.intercept, HELD, K, tol=1e-9)
+    first = _lbfgs(src, PoissonLoss, lam, W0, b0, HELD, K, tol=1e-9)
+    again = _lbfgs(src, PoissonLoss, lam, first.coef, first.intercept, HELD, K, tol=1e-9)
     assert again.n_passes == 1 and again.converged.all()
     np.testing.assert_array_equal(again.n_iter, 0)
     np.testing.assert_array_equal(again.coef, first.coef)
@@ -188,36 +213,43 @@ def test_max_iter_and_memory_one():
     src = ArraySource(X, y, seed=SEED)
     lam = np.array([1e-3, 1e-3, 1e-3])
     W0, b0 = _start(3, X.shape[1], y, BinomialLoss, True)
-    short = stream_lbfgs(src, BinomialLoss, lam, W0, b0, HELD, K, tol=TOL, max_iter=3)
+    short = _lbfgs(src, BinomialLoss, lam, W0, b0, HELD, K, tol=TOL, max_iter=3)
     assert not short.converged.any()
     np.testing.assert_array_equal(short.n_iter, 3)
     assert np.all(np.isfinite(short.grad_norm)) and np.all(short.grad_norm > TOL)
-    m1 = stream_lbfgs(src, BinomialLoss, lam, W0, b0, HELD, K, tol=TOL, memory=1)
-    full = stream_lbfgs(src, BinomialLoss, lam, W0, b0, HELD, K, tol=TOL, memory=20)
+    m1 = _lbfgs(src, BinomialLoss, lam, W0, b0, HELD, K, tol=TOL, memory=1)
+    full = _lbfgs(src, BinomialLoss, lam, W0, b0, HELD, K, tol=TOL, memory=20)
     assert m1.converged.all() and full.converged.all()
     assert _rel(m1.coef, full.coef) <= 1e-7
 
 
 # ------------------------------------------------------------------------ H0 and moments
+@pytest.mark.parametrize("m", [1, 3])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_initial_inverse_hessian_is_the_model_inverse(fit_intercept):
+def test_initial_inverse_hessian_is_the_model_inverse(fit_intercept, m):
+    """``Metric`` on flat (p + 1)·m blocks (row-major, last row the intercepts): every output
+    column gets the inverse of the model Hessian (m = 3: a softmax model's classes)."""
     rng = np.random.default_rng(8)
     p, lam, c = 6, 0.05, 0.3
     mean, scale = rng.normal(size=p) * 3, rng.uniform(0.1, 4.0, p)
     # the model second moments of (x, 1), correlations dropped, and the penalty (not on b)
     V = np.diag(np.append(scale**2, 0.0)) + np.outer(np.append(mean, 1.0), np.append(mean, 1.0))
     H = c * V + 2 * lam * np.diag(np.append(np.ones(p), 0.0))
-    metric = _Metric(lam, mean, scale, fit_intercept)
-    q = rng.normal(size=p + 1)
-    if not fit_intercept:  # no intercept coordinate: its entries are 0 throughout
-        H, q = H[:p, :p], np.append(q[:p], 0.0)
-    expect = np.linalg.solve(H, q[: H.shape[0]])
-    np.testing.assert_allclose(metric.apply(q, c)[: H.shape[0]], expect, rtol=1e-12)
+    metric = Metric(lam, mean, scale, fit_intercept)
+    Q = rng.normal(size=(p + 1, m))
+    if not fit_intercept:  # no intercept coordinates: their entries are 0 throughout
+        H = H[:p, :p]
+        Q[p] = 0.0
+    d = H.shape[0]
+    got = metric.apply(Q.ravel(), c).reshape(p + 1, m)
+    np.testing.assert_allclose(got[:d], np.linalg.solve(H, Q[:d]), rtol=1e-12)
     # a pair with exactly the model curvature gives back its c
-    s = np.append(rng.normal(size=p), rng.normal() if fit_intercept else 0.0)
-    y = np.zeros(p + 1)
-    y[: H.shape[0]] = H @ s[: H.shape[0]]
-    assert metric.curvature(s, y) == pytest.approx(c, rel=1e-12)
+    S = rng.normal(size=(p + 1, m))
+    if not fit_intercept:
+        S[p] = 0.0
+    Y = np.zeros((p + 1, m))
+    Y[:d] = H @ S[:d]
+    assert metric.curvature(S.ravel(), Y.ravel()) == pytest.approx(c, rel=1e-12)
 
 
 def test_feature_moments_precondition_without_changing_the_answer():
@@ -232,13 +264,13 @@ def test_feature_moments_precondition_without_changing_the_answer():
     for fit_intercept in (True, False):
         W0, b0 = _start(3, p, y, BinomialLoss, fit_intercept)
         kw = dict(fit_intercept=fit_intercept, tol=TOL)
-        plain = stream_lbfgs(src, BinomialLoss, lam, W0, b0, HELD, K, **kw)
-        pre = stream_lbfgs(src, BinomialLoss, lam, W0, b0, HELD, K, **kw,
-                           x_mean=X.mean(axis=0), x_scale=X.std(axis=0))
-        newton = stream_newton(src, BinomialLoss, lam, W0, b0, HELD, K, **kw)
+        plain = _lbfgs(src, BinomialLoss, lam, W0, b0, HELD, K, **kw)
+        pre = _lbfgs(src, BinomialLoss, lam, W0, b0, HELD, K, **kw,
+                     x_mean=X.mean(axis=0), x_scale=X.std(axis=0))
+        nt = _newton(src, BinomialLoss, lam, W0, b0, HELD, K, **kw)
         assert plain.converged.all() and pre.converged.all()
-        assert _rel(pre.coef, newton.coef) <= 1e-7 and _rel(plain.coef, newton.coef) <= 1e-7
-        assert _rel(pre.intercept, newton.intercept) <= 1e-7 or not fit_intercept
+        assert _rel(pre.coef, nt.coef) <= 1e-7 and _rel(plain.coef, nt.coef) <= 1e-7
+        assert _rel(pre.intercept, nt.intercept) <= 1e-7 or not fit_intercept
         assert pre.n_passes <= plain.n_passes / 3
 
 
@@ -252,39 +284,37 @@ def test_cubic_step_is_exact_on_a_quadratic_and_safeguarded():
 
 # ------------------------------------------------------------------------ bad input
 def test_bad_arguments_are_rejected():
+    """The solver's own arguments are checked; λ and the starting point's shapes are the
+    estimators' to check (their C, alpha), a non-finite start is refused at the first pass."""
     X, y = _binary(n=200, p=3)
     src = ArraySource(X, y, seed=SEED)
-    W0, b0 = np.zeros((1, 3)), np.zeros(1)
+    W0, b0 = np.zeros((1, 3, 1)), np.zeros((1, 1))
     lam, held = np.array([0.1]), np.array([-1])
     for tol in (0.0, -1e-8, np.nan, np.inf):
         with pytest.raises(ValueError, match="tol"):
-            stream_lbfgs(src, BinomialLoss, lam, W0, b0, held, K, tol=tol)
+            _lbfgs(src, BinomialLoss, lam, W0, b0, held, K, tol=tol)
     for memory in (0, -3, 2.5, True):
         with pytest.raises(ValueError, match="memory"):
-            stream_lbfgs(src, BinomialLoss, lam, W0, b0, held, K, memory=memory)
+            _lbfgs(src, BinomialLoss, lam, W0, b0, held, K, memory=memory)
     with pytest.raises(ValueError, match="max_iter"):
-        stream_lbfgs(src, BinomialLoss, lam, W0, b0, held, K, max_iter=-1)
-    with pytest.raises(ValueError, match="lam"):
-        stream_lbfgs(src, BinomialLoss, np.array([-0.1]), W0, b0, held, K)
-    with pytest.raises(ValueError, match=r"\(B, p\)"):
-        stream_lbfgs(src, BinomialLoss, np.array([0.1, 0.2]), W0, b0, held, K)
+        _lbfgs(src, BinomialLoss, lam, W0, b0, held, K, max_iter=-1)
     with pytest.raises(ValueError, match="x_mean and x_scale"):
-        stream_lbfgs(src, BinomialLoss, lam, W0, b0, held, K, x_mean=np.zeros(2))
+        _lbfgs(src, BinomialLoss, lam, W0, b0, held, K, x_mean=np.zeros(2))
     with pytest.raises(ValueError, match="x_scale non-negative"):
-        stream_lbfgs(src, BinomialLoss, lam, W0, b0, held, K, x_scale=-np.ones(3))
-    with pytest.raises(ValueError, match="NaN"):
-        stream_lbfgs(src, BinomialLoss, lam, np.full((1, 3), np.nan), b0, held, K)
+        _lbfgs(src, BinomialLoss, lam, W0, b0, held, K, x_scale=-np.ones(3))
+    with pytest.raises(ValueError, match="not finite at the starting point"):
+        _lbfgs(src, BinomialLoss, lam, np.full((1, 3, 1), np.nan), b0, held, K)
     one_fold = ArraySource(X, y, folds=np.zeros(200, dtype=int))
-    with pytest.raises(ValueError, match="no training rows"):
-        stream_lbfgs(one_fold, BinomialLoss, lam, W0, b0, np.array([0]), 2)
+    with pytest.raises(EmptyTrainingRows, match="no training rows"):
+        _lbfgs(one_fold, BinomialLoss, lam, W0, b0, np.array([0]), 2)
 
 
 # ------------------------------------------------------------------------ estimator wiring
 def test_estimators_fit_sources_by_lbfgs_and_pick_it_for_large_p(monkeypatch):
-    """solver='lbfgs' on a source gives the in-memory answer; 'auto' picks it from the p of
-    LBFGS_MIN_FEATURES (lowered here); multinomial stays Newton."""
+    """solver='lbfgs' on a source gives the in-memory answer; 'auto' picks it when the
+    Hessian has more than NEWTON_MAX_DIM rows (d = p·m; lowered here), the softmax's too."""
     from ridgeline import LogisticRegressionCV
-    from ridgeline.selection import stream_glm
+    from ridgeline.solvers import glm_fit
 
     X, y = _binary(n=1500, p=12, seed=5)
     X = X * np.linspace(0.5, 4, 12) + 3.0  # offset, uneven scales: the moments matter
@@ -310,12 +340,18 @@ def test_estimators_fit_sources_by_lbfgs_and_pick_it_for_large_p(monkeypatch):
     pb = PoissonRegressor(alpha=0.01, tol=1e-10).fit(Xc, yc)
     assert pa_.solver_ == "lbfgs" and _rel(pa_.coef_, pb.coef_) < 1e-7
 
-    monkeypatch.setattr(stream_glm, "LBFGS_MIN_FEATURES", {"in_memory": 12, "files": 10**6})
+    monkeypatch.setitem(glm_fit.NEWTON_MAX_DIM, "in_memory", 11)
     assert LogisticRegression(C=0.2).fit(src).solver_ == "lbfgs"
     assert LogisticRegression(C=0.2).fit(ArraySource(X[:, :11], y)).solver_ == "newton"
     y3 = np.digitize(X[:, 0], np.quantile(X[:, 0], [1 / 3, 2 / 3])).astype(float)
-    assert LogisticRegression(C=0.2).fit(ArraySource(X, y3)).solver_ == "newton"
-    with pytest.raises(ValueError, match="multinomial one is fit by Newton"):
-        LogisticRegression(solver="lbfgs").fit(ArraySource(X, y3))
-    with pytest.raises(ValueError, match="Newton/IRLS or L-BFGS"):
-        LogisticRegression(solver="newton-cg").fit(src)
+    # the softmax's Hessian has p·C rows: 3 features and 3 classes are 9 ≤ 11, 12 are 36
+    assert LogisticRegression(C=0.2).fit(ArraySource(X[:, :3], y3)).solver_ == "newton"
+    auto = LogisticRegression(C=0.2, tol=1e-10).fit(ArraySource(X, y3))
+    nt = LogisticRegression(C=0.2, solver="newton", tol=1e-10).fit(ArraySource(X, y3))
+    assert auto.solver_ == "lbfgs" and nt.solver_ == "newton"
+    assert _rel(auto.coef_, nt.coef_) < 1e-7
+    assert _rel(auto.intercept_, nt.intercept_) < 1e-7
+    # scikit-learn's and older ridgeline names are accepted (aliases of "auto")
+    assert LogisticRegression(C=0.2, solver="newton-cg").fit(src).solver_ == "lbfgs"
+    with pytest.raises(ValueError, match="unknown solver"):
+        LogisticRegression(solver="cg").fit(src)

@@ -1,5 +1,6 @@
-"""Streamed multinomial logistic regression: the per-batch kernel and LogisticRegressionCV on
-array, Parquet and Dask sources, against direct sums and the in-memory estimator (≤ 1e-8).
+"""Multinomial (softmax) logistic regression on the one GLM engine: the per-batch kernel, Newton
+and L-BFGS with a softmax problem, and LogisticRegressionCV on array, Parquet and Dask sources,
+against direct sums and the in-memory estimator (≤ 1e-8).
 
 Folds of a source are the hash of the global row position, so the in-memory references use
 ``PredefinedSplit`` of :func:`ridgeline.stats.predefined_test_fold` — the same folds.
@@ -16,7 +17,12 @@ from sklearn.model_selection import PredefinedSplit
 
 import ridgeline
 from ridgeline import LogisticRegressionCV
-from ridgeline.selection.stream_multinomial import stream_multinomial_newton
+from ridgeline.losses import MultinomialLoss
+from ridgeline.solvers import glm_fit
+from ridgeline.solvers.glm_models import make_model
+from ridgeline.solvers.lbfgs import lbfgs
+from ridgeline.solvers.newton import newton
+from ridgeline.solvers.problem import GLMProblem
 from ridgeline.stats import ArraySource, SourceError, predefined_test_fold
 from ridgeline.stats.multinomial import (
     MultinomialPassResult,
@@ -35,6 +41,33 @@ def _classes(n=900, p=4, C=3, seed=0, scale=1.0):
     eta = scale * (X - X.mean(axis=0)) @ rng.normal(size=(p, C)) + rng.normal(size=C)
     labels = np.argmax(eta + rng.gumbel(size=(n, C)), axis=1)
     return X, labels, rng
+
+
+def _softmax(src, classes, fit_intercept=True):
+    return GLMProblem(src, MultinomialLoss(), fit_intercept, classes=classes)
+
+
+def _softmax_newton(src, lam, W0, b0, held_out, n_folds, *, classes, fit_intercept=True,
+                    tol=1e-8, max_iter=100, reuse=None, subset_first=False):
+    """The one Newton on a softmax problem over ``src`` (reuse: the source's default)."""
+    problem = _softmax(src, classes, fit_intercept)
+    if subset_first:
+        return glm_fit.fit(problem, lam, W0, b0, held_out, n_folds, solver="newton", tol=tol,
+                           max_iter=max_iter, subset_first=True)
+    return newton(make_model(problem, held_out, n_folds), lam, W0, b0,
+                  fit_intercept=fit_intercept, tol=tol, max_iter=max_iter,
+                  reuse=glm_fit.reuses_curvature(src) if reuse is None else reuse)
+
+
+def _softmax_lbfgs(src, lam, W0, b0, held_out, n_folds, *, classes, fit_intercept=True,
+                   tol=1e-8, max_iter=1000):
+    """The one L-BFGS on a softmax problem over ``src``, preconditioned by the features'
+    moments (as the estimators do)."""
+    problem = _softmax(src, classes, fit_intercept)
+    mean, scale = src.target_summary(n_folds, columns=True).feature_scale()
+    return lbfgs(make_model(problem, held_out, n_folds), lam, W0, b0,
+                 fit_intercept=fit_intercept, tol=tol, max_iter=max_iter, x_mean=mean,
+                 x_scale=scale, null_curvature=glm_fit.null_curvature(problem, b0))
 
 
 def _cv(n, seed=SEED):
@@ -196,9 +229,8 @@ def test_parquet_source_equals_in_memory(tmp_path):
     np.testing.assert_array_equal(a.classes_, [-1.0, 2.0, 7.0])
     assert list(a.feature_names_in_) == [f"x{j}" for j in range(5)]
     # the full-data Newton fit on the file equals the in-memory fit at the chosen C
-    fit = stream_multinomial_newton(src, np.array([a.lambda_]), np.zeros((1, 5, 3)),
-                                    np.zeros((1, 3)), np.array([-1]), K,
-                                    classes=a.classes_, tol=1e-11)
+    fit = _softmax_newton(src, np.array([a.lambda_]), np.zeros((1, 5, 3)), np.zeros((1, 3)),
+                          np.array([-1]), K, classes=a.classes_, tol=1e-11)
     assert fit.converged[0] and fit.grad_norm[0] <= 1e-11 and fit.n_passes < 20
     _close(fit.coef[0].T, b.coef_)
     _close(fit.intercept[0], b.intercept_)
@@ -220,7 +252,70 @@ def test_parquet_source_equals_in_memory(tmp_path):
     _same_fit(a32, b32)
 
 
-def test_bad_targets_are_clear_errors():
+# ------------------------------------------------------------------------ L-BFGS == Newton
+def _labelled_parquet(tmp_path, X, y, name="rows.parquet"):
+    cols = {f"x{j}": X[:, j] for j in range(X.shape[1])}
+    pq.write_table(pa.table({**cols, "label": y}), tmp_path / name, row_group_size=256)
+    return ridgeline.read_parquet(tmp_path / name, target="label", batch_rows=200, seed=SEED)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_lbfgs_equals_newton_on_array_and_parquet_sources(tmp_path, fit_intercept):
+    """The L-BFGS serves the softmax: B members (the full data and two folds, each its own λ)
+    reach Newton's optimum to 1e-8 on an ArraySource and on Parquet files, with the same
+    held-out sums; the full-data member is the in-memory estimator's fit."""
+    X, labels, _ = _classes(n=900, p=4, C=3, seed=21)
+    values = np.array([-1.0, 2.0, 7.0])
+    y = values[labels]
+    lam, held = np.array([1e-2, 3e-3, 3e-2]), np.array([-1, 0, 2])
+    start = (np.zeros((3, 4, 3)), np.zeros((3, 3)))
+    kw = dict(classes=values, fit_intercept=fit_intercept, tol=1e-11)
+    fits = {}
+    for name, src in [("array", ArraySource(X, y, seed=SEED, batch_rows=300)),
+                      ("parquet", _labelled_parquet(tmp_path, X, y))]:
+        nt = _softmax_newton(src, lam, *start, held, K, **kw)
+        lb = _softmax_lbfgs(src, lam, *start, held, K, **kw)
+        assert nt.converged.all() and lb.converged.all(), name
+        assert lb.solver == "lbfgs" and lb.n_hessian_passes == 0
+        assert np.all(lb.grad_norm <= 1e-11)
+        assert lb.coef.shape == (3, 4, 3) and lb.intercept.shape == (3, 3)
+        _close(lb.coef, nt.coef, 1e-8)
+        _close(lb.intercept, nt.intercept, 1e-8)
+        if fit_intercept:
+            _close(lb.intercept.sum(axis=1), np.zeros(3), 1e-12)  # centered, as Newton's
+        else:
+            np.testing.assert_array_equal(lb.intercept, 0.0)
+        np.testing.assert_array_equal(lb.held_sw, nt.held_sw)
+        np.testing.assert_allclose(lb.held_loss, nt.held_loss, rtol=1e-9)
+        np.testing.assert_array_equal(lb.held_correct, nt.held_correct)
+        fits[name] = lb
+    _close(fits["parquet"].coef, fits["array"].coef, 1e-8)
+    _close(fits["parquet"].intercept, fits["array"].intercept, 1e-8)
+    ref = ridgeline.LogisticRegression(C=1 / (2 * lam[0] * 900), tol=1e-11,
+                                       fit_intercept=fit_intercept).fit(X, y)
+    _close(fits["array"].coef[0], ref.coef_.T, 1e-8)
+    _close(fits["array"].intercept[0], np.ravel(ref.intercept_), 1e-8)
+
+
+def test_lbfgs_cv_on_a_parquet_source_equals_newton_cv(tmp_path):
+    """``solver="lbfgs"`` for the softmax in the estimators: LogisticRegressionCV on files
+    equals its Newton run (scores 1e-9, coefficients 1e-8), and LogisticRegression too."""
+    X, labels, _ = _classes(n=800, p=4, C=4, seed=22)
+    y = labels.astype(np.float64)
+    src = _labelled_parquet(tmp_path, X, y)
+    Cs = np.geomspace(1e-2, 10.0, 4)
+    a = LogisticRegressionCV(Cs=Cs, cv=K, solver="lbfgs", tol=1e-11).fit(src)
+    b = LogisticRegressionCV(Cs=Cs, cv=K, solver="newton", tol=1e-11).fit(src)
+    assert a.solver_ == "lbfgs" and b.solver_ == "newton"
+    _same_fit(a, b)
+    one = ridgeline.LogisticRegression(C=0.3, solver="lbfgs", tol=1e-11).fit(src)
+    ref = ridgeline.LogisticRegression(C=0.3, tol=1e-11).fit(X, y)
+    assert one.solver_ == "lbfgs" and ref.solver_ == "newton"
+    _close(one.coef_, ref.coef_)
+    _close(one.intercept_, ref.intercept_)
+
+
+def test_bad_targets_are_clear_errors(tmp_path):
     X, labels, _ = _classes(n=400, p=3, C=3, seed=2)
     y = labels.astype(np.float64)
     src = ArraySource(X, y, batch_rows=150)
@@ -237,8 +332,12 @@ def test_bad_targets_are_clear_errors():
     with pytest.raises(SourceError, match=r"array rows 0–399: column 'x2' has 1 NaN value, "
                                           r"first at row 333"):
         LogisticRegressionCV(Cs=[1.0], cv=K).fit(ArraySource(Xn, y, batch_rows=100))
+    # a file source keeps no rows to predict (an ArraySource does: it scores as arrays do)
+    pq.write_table(pa.table({"a": X[:, 0], "b": X[:, 1], "c": X[:, 2], "y": y}),
+                   tmp_path / "rows.parquet")
     with pytest.raises(ValueError, match="scoring='roc_auc' needs held-out predictions"):
-        LogisticRegressionCV(Cs=[1.0], cv=K, scoring="roc_auc").fit(ArraySource(X, y))
+        LogisticRegressionCV(Cs=[1.0], cv=K, scoring="roc_auc").fit(
+            ridgeline.read_parquet(tmp_path / "rows.parquet", target="y"))
 
 
 # ------------------------------------------------------------------------------------ Dask
@@ -323,8 +422,8 @@ def test_reused_hessians_reach_the_same_optimum_with_fewer_hessian_passes(fit_in
     p, C = X.shape[1], 4
     args = (src, np.array([1e-3]), np.zeros((1, p, C)), np.zeros((1, C)), np.array([-1]), 1)
     kw = dict(classes=np.arange(C, dtype=float), fit_intercept=fit_intercept, tol=1e-10)
-    pure = stream_multinomial_newton(*args, reuse=False, **kw)
-    chord = stream_multinomial_newton(*args, **kw)  # ArraySource: in memory, reuses
+    pure = _softmax_newton(*args, reuse=False, **kw)
+    chord = _softmax_newton(*args, **kw)  # ArraySource: in memory, reuses
     assert pure.converged[0] and chord.converged[0]
     assert pure.n_hessian_passes == pure.n_passes
     assert chord.n_hessian_passes < pure.n_hessian_passes < chord.n_passes
@@ -363,9 +462,8 @@ def test_dask_multinomial_fits_a_subset_first(client, monkeypatch):
     da = pytest.importorskip("dask.array")
     distributed = pytest.importorskip("distributed")
     from ridgeline.distributed import DaskSource
-    from ridgeline.selection import stream_glm
 
-    monkeypatch.setattr(stream_glm, "_SUBSET_ROWS_PER_FEATURE", 80)  # 400 of 6,000 rows
+    monkeypatch.setattr(glm_fit, "SUBSET_ROWS_PER_FEATURE", 80)  # 400 of 6,000 rows
     X, labels, _ = _classes(n=6000, p=4, C=3, seed=12)
     dX = da.from_array(X, chunks=(200, 4)).persist()
     dy = da.from_array(labels.astype(float), chunks=200).persist()
@@ -374,8 +472,8 @@ def test_dask_multinomial_fits_a_subset_first(client, monkeypatch):
     lam, held = np.array([1e-3]), np.array([-1])
     kw = dict(classes=np.arange(3.0), tol=1e-10)
     start = (np.zeros((1, 4, 3)), np.zeros((1, 3)))
-    sub = stream_multinomial_newton(src, lam, *start, held, 1, subset_first=True, **kw)
-    direct = stream_multinomial_newton(src, lam, *start, held, 1, **kw)
+    sub = _softmax_newton(src, lam, *start, held, 1, subset_first=True, **kw)
+    direct = _softmax_newton(src, lam, *start, held, 1, **kw)
     assert sub.converged[0] and sub.n_subset_passes > 0
     assert sub.n_hessian_passes < direct.n_hessian_passes
     _close(sub.coef, direct.coef, 1e-8)
@@ -389,21 +487,21 @@ def test_dask_multinomial_fits_a_subset_first(client, monkeypatch):
 
 
 @pytest.mark.filterwarnings("ignore::ridgeline.selection.GridEdgeWarning")
-def test_subset_first_falls_back_when_folds_follow_the_partitions(client, monkeypatch):
+@pytest.mark.parametrize("refit", [False, True])
+def test_subset_first_falls_back_when_folds_follow_the_partitions(client, monkeypatch, refit):
     """Folds given per partition: the subset (one partition) holds a single fold, so the
     model holding it out has no rows there — the CV then fits the full rows directly and
-    equals the in-memory CV with the same folds."""
+    equals the in-memory CV with the same folds (with the refit on all rows, or without)."""
     da = pytest.importorskip("dask.array")
     from ridgeline.distributed import DaskSource
-    from ridgeline.selection import stream_glm
 
-    monkeypatch.setattr(stream_glm, "_SUBSET_ROWS_PER_FEATURE", 100)
+    monkeypatch.setattr(glm_fit, "SUBSET_ROWS_PER_FEATURE", 100)
     X, labels, _ = _classes(n=4000, p=2, C=3, seed=13)
     folds = np.repeat(np.arange(4), 1000)
     src = DaskSource(da.from_array(X, chunks=(1000, 2)), labels.astype(float),
                      folds=da.from_array(folds, chunks=1000))
     assert src.subset(300).n_partitions == 1
-    a = LogisticRegressionCV(Cs=[1.0, 0.1], cv=4, tol=1e-11).fit(src)
-    b = LogisticRegressionCV(Cs=[1.0, 0.1], cv=PredefinedSplit(folds), tol=1e-11).fit(
-        X, labels)
+    a = LogisticRegressionCV(Cs=[1.0, 0.1], cv=4, tol=1e-11, refit=refit).fit(src)
+    b = LogisticRegressionCV(Cs=[1.0, 0.1], cv=PredefinedSplit(folds), tol=1e-11,
+                             refit=refit).fit(X, labels)
     _same_fit(a, b)

@@ -203,6 +203,17 @@ def test_source_refuses_what_needs_rows(tmp_path):
         RidgeCV(cv="gcv", rule="1se").fit(src)
 
 
+@pytest.mark.parametrize("cv", ["loo", "gcv"])
+def test_fold_column_source_loo_gcv_equal_in_memory(tmp_path, cv):
+    """A fold column plays no part in LOO/GCV: their one-fold passes ignore it."""
+    X, y, _ = _data(n=600, seed=7)
+    folds = np.random.default_rng(7).integers(0, 4, size=600)
+    d = _write_parts(tmp_path, X, {"y": y, "f": folds}, [0, 250, 600])
+    src = ridgeline.read_parquet(d, target="y", fold_column="f")
+    _same_fit(RidgeCV(alphas=ALPHAS, cv=cv).fit(src),
+              RidgeCV(alphas=ALPHAS, cv=None if cv == "loo" else cv).fit(X, y))
+
+
 # ---------------------------------------------------------------------------------- Dask
 @pytest.fixture(scope="module")
 def client():

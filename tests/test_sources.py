@@ -626,3 +626,53 @@ def test_line_search_failing_with_a_reused_curvature_re_forms_it_at_the_current_
     assert chord.converged[0] and pure.converged[0]
     assert chord.n_hessian_passes <= pure.n_hessian_passes
     np.testing.assert_allclose(chord.coef, pure.coef, atol=1e-8)
+
+
+def _fold_column_logistic(tmp_path, n_classes):
+    X, rng, _ = _data(21, n=800)
+    Z = (X - X.mean(axis=0)) / X.std(axis=0)
+    y = np.argmax(Z[:, :n_classes] + rng.gumbel(size=(800, n_classes)), axis=1).astype(float)
+    folds = rng.integers(0, 4, size=800)
+    d = _write_parts(tmp_path, X, {"y": y, "f": folds}, [0, 300, 800])
+    return ridgeline.read_parquet(d, target="y", fold_column="f"), X, y, folds
+
+
+@pytest.mark.filterwarnings("ignore::ridgeline.selection.GridEdgeWarning")
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_logistic_cv_refit_on_a_fold_column_source_equals_in_memory(tmp_path, n_classes):
+    src, X, y, folds = _fold_column_logistic(tmp_path, n_classes)
+    Cs = [1.0, 0.1, 0.01]
+    a = LogisticRegressionCV(Cs=Cs, cv=4, tol=1e-11).fit(src)
+    b = LogisticRegressionCV(Cs=Cs, cv=PredefinedSplit(folds), tol=1e-11).fit(X, y)
+    assert a.C_ == b.C_
+    np.testing.assert_allclose(a.scores_, b.scores_, atol=1e-9, rtol=0)
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-8, rtol=0)
+    np.testing.assert_allclose(a.intercept_, b.intercept_, atol=1e-8, rtol=0)
+
+
+@pytest.mark.filterwarnings("ignore::ridgeline.selection.GridEdgeWarning")
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_auto_grid_on_a_fold_column_source_equals_in_memory(tmp_path, n_classes):
+    src, X, y, folds = _fold_column_logistic(tmp_path, n_classes)
+    a = LogisticRegressionCV(Cs="auto", cv=4, tol=1e-11, refit=False).fit(src)
+    b = LogisticRegressionCV(Cs="auto", cv=PredefinedSplit(folds), tol=1e-11,
+                             refit=False).fit(X, y)
+    np.testing.assert_allclose(a.Cs_, b.Cs_, rtol=1e-10)
+    np.testing.assert_allclose(a.scores_, b.scores_, atol=1e-9, rtol=0)
+
+
+@pytest.mark.filterwarnings("ignore::ridgeline.selection.GridEdgeWarning")
+def test_logistic_cv_on_a_fold_column_source_without_refit_equals_in_memory(tmp_path):
+    """The K-fold path itself serves a fold column (the refit and the automatic grid, which
+    take one-fold passes, are tested above)."""
+    for n_classes in (2, 3):
+        (tmp_path / str(n_classes)).mkdir()
+        src, X, y, folds = _fold_column_logistic(tmp_path / str(n_classes), n_classes)
+        Cs = [1.0, 0.1, 0.01]
+        a = LogisticRegressionCV(Cs=Cs, cv=4, tol=1e-11, refit=False).fit(src)
+        b = LogisticRegressionCV(Cs=Cs, cv=PredefinedSplit(folds), tol=1e-11,
+                                 refit=False).fit(X, y)
+        assert a.C_ == b.C_
+        np.testing.assert_allclose(a.scores_, b.scores_, atol=1e-9, rtol=0)
+        np.testing.assert_allclose(a.coefs_paths_, b.coefs_paths_, atol=1e-8, rtol=0)
+        np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-8, rtol=0)

@@ -150,6 +150,8 @@ def _as_rows(obj, names: Sequence[str], what: str, span: str, ncols: int | None)
 
 def _folds(spec: PassSpec, key: np.ndarray | None, start: int, m: int, span: str) -> np.ndarray:
     K = spec.n_folds
+    if K == 1:  # one fold: every row in it, whatever the fold rule says
+        return np.zeros(m, dtype=np.int64)
     if spec.fold_rule == "hash":
         return row_folds(start, start + m, K, spec.seed)
     k = np.asarray(key).ravel()

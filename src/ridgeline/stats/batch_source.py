@@ -119,6 +119,8 @@ class BatchSource(ABC):
                 progress(m)
 
     def _folds(self, key, gstart: int, m: int, n_folds: int, span: str) -> np.ndarray:
+        if int(n_folds) == 1:  # one fold: every row in it, whatever the fold rule says
+            return np.zeros(m, dtype=np.int64)
         if self.fold_column is not None:
             k = np.asarray(key)
             if k.dtype.kind == "f" and (not np.all(np.isfinite(k)) or np.any(k != np.round(k))):
