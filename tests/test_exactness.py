@@ -76,3 +76,14 @@ def test_unreachable_tolerance_in_cv_with_class_weights_stops():
         est = rl.LogisticRegressionCV(Cs=5, cv=3, tol=1e-18, max_iter=10_000,
                                       class_weight="balanced").fit(X, y)
     assert est.n_iter_.max() <= 60
+
+
+def test_solver_entry_refuses_a_bad_penalty_or_start():
+    X, y = load_wine(return_X_y=True)
+    prob = GLMProblem.from_arrays(X, (y == 1).astype(float), None, BinomialLoss(), True)
+    W0, b0 = np.zeros((1, X.shape[1], 1)), np.zeros((1, 1))
+    for lam in (-0.1, np.nan, np.inf):
+        with pytest.raises(ValueError, match="finite and non-negative"):
+            fit(prob, lam, W0, b0, [-1], 1, solver="lbfgs")
+    with pytest.raises(ValueError, match="does not fit 1 models of 13 features"):
+        fit(prob, 0.1, np.zeros((1, 12, 1)), b0, [-1], 1, solver="newton")

@@ -84,6 +84,14 @@ def fit(problem: GLMProblem, lam, W0: np.ndarray, b0: np.ndarray, held_out, n_fo
     """
     held_out = np.asarray(held_out, dtype=np.int64)
     lam = np.broadcast_to(np.asarray(lam, dtype=np.float64), held_out.shape).copy()
+    if not np.all(np.isfinite(lam)) or np.any(lam < 0):
+        raise ValueError(f"the penalty λ must be finite and non-negative, got {lam}")
+    W0, b0 = np.asarray(W0, dtype=np.float64), np.asarray(b0, dtype=np.float64)
+    m = problem.n_outputs
+    if W0.shape != (held_out.size, problem.n_features, m) or b0.shape != (held_out.size, m):
+        raise ValueError(f"the start W0 {W0.shape}, b0 {b0.shape} does not fit "
+                         f"{held_out.size} models of {problem.n_features} features and "
+                         f"{m} outputs")
     if solver == "lbfgs":
         mean, scale = feature_scale if feature_scale is not None else (None, None)
         return lbfgs(make_model(problem, held_out, n_folds), lam, W0, b0,
