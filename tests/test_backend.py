@@ -1,7 +1,9 @@
-"""ridgeline.backend: the array-API ridge CV and Newton logistic code on NumPy and torch (CPU).
+"""ridgeline.backend: arrays of any array-API library (NumPy, torch CPU) through the one engine.
 
-Every result is checked against ridgeline's NumPy estimators (which are themselves tested against
-scikit-learn and explicit refits) or against a closed form.
+The statistics source :class:`ArrayAPISource` is checked pass by pass against
+:class:`ridgeline.stats.ArraySource` on the same NumPy data; ``ridge_cv``, ``logistic_fit`` and
+``logistic_cv`` (thin wrappers over the engine) against ridgeline's NumPy estimators (which are
+themselves tested against scikit-learn and explicit refits) or against a closed form.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sklearn.model_selection import PredefinedSplit
 
 import ridgeline
 from ridgeline.backend import (
+    ArrayAPISource,
     ArrayLogisticCVResult,
     ArrayRidgeCVResult,
     logistic_cv,
@@ -23,6 +26,9 @@ from ridgeline.backend import (
     ridge_cv,
     to_numpy,
 )
+from ridgeline.backend.passes import loss_terms
+from ridgeline.losses import BinomialLoss, PoissonLoss
+from ridgeline.stats import ArraySource, SourceError, is_source, predefined_test_fold
 
 LAMBDAS = np.geomspace(1e-3, 30.0, 15)
 
@@ -88,6 +94,143 @@ def _check_namespace(kind, *arrays):
 def _rel(a, b):
     a, b = np.asarray(to_numpy(a), dtype=np.float64), np.asarray(b, dtype=np.float64)
     return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300))
+
+
+# ---- the statistics source -----------------------------------------------------------------------
+def _source_data(seed=11, n=257, p=5):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p)) * rng.uniform(0.5, 2.0, size=p) + rng.normal(2.0, 1.0, size=p)
+    eta = X @ rng.normal(size=p) * 0.3 - 1.0
+    y01 = (eta + rng.logistic(size=n) > 0).astype(np.float64)
+    counts = rng.poisson(np.exp(0.3 * np.tanh(eta))).astype(np.float64)
+    labels = rng.integers(0, 3, size=n).astype(np.float64)
+    folds = 10 * rng.integers(1, 5, size=n)  # ids 10..40, mapped to 0..3
+    s = rng.uniform(0.2, 2.0, size=n)
+    return X, y01, counts, labels, folds, s
+
+
+def _pair(kind, X, y, folds, s, chunk=64):
+    """The same data as an ArrayAPISource of ``kind`` and as an ArraySource (float32 kept)."""
+    Xa, ya, fa, sa = _convert(kind, X, y, folds, s)
+    src = ArrayAPISource(Xa, ya, fa, sa, chunk_rows=chunk)
+    f32 = kind == "torch32"
+    X_ref = X.astype(np.float32) if f32 else X
+    y_ref, s_ref = ((a.astype(np.float32).astype(np.float64) if f32 else a) for a in (y, s))
+    codes = np.unique(folds, return_inverse=True)[1]
+    return src, ArraySource(X_ref, y_ref, folds=codes, sample_weight=s_ref, batch_rows=chunk)
+
+
+def _same(a, b, tol, what):
+    assert _rel(a, b) <= tol, f"{what}: {_rel(a, b):.1e} > {tol:g}"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_source_moments_and_summary_equal_arraysource(kind):
+    X, y, _, _, folds, s = _source_data()
+    src, ref = _pair(kind, X, y, folds, s)
+    assert is_source(src) and src.in_memory and src.n_features == 5
+    a, b = src.fold_moments(4), ref.fold_moments(4)
+    # float32: the Gram GEMMs run in float32 (accumulated in float64)
+    tol = 1e-5 if kind == "torch32" else 1e-12
+    assert a.n_rows == b.n_rows == 257
+    for ma, mb in zip([a.total, *a.folds], [b.total, *b.folds], strict=True):
+        ca, cb = ma.centered(), mb.centered()
+        assert ma.n == mb.n and ma.sw == pytest.approx(mb.sw, rel=tol)
+        for f in ("G", "C", "yy"):
+            _same(getattr(ca, f), getattr(cb, f), tol, f)
+        _same(ca.mean_x + ma.shift_x, cb.mean_x + mb.shift_x, 1e-12 if tol < 1e-6 else 1e-6,
+              "mean")
+    if kind != "torch32":  # same reference point: the raw sums agree too
+        for f in ("G", "C", "sx", "sy", "yy"):
+            assert np.allclose(getattr(a.total, f), getattr(b.total, f), rtol=1e-12,
+                               atol=1e-12 * np.abs(b.total.G).max())
+    ta, tb = src.target_summary(4, columns=True), ref.target_summary(4, columns=True)
+    assert np.array_equal(ta.n, tb.n) and np.array_equal(ta.values, tb.values)
+    for f in ("sw", "sy", "sx", "sxx"):
+        _same(getattr(ta, f), getattr(tb, f), 1e-12, f)
+    assert (ta.y_min, ta.y_max) == (tb.y_min, tb.y_max)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_source_glm_and_softmax_passes_equal_arraysource(kind):
+    X, y01, counts, labels, folds, s = _source_data(seed=12)
+    src, ref = _pair(kind, X, y01, folds, s)
+    rng = np.random.default_rng(0)
+    W, b, held = 0.3 * rng.normal(size=(3, 5)), rng.normal(size=3), np.array([-1, 0, 2])
+    # float32: η, the loss and the gradient from X widened exactly; Hessian GEMMs in float32
+    tol_h = 1e-5 if kind == "torch32" else 1e-12
+    for loss, y in ((BinomialLoss(), y01), (PoissonLoss(), counts)):
+        ya = _convert(kind, y)[0]
+        ra = src.with_target(ya).glm_pass(loss, W, b, held, 4)
+        rb = ArraySource(ref.X, y, folds=np.unique(folds, return_inverse=True)[1],
+                         sample_weight=ref.s).glm_pass(loss, W, b, held, 4)
+        for f in rb.__dataclass_fields__:
+            _same(getattr(ra, f), getattr(rb, f), tol_h if f.startswith("hess") else 1e-12,
+                  f"{loss.name} {f}")
+        assert np.array_equal(ra.hess_ww, ra.hess_ww.transpose(0, 2, 1))
+    Wm, bm = 0.3 * rng.normal(size=(2, 5, 3)), rng.normal(size=(2, 3))
+    la = _convert(kind, labels)[0]
+    ra = src.with_target(la).multinomial_pass(Wm, bm, np.array([-1, 3]), 4)
+    rb = ArraySource(ref.X, labels, folds=np.unique(folds, return_inverse=True)[1],
+                     sample_weight=ref.s).multinomial_pass(Wm, bm, np.array([-1, 3]), 4)
+    for f in rb.__dataclass_fields__:
+        _same(getattr(ra, f), getattr(rb, f), tol_h if f == "hess" else 1e-12, f"softmax {f}")
+
+
+def test_source_loss_terms_are_ridgelines_losses():
+    import array_api_compat.numpy as xp
+
+    eta = np.concatenate([np.linspace(-40, 40, 81), [-800.0, 800.0]])[:, None] * [1.0, 0.5]
+    for loss, y in ((BinomialLoss(), np.array([0.0, 1.0])), (PoissonLoss(), np.array([0, 3.0]))):
+        for yv in y:
+            val, g, h = loss_terms(xp, loss.name, np.full((eta.shape[0], 1), yv), eta,
+                                   getattr(loss, "eta_max", np.inf), True)
+            g_ref, h_ref = loss.derivatives(yv, eta)
+            assert np.allclose(val, loss.value(yv, eta), rtol=1e-13, atol=1e-15)
+            assert np.allclose(g, g_ref, rtol=1e-13, atol=1e-300)
+            assert np.allclose(h, h_ref, rtol=1e-13, atol=1e-300)
+
+
+def test_source_hashed_folds_fold_rule_and_errors():
+    X, y, counts, _, folds, _ = _source_data(seed=13, n=120, p=3)
+    src = ArrayAPISource(X, y)  # no folds: rows hashed by position, as ArraySource and files
+    assert np.array_equal(src.fold_ids(5), predefined_test_fold(120, 5, 0))
+    W, b = np.full((5, 3), 0.1), np.zeros(5)
+    ra = src.glm_pass(BinomialLoss(), W, b, np.arange(5), 5)
+    rb = ArraySource(X, y).glm_pass(BinomialLoss(), W, b, np.arange(5), 5)
+    _same(ra.held_loss, rb.held_loss, 1e-12, "held_loss")
+    _same(ra.hess_ww, rb.hess_ww, 1e-12, "hess_ww")
+    given = ArrayAPISource(X, y, folds)  # 4 fold ids
+    assert np.array_equal(given.fold_labels, [10, 20, 30, 40])
+    assert not given.fold_ids(1).any() and np.array_equal(given.fold_ids(6), given.fold_ids(4))
+    with pytest.raises(ValueError, match="holds 4 folds"):
+        given.fold_ids(3)
+    with pytest.raises(TypeError, match="implements the losses"):
+        given.glm_pass(object(), W[:1], b[:1], [-1], 1)
+    with pytest.raises(SourceError, match="not one of the 2 classes"):
+        given.with_target(counts).multinomial_pass(np.zeros((1, 3, 2)), np.zeros((1, 2)), [-1], 1)
+    # held-out squared errors from explicit predictions, against NumPy
+    sse = given.with_target(counts).squared_error_pass(W[:2], np.array([0.5, -1.0]), [0, 3], 4)
+    for j, k in enumerate([10, 40]):
+        r = counts[folds == k] - X[folds == k] @ W[j] - [0.5, -1.0][j]
+        assert sse[j] == pytest.approx(r @ r, rel=1e-12)
+
+
+def test_estimators_fit_an_array_api_source():
+    """ridgeline's estimators take the source as X: torch data through the NumPy road."""
+    torch = _torch()
+    X, y, _, labels, _, _ = _source_data(seed=14, n=200, p=4)
+    for target in (y, labels):
+        est = ridgeline.LogisticRegression(C=0.5, tol=1e-10)
+        a = est.fit(ArrayAPISource(torch.as_tensor(X), torch.as_tensor(target))).coef_
+        assert _rel(a, ridgeline.LogisticRegression(C=0.5, tol=1e-10).fit(X, target).coef_) \
+            <= 1e-8
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ridgeline.GridEdgeWarning)
+        a = ridgeline.RidgeCV(lambdas=LAMBDAS, cv=5).fit(
+            ArrayAPISource(torch.as_tensor(X), torch.as_tensor(y)))
+        b = ridgeline.RidgeCV(lambdas=LAMBDAS, cv=5).fit(ArraySource(X, y))
+    assert a.lambda_ == b.lambda_ and _rel(a.coef_, b.coef_) <= 1e-10
 
 
 # ---- ridge ---------------------------------------------------------------------------------------
@@ -213,6 +356,23 @@ def test_logistic_cv_matches_logisticregressioncv(kind):
     assert _rel(res.coef, ref.coef_[0]) <= tol
     assert float(to_numpy(res.intercept)) == pytest.approx(ref.intercept_[0], abs=tol)
     assert res.n_iter.shape == (4, 10) and res.n_iter.min() >= 0
+
+
+@pytest.mark.parametrize("kind", ["numpy", "torch64"])
+def test_logistic_cv_weighted_1se_matches_logisticregressioncv(kind):
+    X, y, folds, s = _logit_data(seed=5)
+    lam = np.geomspace(1e-4, 0.3, 8)
+    Cs = 1.0 / (2.0 * lam * s.sum())
+    ref = ridgeline.LogisticRegressionCV(Cs=Cs, cv=PredefinedSplit(folds), tol=1e-10, rule="1se",
+                                         scoring="neg_log_loss").fit(X, y, sample_weight=s)
+    Xa, ya, fa, sa = _convert(kind, X, y, folds, s)
+    res = logistic_cv(Xa, ya, lam, fa, sample_weight=sa, convention="fixed", rule="1se",
+                      tol=1e-10)
+    assert _rel(res.fold_log_loss, -ref.scores_[:, 0, :]) <= 1e-8
+    assert res.index_1se == ref.cv_result_.index_1se
+    assert res.lambda_ == pytest.approx(ref.lambda_, rel=1e-12)
+    assert _rel(res.coef, ref.coef_[0]) <= 1e-8
+    assert float(to_numpy(res.intercept)) == pytest.approx(ref.intercept_[0], abs=1e-8)
 
 
 def test_logistic_cv_canonical_folds_are_independent_fits_and_1se():

@@ -1,14 +1,16 @@
 """Namespace, dtype and device helpers for code written against the Python array API standard.
 
-Every function of :mod:`ridgeline.backend` takes arrays from one namespace (NumPy, CuPy, PyTorch,
-... as seen through :func:`array_api_compat.array_namespace`) and returns arrays of the same
-namespace, on the same device. The dtype rules are DESIGN.md's:
+:class:`~ridgeline.backend.source.ArrayAPISource` and the functions of :mod:`ridgeline.backend`
+take arrays from one namespace (NumPy, CuPy, PyTorch, ... as seen through
+:func:`array_api_compat.array_namespace`) and return arrays of the same namespace, on the same
+device. The dtype rules are DESIGN.md's:
 
 - float32 input stays float32 at the boundary: results are float32.
-- Large products (Gram GEMMs) run in the input dtype, on row chunks; their p×p results are
-  **accumulated in float64** and everything downstream (eigendecompositions, Newton systems,
-  sums over rows) is float64, *where the namespace and device allow it* (PyTorch on Apple MPS has
-  no float64; there the accumulation dtype falls back to float32).
+- Large products (Gram and Hessian GEMMs) run in the input dtype, on row chunks; their p×p
+  results are **accumulated in float64**, and sums over rows (losses, gradients) are formed in
+  float64, *where the namespace and device allow it* (PyTorch on Apple MPS has no float64;
+  there the accumulation dtype falls back to float32). The small results go to the host as
+  NumPy float64, where the engine's p×p algebra (eigendecompositions, Newton systems) runs.
 - Integer and boolean inputs are promoted to float64.
 
 Nothing here imports a GPU library: ``array_api_compat`` recognizes a torch or CuPy array without
@@ -63,6 +65,11 @@ class Backend:
     def asarray(self, values, dtype=None):
         """An array of ``values`` (a Python/NumPy value) on the device, accumulation dtype."""
         return self.xp.asarray(values, dtype=self.acc if dtype is None else dtype,
+                               device=self.device)
+
+    def from_host(self, values):
+        """Host values (NumPy, floats) as an array of the output dtype on the device."""
+        return self.xp.asarray(np.asarray(values, dtype=np.float64), dtype=self.dtype,
                                device=self.device)
 
     def to_acc(self, a):
@@ -157,6 +164,11 @@ def to_numpy(a) -> np.ndarray | Any:
     if array_api_compat.is_array_api_obj(a):
         return np.asarray(a)
     return a
+
+
+def to_host(a) -> np.ndarray:
+    """A small result of any namespace (a device sum) as a NumPy float64 array."""
+    return np.asarray(to_numpy(a), dtype=np.float64)
 
 
 def check_finite(bk: Backend, a, name: str) -> None:
@@ -262,5 +274,6 @@ __all__ = [
     "chunk_bounds",
     "get_namespace",
     "make_backend",
+    "to_host",
     "to_numpy",
 ]

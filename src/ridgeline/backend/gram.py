@@ -8,7 +8,8 @@ One GEMM per row chunk gives every first and second moment at once: with the aug
 
 Each chunk's product runs in the input dtype (the fast GEMM, float32 on a GPU) and is added to
 an accumulator in the backend's accumulation dtype (float64): rounding in float32 is then bounded
-by one chunk's sums, not n's.
+by one chunk's sums, not n's. :meth:`ridgeline.backend.source.ArrayAPISource.fold_moments`
+turns the blocks of ``A`` into :class:`ridgeline.stats.Moments`.
 """
 
 from __future__ import annotations
@@ -35,20 +36,9 @@ class AugmentedMoments:
     A: object
     n: int
 
-    def __add__(self, other: AugmentedMoments) -> AugmentedMoments:
-        return AugmentedMoments(self.A + other.A, self.n + other.n)
-
-    def __sub__(self, other: AugmentedMoments) -> AugmentedMoments:
-        return AugmentedMoments(self.A - other.A, self.n - other.n)
-
     @property
     def p(self) -> int:
         return self.A.shape[0] - 2
-
-    def parts(self):
-        """``(G, c, sx, yy, sy, sw)`` views of :attr:`A` (see the module docstring)."""
-        p, A = self.p, self.A
-        return A[:p, :p], A[:p, p], A[:p, p + 1], A[p, p], A[p, p + 1], A[p + 1, p + 1]
 
 
 def augmented_moments(bk: Backend, X, y, s, rows: np.ndarray, shift_x, shift_y, *,
@@ -79,44 +69,3 @@ def augmented_moments(bk: Backend, X, y, s, rows: np.ndarray, shift_x, shift_y, 
         left = Aug * xp.reshape(bk.to_out(take_rows(bk, s, r)), (-1, 1)) if weighted else Aug
         A = A + bk.to_acc(left.T @ Aug)
     return AugmentedMoments(A=0.5 * (A + A.T), n=int(rows.size))
-
-
-def weighted_gram(bk: Backend, X, d, shift_x, *, chunk_rows: int):
-    """``Σ_i d_i (x_i − m)(x_i − m)ᵀ`` and ``Σ_i d_i (x_i − m)`` over all rows, in the
-    accumulation dtype; ``d`` (n,) in the accumulation dtype, products in the input dtype.
-
-    Returns
-    -------
-    H : array (p, p);  h : array (p,)
-    """
-    xp = bk.xp
-    n, p = X.shape
-    H = bk.zeros((p, p))
-    h = bk.zeros((p,))
-    for a, b in chunk_bounds(n, chunk_rows):
-        Xc = X[a:b, ...] - shift_x
-        dc = d[a:b]
-        H = H + bk.to_acc((Xc * xp.reshape(bk.to_out(dc), (-1, 1))).T @ Xc)
-        h = h + dc @ bk.to_acc(Xc)
-    return 0.5 * (H + H.T), h
-
-
-def matvec(bk: Backend, X, w, *, chunk_rows: int):
-    """``X @ w`` for w (p,) or (p, L) in the accumulation dtype, X upcast chunk by chunk (so that
-    a float32 X gives float64-accurate products without a float64 copy of X)."""
-    xp = bk.xp
-    n = X.shape[0]
-    if X.dtype == bk.acc:
-        return X @ w
-    parts = [bk.to_acc(X[a:b, ...]) @ w for a, b in chunk_bounds(n, chunk_rows)]
-    return xp.concat(parts, axis=0)
-
-
-def rmatvec(bk: Backend, X, r, *, chunk_rows: int):
-    """``Xᵀ r`` for r (n,) in the accumulation dtype (X upcast by chunks, as :func:`matvec`)."""
-    if X.dtype == bk.acc:
-        return r @ X
-    out = bk.zeros((X.shape[1],))
-    for a, b in chunk_bounds(X.shape[0], chunk_rows):
-        out = out + r[a:b] @ bk.to_acc(X[a:b, ...])
-    return out

@@ -1,25 +1,16 @@
-"""K-fold ridge cross-validation over a whole λ grid, written against the array API.
+"""K-fold ridge cross-validation over a λ grid for arrays of any array-API library.
 
 Objective (DESIGN.md), for each training set T and each λ of the grid::
 
     minimize  (1/n_T) Σ_{i∈T} s_i (y_i − x_iᵀw − b)²  +  λ ‖w‖²,      n_T = Σ_{i∈T} s_i
 
-(the intercept ``b`` unpenalized; with ``fit_intercept`` the data are centered at the training
-set's weighted means). In the Gram's unnormalized scale the penalty is ``a = n_T·λ``.
-
-Factor once, answer every λ:
-
-1. One pass over X: for every fold k, ``A_k = Σ_{i∈k} s_i a_i a_iᵀ`` with ``a_i = [x_i − m,
-   y_i − m_y, 1]`` (one GEMM per row chunk, see :mod:`ridgeline.backend.gram`).
-2. Training moments of fold k are ``Σ_j A_j − A_k``; centering is a rank-one update.
-3. One ``eigh`` per fold of the training Gram ``V diag(e) Vᵀ``; with ``z = Vᵀc`` the coefficients
-   for all λ are one product ``W = (z / (e + a)) Vᵀ`` of shape (L, p).
-4. The held-out squared error for all λ comes from the held-out fold's own moments (about the
-   training means): ``SSE(λ) = a₀ − 2 W B + rowsum((W M) ⊙ W)`` (no second pass); or, with
-   ``held_out="predictions"``, from the held-out predictions ``(X_k − m_T) Wᵀ`` (one product
-   per row chunk, a second pass over X).
-5. Mean and standard error of the held-out MSE over folds; λ by the minimum or the
-   one-standard-error rule; the full-data fit for every λ from one more ``eigh``.
+(the intercept ``b`` unpenalized). :func:`ridge_cv` is a thin wrapper over ridgeline's one
+ridge CV: the data answer one moments pass (:meth:`ArrayAPISource.fold_moments
+<ridgeline.backend.source.ArrayAPISource.fold_moments>`, the Gram GEMMs in X's namespace and
+on its device), and the p×p algebra — one eigendecomposition per training fold
+(``total − held-out`` moments) scoring every λ, the choice of λ and the full-data path — is
+:func:`ridgeline.selection.engine.select_ridge_moments` and :func:`ridgeline.path.ridge_path`,
+the code that :class:`ridgeline.RidgeCV` runs on files and Dask collections.
 """
 
 from __future__ import annotations
@@ -29,21 +20,15 @@ from typing import Any
 
 import numpy as np
 
-from ridgeline.backend.array_api import (
-    DEFAULT_CHUNK_ROWS,
-    Backend,
-    as_vector,
-    check_design,
-    check_finite,
-    check_folds,
-    check_lambdas,
-    check_weights,
-    chunk_bounds,
-    make_backend,
-    take_rows,
-    to_numpy,
-)
-from ridgeline.backend.gram import AugmentedMoments, augmented_moments
+from ridgeline.backend.array_api import DEFAULT_CHUNK_ROWS, check_lambdas, to_numpy
+from ridgeline.backend.source import ArrayAPISource
+from ridgeline.path.ridge_path import ridge_path
+from ridgeline.selection.engine import select_ridge_moments
+from ridgeline.selection.glm_select import finish
+from ridgeline.selection.kfold import moment_folds
+from ridgeline.selection.scoring import resolve_scorer
+
+_SCORING = "neg_mean_squared_error"
 
 
 @dataclass
@@ -74,7 +59,7 @@ class ArrayRidgeCVResult:
     coef_path : array (L, p), intercept_path : array (L,)
         Full-data fits for every λ of the grid.
     dof : array (L,)
-        Effective degrees of freedom of the full-data fits (``Σ e/(e+a)``, + 1 with an
+        Effective degrees of freedom of the full-data fits (``Σ e/(e + n_w λ)``, + 1 with an
         intercept).
     fold_ids : ndarray (K,)
         The distinct fold ids (NumPy).
@@ -105,82 +90,6 @@ class ArrayRidgeCVResult:
         return replace(self, **{f.name: to_numpy(getattr(self, f.name)) for f in fields(self)})
 
 
-@dataclass
-class _Centered:
-    """Centered moments of a set of rows: Gram (p, p), cross-products (p,), ‖y − m_y‖², the
-    centering point relative to the shift, and the weight sum."""
-
-    G: Any
-    c: Any
-    yy: Any
-    mx: Any
-    my: Any
-    sw: float
-
-
-def _center(m: AugmentedMoments, fit_intercept: bool) -> _Centered:
-    G, c, sx, yy, sy, sw = m.parts()
-    swf = float(sw)
-    if swf <= 0:
-        raise ValueError("a training set has zero total sample weight")
-    if not fit_intercept:  # the moments were taken about the origin
-        return _Centered(G, c, yy, 0.0 * sx, 0.0 * sy, swf)
-    mx, my = sx / sw, sy / sw
-    Gc = G - sx[:, None] * mx[None, :]
-    return _Centered(0.5 * (Gc + Gc.T), c - sx * my, yy - sy * my, mx, my, swf)
-
-
-def _shrink(bk: Backend, e, penalties: np.ndarray):
-    """``1/(e + a)`` for every penalty a: array (L, p); 0 where ``e + a == 0``."""
-    xp = bk.xp
-    d = e[None, :] + bk.asarray(penalties)[:, None]
-    pos = d > 0
-    return xp.where(pos, 1.0 / xp.where(pos, d, xp.ones_like(d)), xp.zeros_like(d))
-
-
-def _eig(bk: Backend, C: _Centered, penalties: np.ndarray, what: str):
-    """Eigenpairs of the centered Gram and the coefficients for every penalty (L, p)."""
-    xp = bk.xp
-    e, V = xp.linalg.eigh(C.G)
-    e = xp.where(e > 0, e, xp.zeros_like(e))
-    p = e.shape[0]
-    emax = float(e[-1])
-    rank = int(xp.sum(e > emax * p * float(np.finfo(np.float64).eps))) if emax > 0 else 0
-    if np.any(penalties <= 0) and rank < p:
-        raise ValueError(
-            f"λ = 0 needs a non-singular Gram matrix, but {what} has numerical rank {rank} < "
-            f"{p} features (after centering): use positive λ"
-        )
-    z = C.c @ V  # Vᵀc, shape (p,)
-    D = _shrink(bk, e, penalties)
-    W = (D * z[None, :]) @ V.T  # (L, p): coefficients for every λ in one product
-    return e, W, D
-
-
-def _held_out_sse(bk: Backend, H: AugmentedMoments, C: _Centered, W):
-    """Held-out weighted SSE (L,) from the held-out moments, about the training means."""
-    hG, hc, hsx, hyy, hsy, hsw = H.parts()
-    mx, my = C.mx, C.my
-    a0 = hyy - 2.0 * my * hsy + hsw * my * my
-    B = hc - hsx * my - mx * hsy + hsw * mx * my
-    M = hG - hsx[:, None] * mx[None, :] - mx[:, None] * hsx[None, :] \
-        + hsw * (mx[:, None] * mx[None, :])
-    sse = a0 - 2.0 * (W @ B) + bk.xp.sum((W @ M) * W, axis=1)
-    return bk.xp.where(sse > 0, sse, bk.xp.zeros_like(sse))
-
-
-def _held_out_sse_pred(bk: Backend, X, y, s, rows, shift_x, shift_y, C: _Centered, W,
-                       chunk_rows: int):
-    """Held-out weighted SSE (L,) from explicit predictions ``m_y + (x − m) Wᵀ``, by chunks."""
-    sse = bk.zeros((W.shape[0],))
-    for a, b in chunk_bounds(rows.size, chunk_rows):
-        r = rows[a:b]
-        Xc = bk.to_acc(take_rows(bk, X, r) - shift_x) - C.mx
-        resid = (take_rows(bk, y, r) - shift_y - C.my)[:, None] - Xc @ W.T  # (m, L)
-        sse = sse + take_rows(bk, s, r) @ (resid * resid)
-    return sse
-
-
 def ridge_cv(X, y, lambdas, folds, *, fit_intercept: bool = True, sample_weight=None,
              rule: str = "min", held_out: str = "moments",
              chunk_rows: int = DEFAULT_CHUNK_ROWS) -> ArrayRidgeCVResult:
@@ -191,8 +100,8 @@ def ridge_cv(X, y, lambdas, folds, *, fit_intercept: bool = True, sample_weight=
         minimize  (1/n_T) Σ_{i∈T} s_i (y_i − x_iᵀw − b)² + λ‖w‖²
 
     (``n_T`` the training weight sum, ``b`` unpenalized), scores the weighted mean squared error
-    on fold k, and picks λ from the mean CV curve. Every fold is factored once; see the module
-    docstring for the algorithm (one pass over X, K + 1 eigendecompositions of p×p matrices).
+    on fold k, and picks λ from the mean CV curve: one pass over X (GEMMs on X's device), then
+    K + 1 p×p eigendecompositions for all λ (see the module docstring).
 
     Parameters
     ----------
@@ -213,7 +122,10 @@ def ridge_cv(X, y, lambdas, folds, *, fit_intercept: bool = True, sample_weight=
         Which λ the full-data fit uses: the CV minimum, or the largest λ within one standard
         error of it.
     held_out : {"moments", "predictions"}, default="moments"
-        Score held-out folds from their moments (no second pass) or from explicit predictions.
+        Score held-out folds from their moments (no second pass), or from explicit
+        predictions ``X_k w + b`` of every fold's K·L models, formed on the device in one more
+        pass (:meth:`~ridgeline.backend.source.ArrayAPISource.squared_error_pass`); the two
+        agree to rounding.
     chunk_rows : int
         Rows per GEMM (bounds float32 rounding and the size of temporaries).
 
@@ -226,83 +138,65 @@ def ridge_cv(X, y, lambdas, folds, *, fit_intercept: bool = True, sample_weight=
         raise ValueError(f"rule must be 'min' or '1se', got {rule!r}")
     if held_out not in ("moments", "predictions"):
         raise ValueError(f"held_out must be 'moments' or 'predictions', got {held_out!r}")
-    bk = make_backend(X, y, sample_weight)
-    xp = bk.xp
-    X = check_design(bk, X)
-    n, p = X.shape
-    y = bk.to_acc(as_vector(bk, y, n, "y"))
-    check_finite(bk, y, "y")
-    s = check_weights(bk, sample_weight, n)
+    source = ArrayAPISource(X, y, folds, sample_weight, chunk_rows=chunk_rows)
     lam = check_lambdas(lambdas)
-    ids, rows = check_folds(folds, n)
-    weighted = sample_weight is not None
+    mom = source.fold_moments(source.fold_labels.size)
+    sel = select_ridge_moments(mom.total, mom.folds, lambdas=lam, scoring=_SCORING, rule=rule,
+                               fit_intercept=fit_intercept, convention="canonical",
+                               warn_edge=False)
+    result = sel.result
+    if held_out == "predictions":
+        result = _predicted_result(source, mom, lam, result, fit_intercept)
+    return _result(source, result, ridge_path(sel.factor, lam, fit_intercept=fit_intercept))
 
-    # reference point: weighted means of the first chunk (any point near the data will do)
-    head = slice(0, min(n, chunk_rows))
-    if fit_intercept:
-        s0 = s[head]
-        sw0 = float(xp.sum(s0))
-        sw0 = sw0 if sw0 > 0 else 1.0
-        shift_x = bk.to_out((s0 @ bk.to_acc(X[head, ...])) / sw0)
-        shift_y = (s0 @ y[head]) / sw0
-    else:
-        shift_x = xp.zeros((p,), dtype=bk.dtype, device=bk.device)
-        shift_y = bk.asarray(0.0)
 
-    held = [augmented_moments(bk, X, y, s, r, shift_x, shift_y, weighted=weighted,
-                              chunk_rows=chunk_rows) for r in rows]
-    total = held[0]
-    for h in held[1:]:
-        total = total + h
-
-    K, L = len(held), lam.size
-    sse_rows = []
-    hsw = []
-    for k, h in enumerate(held):
-        C = _center(total - h, fit_intercept)
-        _, W, _ = _eig(bk, C, lam * C.sw, f"the training set of fold {ids[k]}")
-        if held_out == "moments":
-            sse = _held_out_sse(bk, h, C, W)
-        else:
-            sse = _held_out_sse_pred(bk, X, y, s, rows[k], shift_x, shift_y, C, W, chunk_rows)
-        w_k = float(h.parts()[5])
-        if w_k <= 0:
-            raise ValueError(f"fold {ids[k]} has zero total sample weight")
-        sse_rows.append(sse / w_k)
-        hsw.append(w_k)
-    fold_mse = xp.stack(sse_rows, axis=0)  # (K, L)
-    mean = xp.mean(fold_mse, axis=0)
-    se = xp.std(fold_mse, axis=0, correction=1) / float(np.sqrt(K))
-
-    mean_h, se_h = to_numpy(mean), to_numpy(se)
-    i_min = int(np.argmin(mean_h))
-    ok = np.flatnonzero(mean_h <= mean_h[i_min] + se_h[i_min])
-    i_1se = int(ok[np.argmax(lam[ok])])
-    idx = i_min if rule == "min" else i_1se
-
-    Ct = _center(total, fit_intercept)
-    e, Wf, D = _eig(bk, Ct, lam * Ct.sw, "X")
-    dof = xp.sum(e[None, :] * D, axis=1) + (1.0 if fit_intercept else 0.0)
-    mx_abs = bk.to_acc(shift_x) + Ct.mx if fit_intercept else bk.zeros((p,))
-    my_abs = shift_y + Ct.my if fit_intercept else bk.asarray(0.0)
-    inter_path = my_abs - Wf @ mx_abs if fit_intercept else bk.zeros((L,))
-    out = bk.to_out
+def _result(source: ArrayAPISource, result, path) -> ArrayRidgeCVResult:
+    """The CV result and the full-data path as arrays of the source's namespace and device."""
+    bk = source.backend
+    out = bk.from_host
+    idx = int(result.index_)
     return ArrayRidgeCVResult(
-        lambdas=bk.asarray(lam, dtype=bk.dtype),
-        fold_mse=out(fold_mse),
-        mean_mse=out(mean),
-        se_mse=out(se),
-        index_min=i_min,
-        index_1se=i_1se,
-        lambda_min=float(lam[i_min]),
-        lambda_1se=float(lam[i_1se]),
-        lambda_=float(lam[idx]),
-        rule=rule,
-        coef=out(Wf[idx, ...]),
-        intercept=out(inter_path[idx]),
-        coef_path=out(Wf),
-        intercept_path=out(inter_path),
-        dof=out(dof),
-        fold_ids=ids,
+        lambdas=out(path.lambdas),
+        fold_mse=out(-result.fold_scores[:, :, 0]),
+        mean_mse=out(-result.mean_score),
+        se_mse=out(result.se),
+        index_min=int(result.index_min),
+        index_1se=int(result.index_1se),
+        lambda_min=float(result.lambda_min),
+        lambda_1se=float(result.lambda_1se),
+        lambda_=float(result.lambda_),
+        rule=result.rule,
+        coef=out(path.coef[idx, :, 0]),
+        intercept=out(path.intercept[idx, 0]),
+        coef_path=out(path.coef[:, :, 0]),
+        intercept_path=out(path.intercept[:, 0]),
+        dof=out(path.dof),
+        fold_ids=source.fold_labels,
         backend=f"{bk.name}:{bk.device}",
     )
+
+
+def _predicted_result(source: ArrayAPISource, mom, lam: np.ndarray, result,
+                      fit_intercept: bool):
+    """The CV result rescored from explicit held-out predictions.
+
+    Each training fold's coefficients for every λ come from its factorization
+    (:func:`ridgeline.selection.kfold.moment_folds`); the held-out squared errors of the K·L
+    models are one :meth:`~ridgeline.backend.source.ArrayAPISource.squared_error_pass`, and
+    the scores and the choice of λ are the engine's (``Scorer.from_sse``,
+    :func:`ridgeline.selection.glm_select.finish`).
+    """
+    folds = moment_folds(mom.total, mom.folds, fit_intercept=fit_intercept, standardize=False)
+    K, L = len(folds), lam.size
+    coef = np.stack([f.factor.coef(lam * f.factor.sw)[:, :, 0] for f in folds])  # (K, L, p)
+    inter = np.stack([f.factor.intercept(c[:, :, None])[:, 0] for f, c in zip(folds, coef,
+                                                                             strict=True)])
+    sse = source.squared_error_pass(coef.reshape(K * L, -1), inter.reshape(-1),
+                                    np.repeat(np.arange(K), L), K).reshape(K, L)
+    scorer = resolve_scorer(_SCORING, _SCORING)
+    scores = np.stack([scorer.from_sse(sse[k][:, None], f.sst(), f.held_sw())
+                       for k, f in enumerate(folds)])  # (K, L, 1)
+    mean = scores[:, :, 0].mean(axis=0)
+    se = scores[:, :, 0].std(axis=0, ddof=1) / np.sqrt(K)
+    return finish(lam, result.alphas, "kfold", scorer, scores, mean, se, result.dof,
+                  result.rule, K, 0)
