@@ -207,30 +207,40 @@ def load_partition(spec: PassSpec, index: int, start: int, n_expected: int, x, y
     if spec.check_features and rows_checked_here:
         check_finite(X, spec.feature_names, part_span, _FIRST_AT)
     check_finite(Y, spec.target_names, part_span, _FIRST_AT)
-    w = None
-    if s is not None:
-        w = piece(s, ["sample_weight"], "sample_weight", 1)[:, 0]
-        if w.shape[0] != m:
-            raise SourceError(f"{part_span}: sample_weight has {w.shape[0]} rows, expected {m}")
-        check_finite(w[:, None], ["sample_weight"], part_span, _FIRST_AT)
-        if np.any(w < 0):
-            raise SourceError(f"{part_span}: sample_weight has negative values")
-    k = None
-    if key is not None:
-        if isinstance(key, str) and frame is not None:
-            if key not in frame.columns:
-                raise SourceError(f"{part_span}: {spec.fold_rule} column {key!r} not found")
-            k = frame[key].to_numpy()
-        else:
-            k = np.asarray(key.to_numpy() if hasattr(key, "to_numpy") else key).ravel()
-        if k.shape[0] != m:
-            raise SourceError(f"{part_span}: {spec.fold_rule} ids have {k.shape[0]} rows, "
-                              f"expected {m}")
+    w = None if s is None else _partition_weights(piece(s, ["sample_weight"], "sample_weight", 1),
+                                                  m, part_span)
+    k = None if key is None else _partition_key(spec, key, frame, m, part_span)
     if spec.kind == "shift":  # the reference point needs no folds
         fold = np.zeros(m, dtype=np.int64)
     else:
         fold = _folds(spec, k, start, m, part_span)
     return Partition(X=X, Y=Y, s=w, fold=fold, index=index, start=start)
+
+
+def _partition_weights(block: np.ndarray, m: int, part_span: str) -> np.ndarray:
+    """A partition's sample weights (``block`` (m, 1)), checked: m rows, finite, non-negative."""
+    w = block[:, 0]
+    if w.shape[0] != m:
+        raise SourceError(f"{part_span}: sample_weight has {w.shape[0]} rows, expected {m}")
+    check_finite(w[:, None], ["sample_weight"], part_span, _FIRST_AT)
+    if np.any(w < 0):
+        raise SourceError(f"{part_span}: sample_weight has negative values")
+    return w
+
+
+def _partition_key(spec: PassSpec, key, frame, m: int, part_span: str) -> np.ndarray:
+    """A partition's fold/group ids: the column ``key`` of the data frame ``frame``, or the
+    block ``key`` itself; checked to have m rows."""
+    if isinstance(key, str) and frame is not None:
+        if key not in frame.columns:
+            raise SourceError(f"{part_span}: {spec.fold_rule} column {key!r} not found")
+        k = frame[key].to_numpy()
+    else:
+        k = np.asarray(key.to_numpy() if hasattr(key, "to_numpy") else key).ravel()
+    if k.shape[0] != m:
+        raise SourceError(f"{part_span}: {spec.fold_rule} ids have {k.shape[0]} rows, "
+                          f"expected {m}")
+    return k
 
 
 # ------------------------------------------------------------------------------ the passes

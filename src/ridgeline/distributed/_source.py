@@ -9,6 +9,11 @@ few p×p matrices per fold or model — is sent to the client; the rows never le
 Under a :class:`distributed.Client` the tasks run on the cluster, otherwise on Dask's default
 scheduler; a worker lost mid-pass is recovered by Dask recomputing its tasks (the tasks are
 pure functions of their partition), so a pass either completes with the answer or raises.
+
+This module holds :class:`DaskSource` (its parameters, the protocol's passes and the
+reference point) and :func:`as_source`; the checked inputs and partition pieces come from
+:mod:`ridgeline.distributed._inputs`, the task graph of a pass from
+:mod:`ridgeline.distributed._tasks`.
 """
 
 from __future__ import annotations
@@ -17,18 +22,16 @@ import copy
 import uuid
 from collections.abc import Callable, Sequence
 
-import dask
 import dask.array as da
 import numpy as np
-from dask.delayed import Delayed, delayed
 
+from ridgeline.distributed._inputs import array_layout, frame_layout, is_frame
 from ridgeline.distributed._kernels import (
     FoldMomentsSum,
     MultinomialPassResult,
     PassSpec,
-    add_all,
-    group_pass,
 )
+from ridgeline.distributed._tasks import PartitionTasks, _spread
 from ridgeline.stats.batch_loo import LooModel, LooPassResult, check_loo_model
 from ridgeline.stats.moments import Moments, symmetric
 from ridgeline.stats.source import (
@@ -42,19 +45,7 @@ from ridgeline.stats.source import (
 )
 
 
-def _is_frame(obj) -> bool:
-    import dask.dataframe as dd
-
-    return isinstance(obj, dd.DataFrame)
-
-
-def _is_series(obj) -> bool:
-    import dask.dataframe as dd
-
-    return isinstance(obj, dd.Series)
-
-
-class DaskSource:
+class DaskSource(PartitionTasks):
     """Rows of a ``dask.array``/``dask.dataframe`` as a :class:`~ridgeline.stats.StatisticsSource`.
 
     Parameters
@@ -124,13 +115,16 @@ class DaskSource:
         self.fold_rule = "fold" if folds is not None else "group" if groups is not None \
             else "hash"
         key = folds if folds is not None else groups
-        if _is_frame(X):
-            self._init_frame(X, y, sample_weight, key, feature_names)
+        if is_frame(X):
+            layout = frame_layout(X, y, sample_weight, key, feature_names, self.fold_rule)
         elif isinstance(X, da.Array):
-            self._init_array(X, y, sample_weight, key, feature_names)
+            layout = array_layout(X, y, sample_weight, key, feature_names, self.fold_rule)
         else:
             raise TypeError(f"DaskSource needs a dask.array or dask.dataframe X, got "
                             f"{type(X).__name__}")
+        self.feature_names, self.target_names = layout.feature_names, layout.target_names
+        self.partition_rows, self._pieces = layout.partition_rows, layout.pieces
+        self.kind = layout.kind
         if not self.feature_names:
             raise ValueError("a source needs at least one feature column")
         self.target_name = self.target_names[0]
@@ -139,97 +133,6 @@ class DaskSource:
         self.partition_ids = np.arange(self.partition_rows.size)
         self._shift: tuple[np.ndarray, np.ndarray] | None = None
         self._features_checked = False
-
-    # ---- construction ---------------------------------------------------------------------
-    def _init_array(self, X, y, s, key, feature_names):
-        if X.ndim != 2:
-            raise ValueError(f"X must be 2-d (n, p), got {X.ndim}-d")
-        if X.dtype.kind not in "biuf":
-            raise TypeError(f"X must be numeric, got dtype {X.dtype}")
-        if any(np.isnan(c) for c in X.chunks[0]):
-            X = X.compute_chunk_sizes()
-        X = X.rechunk({1: -1})
-        rows = X.chunks[0]
-        n, p = X.shape
-        self.feature_names = list(feature_names) if feature_names is not None \
-            else [f"x{j}" for j in range(p)]
-        if len(self.feature_names) != p:
-            raise ValueError(f"{len(self.feature_names)} feature names for {p} columns")
-        Y = self._aligned(y, rows, n, "y", allow_2d=True)
-        self.target_names = ["y"] if Y.ndim == 1 else [f"y{j}" for j in range(Y.shape[1])]
-        S = None if s is None else self._aligned(s, rows, n, "sample_weight")
-        Kc = None if key is None else self._aligned(key, rows, n, self.fold_rule)
-        self.partition_rows = np.asarray(rows, dtype=np.int64)
-        self._pieces = [
-            (x, yb, None if S is None else sb, None if Kc is None else kb)
-            for x, yb, sb, kb in zip(X.to_delayed().ravel(), Y.to_delayed().ravel(),
-                                     (S.to_delayed().ravel() if S is not None
-                                      else [None] * len(rows)),
-                                     (Kc.to_delayed().ravel() if Kc is not None
-                                      else [None] * len(rows)), strict=True)]
-        self.kind = "array"
-
-    @staticmethod
-    def _aligned(v, rows, n: int, name: str, allow_2d: bool = False):
-        if isinstance(v, da.Array):
-            if any(np.isnan(c) for c in v.chunks[0]):
-                v = v.compute_chunk_sizes()
-        else:
-            if _is_series(v) or _is_frame(v):
-                raise TypeError(f"{name}: a dask.array X needs array-like {name}, not a dask "
-                                "data frame/series")
-            v = da.from_array(np.asarray(v), chunks=-1)
-        if v.shape[0] != n or not (v.ndim == 1 or (allow_2d and v.ndim == 2)):
-            want = "(n,) or (n, k)" if allow_2d else "(n,)"
-            raise ValueError(f"{name} must have shape {want} with n = {n}, got {v.shape}")
-        if v.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must be numeric, got dtype {v.dtype}")
-        return v.rechunk((rows,) if v.ndim == 1 else (rows, -1))
-
-    def _init_frame(self, X, y, s, key, feature_names):
-        used = []
-
-        def part(v, name):
-            if v is None:
-                return None, None
-            if isinstance(v, str) or (isinstance(v, list | tuple) and v
-                                      and all(isinstance(c, str) for c in v)):
-                names = [v] if isinstance(v, str) else list(v)
-                missing = [c for c in names if c not in X.columns]
-                if missing:
-                    raise ValueError(f"{name}: column(s) {missing} not in the data frame")
-                used.extend(names)
-                return names, None
-            if _is_series(v) or _is_frame(v):
-                if v.npartitions != X.npartitions:
-                    raise ValueError(f"{name} has {v.npartitions} partitions, X has "
-                                     f"{X.npartitions}: they must align")
-                names = [v.name] if _is_series(v) else list(v.columns)
-                return [str(c) for c in names], v
-            raise TypeError(f"with a dask data frame X, {name} must be a column name or a "
-                            f"dask Series aligned with X, got {type(v).__name__}")
-
-        ynames, ycol = part(y, "y")
-        if ynames is None:
-            raise ValueError("y is required")
-        _, scol = part(s, "sample_weight")
-        _, kcol = part(key, self.fold_rule)
-        names = [str(c) for c in (feature_names if feature_names is not None
-                                  else [c for c in X.columns if c not in used])]
-        self.feature_names = names
-        self.target_names = ynames
-        lengths = X.map_partitions(len).compute()
-        self.partition_rows = np.asarray(lengths, dtype=np.int64)
-        xs = X.to_delayed()
-
-        def pieces(col, v):
-            if col is not None:
-                return col.to_delayed()
-            return [None if v is None else (v if isinstance(v, str) else list(v))] * len(xs)
-
-        self._pieces = list(zip(xs, pieces(ycol, ynames if len(ynames) > 1 else ynames[0]),
-                                pieces(scol, s), pieces(kcol, key), strict=True))
-        self.kind = "frame"
 
     # ---- protocol attributes --------------------------------------------------------------
     @property
@@ -280,34 +183,6 @@ class DaskSource:
         sub.partition_ids = self.partition_ids[parts]
         return sub
 
-    def _locations(self, parts: np.ndarray) -> tuple[list, dict] | None:
-        """A worker holding each partition's features and every worker's thread count, when
-        a distributed client knows.
-
-        A partition held by several workers (a replica left by other work on the cluster,
-        e.g. task stealing) goes to the holder with the fewest rows per thread so far, so
-        replicas spread a pass over the workers instead of piling it on the first one."""
-        try:
-            from distributed import get_client
-
-            client = get_client()
-            keys = [self._pieces[i][0].key for i in parts]
-            held = client.who_has()  # every key the client holds (its persisted data)
-            threads = client.nthreads()
-        except (ImportError, ValueError, AttributeError, TypeError, OSError):
-            return None
-        holders = [list(held.get(k) or []) for k in keys]
-        if any(not h for h in holders):
-            return None
-        load: dict = {}
-        where: list = [None] * len(keys)
-        for a in sorted(range(len(keys)), key=lambda a: len(holders[a])):  # sole holders first
-            w = min(holders[a], key=lambda w: (load.get(w, 0.0), w))
-            where[a] = w
-            load[w] = load.get(w, 0.0) + int(self.partition_rows[parts[a]]) / max(
-                int(threads.get(w, 1)), 1)
-        return where, threads
-
     # ---- the machinery --------------------------------------------------------------------
     def _spec(self, kind: str, n_folds: int = 1, **kw) -> PassSpec:
         if int(n_folds) < 1:
@@ -316,61 +191,6 @@ class DaskSource:
                         fold_rule=self.fold_rule, feature_names=tuple(self.feature_names),
                         target_names=tuple(self.target_names),
                         check_features=not self._features_checked, **kw)
-
-    def _leaves(self, spec: PassSpec, uid: str, parts: Sequence[int] | None = None
-                ) -> list[Delayed]:
-        """One task per group of partitions held by the same worker (:meth:`_groups`)."""
-        spec_d = delayed(spec, name=f"ridgeline-{spec.kind}-spec-{uid}", traverse=False)
-        idx = list(range(self.n_partitions)) if parts is None else list(parts)
-        leaves = []
-        for g in self._groups(idx):
-            meta = [(int(self.partition_ids[i]), int(self.partition_starts[i]),
-                     int(self.partition_rows[i])) for i in g]
-            pieces = [piece for i in g for piece in self._pieces[i]]
-            leaves.append(delayed(group_pass, pure=True)(
-                spec_d, meta, *pieces,
-                dask_key_name=f"ridgeline-{spec.kind}-part-{uid}-{g[0]}"))
-        return leaves
-
-    def _groups(self, idx: list[int]) -> list[list[int]]:
-        """Partitions in tasks of up to ``partitions_per_task`` held by one worker (fewer
-        tasks, each a worker's own data: no transfer; ``"auto"``: one task per worker
-        thread), when a distributed client says where they are; else one partition per
-        task."""
-        k = self.partitions_per_task
-        found = self._locations(np.asarray(idx)) if k != 1 and len(idx) > 1 else None
-        if found is None:
-            return [[i] for i in idx]
-        where, threads = found
-        by: dict = {}
-        for i, w in zip(idx, where, strict=True):
-            by.setdefault(w, []).append(i)
-        groups = []
-        for w, lst in by.items():
-            size = k if k != "auto" else -(-len(lst) // max(int(threads.get(w, 1)), 1))
-            groups += [lst[a:a + size] for a in range(0, len(lst), size)]
-        return groups
-
-    def reduction(self, spec: PassSpec) -> Delayed:
-        """The pass as one Delayed: partition tasks and a ``+`` tree of fan-in ``split_every``."""
-        uid = uuid.uuid4().hex[:12]
-        nodes = self._leaves(spec, uid)
-        if not nodes:
-            raise SourceError(f"{self.describe()} has no partitions")
-        level = 0
-        while len(nodes) > 1:
-            se = self.split_every
-            nodes = [delayed(add_all, pure=True)(
-                        *nodes[i:i + se],
-                        dask_key_name=f"ridgeline-{spec.kind}-sum{level}-{uid}-{i // se}")
-                     for i in range(0, len(nodes), se)]
-            level += 1
-        return nodes[0]
-
-    def _compute(self, obj: Delayed):
-        kwargs = {} if self.retries is None else {"retries": self.retries}
-        (out,) = dask.compute(obj, **kwargs)
-        return out
 
     def _run(self, spec: PassSpec, progress: Callable[[int], None] | None):
         if self.n_rows_hint() == 0:
@@ -485,22 +305,6 @@ def _reads_features(spec: PassSpec) -> bool:
     """Whether a pass uses the features (a target summary without columns does not, and
     neither checks nor needs them)."""
     return spec.kind != "summary" or spec.columns
-
-
-def _spread(parts: np.ndarray, need: int, where: list | None) -> np.ndarray:
-    """``need`` of ``parts`` (sorted), evenly spaced — and shared out over the workers
-    holding them (``where``, one address per part) as evenly as they allow."""
-    def even(idx: np.ndarray, k: int) -> list:
-        return list(idx[np.round(np.linspace(0, idx.size - 1, k)).astype(int)]) if k else []
-
-    if where is None or len(set(where)) < 2:
-        return np.asarray(even(parts, need))
-    by = {w: parts[[x == w for x in where]] for w in sorted(set(where))}
-    share = {w: 0 for w in by}
-    for _ in range(need):  # one more from the worker with the most left to give, in turn
-        w = min((w for w in by if share[w] < by[w].size), key=lambda w: share[w])
-        share[w] += 1
-    return np.sort(np.concatenate([even(by[w], share[w]) for w in by]).astype(np.int64))
 
 
 def _sym_moments(m: Moments) -> Moments:

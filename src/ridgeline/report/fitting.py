@@ -166,20 +166,10 @@ def check_cv_spec(kind: str, cv: int | str) -> None:
                          f"{words}{only}")
 
 
-def fit_model(
-    kind: str,
-    X: np.ndarray,
-    y: np.ndarray,
-    *,
-    cv: int | str = 5,
-    lambdas: Sequence[float] | np.ndarray | None = None,
-    n_lambdas: int | None = None,
-    rule: str = "min",
-    scoring: str | None = None,
-    standardize: bool | None = None,
-    l1_ratio: float = 0.5,
-    seed: int = 0,
-) -> FittedModel:
+def fit_model(kind: str, X: np.ndarray, y: np.ndarray, *, cv: int | str = 5,
+              lambdas: Sequence[float] | np.ndarray | None = None, n_lambdas: int | None = None,
+              rule: str = "min", scoring: str | None = None, standardize: bool | None = None,
+              l1_ratio: float = 0.5, seed: int = 0) -> FittedModel:
     """Fit a model of the given kind with λ chosen on a grid by cross-validation.
 
     Parameters
@@ -221,6 +211,22 @@ def fit_model(
         If the fit itself failed.
     """
     check_cv_spec(kind, cv)
+    _check_options(kind, rule, scoring, standardize)
+    y = _target(kind, y)
+    grid = _grid(kind, lambdas)
+    scoring = scoring or DEFAULT_SCORING[kind]
+    splits = _splits(kind, cv, X, y, seed)
+    fitted = _fit_with_notes(
+        kind, X, y, cv=cv, splits=splits, grid=grid, n_lambdas=n_lambdas, rule=rule,
+        scoring=scoring, standardize=bool(standardize if standardize is not None
+                                           else kind == "ridge"),
+        l1_ratio=l1_ratio)
+    if not (np.all(np.isfinite(fitted.coef)) and np.all(np.isfinite(fitted.intercept))):
+        raise FitFailedError("the fit produced non-finite coefficients")
+    return fitted
+
+
+def _check_options(kind: str, rule: str, scoring: str | None, standardize: bool | None) -> None:
     if rule not in ("min", "1se"):
         raise ValueError(f"--rule must be 'min' or '1se', got {rule!r}")
     if standardize and kind != "ridge":
@@ -228,19 +234,32 @@ def fit_model(
     if kind in ("lasso", "elasticnet") and scoring is not None and scoring not in _MSE_NAMES:
         raise ValueError(f"--model {kind} is scored by mean squared error only, got "
                          f"--scoring {scoring}")
+
+
+def _target(kind: str, y) -> np.ndarray:
+    """``y`` as an array, one column as 1-D; several columns for ridge only."""
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if kind != "ridge" and y.ndim != 1:
         raise ValueError(f"--model {kind} takes a single target column, got {y.shape[1]}")
+    return y
+
+
+def _grid(kind: str, lambdas) -> np.ndarray | None:
+    """The canonical λ grid as a checked 1-D float array (None: automatic)."""
     grid = None if lambdas is None else np.asarray(lambdas, dtype=np.float64).ravel()
     if grid is not None and (grid.size == 0 or not np.all(np.isfinite(grid)) or
                              np.any(grid < 0)):
         raise ValueError("the λ grid must be non-empty, finite and non-negative")
     if kind in ("lasso", "elasticnet") and grid is not None and np.any(grid == 0):
         raise ValueError(f"--model {kind} needs λ > 0 on its grid")
-    scoring = scoring or DEFAULT_SCORING[kind]
-    splits = _splits(kind, cv, X, y, seed)
+    return grid
+
+
+def _fit_with_notes(kind: str, X: np.ndarray, y: np.ndarray, **options) -> FittedModel:
+    """Fit by the kind's fitter, timed; its λ-on-edge and convergence warnings become notes and
+    its numerical failures :class:`FitFailedError`."""
     fitters = {"ridge": _fit_ridge, "logistic": _fit_logistic, "poisson": _fit_poisson,
                "lasso": _fit_enet, "elasticnet": _fit_enet}
     start = time.perf_counter()
@@ -248,11 +267,7 @@ def fit_model(
         warnings.simplefilter("always", GridEdgeWarning)
         warnings.simplefilter("always", ConvergenceWarning)
         try:
-            fitted = fitters[kind](
-                kind, X, y, cv=cv, splits=splits, grid=grid, n_lambdas=n_lambdas, rule=rule,
-                scoring=scoring, standardize=bool(standardize if standardize is not None
-                                                   else kind == "ridge"),
-                l1_ratio=l1_ratio)
+            fitted = fitters[kind](kind, X, y, **options)
         except np.linalg.LinAlgError as exc:
             raise FitFailedError(f"linear algebra failed: {exc}") from exc
         except (FloatingPointError, ArithmeticError) as exc:
@@ -260,8 +275,6 @@ def fit_model(
     fitted.seconds = time.perf_counter() - start
     fitted.notes += [str(w.message) for w in caught
                      if issubclass(w.category, GridEdgeWarning | ConvergenceWarning)]
-    if not (np.all(np.isfinite(fitted.coef)) and np.all(np.isfinite(fitted.intercept))):
-        raise FitFailedError("the fit produced non-finite coefficients")
     return fitted
 
 
