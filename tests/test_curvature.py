@@ -131,9 +131,10 @@ def test_eta_sums_kernel_equals_its_definition(family, weighted):
     tw = rng.uniform(0, 2, size=(m, B)) * (rng.random((m, B)) < 0.8)
     hw = rng.uniform(0, 2, size=(m, B)) * (tw == 0)
     loss = BinomialLoss() if family == "binomial" else PoissonLoss()
-    sums, G, H = eta_sums(eta, y, tw if weighted else np.empty((0, B)),
-                          hw if weighted else np.empty((0, B)), weighted, FAMILIES[family],
-                          float(getattr(loss, "eta_max", np.inf)), True)
+    sums, GT, HT = eta_sums(np.ascontiguousarray(eta.T), y, tw.T if weighted else
+                            np.empty((B, 0)), hw.T if weighted else np.empty((B, 0)), weighted,
+                            FAMILIES[family], float(getattr(loss, "eta_max", np.inf)), True)
+    G, H = GT.T, HT.T
     val = loss.value(y[:, None], eta)
     g, h = loss.derivatives(y[:, None], eta)
     T = tw if weighted else np.ones((m, B))

@@ -381,7 +381,13 @@ def _split_table(splits, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if np.any(M[te, k] == 1):
             raise ValueError(f"split {k} has rows in both its training and its test set")
         M[te, k] = 2
-    patterns, codes = np.unique(M, axis=0, return_inverse=True)
+    K = M.shape[1]
+    if K <= 39:  # each row's pattern as one base-3 integer (3³⁹ < 2⁶³): a 1-d unique
+        keys = M.astype(np.int64) @ (np.int64(3) ** np.arange(K, dtype=np.int64))
+        _, first, codes = np.unique(keys, return_index=True, return_inverse=True)
+        patterns = M[first]
+    else:
+        patterns, codes = np.unique(M, axis=0, return_inverse=True)
     return codes.ravel().astype(np.int64), (patterns == 1).T, (patterns == 2).T
 
 

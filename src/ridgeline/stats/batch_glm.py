@@ -98,10 +98,9 @@ def glm_rows(out: GLMPassResult, X, yb: np.ndarray, tw: np.ndarray | None,
     float64 (q, p) workspace for the Hessian's scaled rows, taken ``q`` rows at a time
     (default: one block of :func:`~ridgeline.stats.batch.block_rows` rows).
     """
-    eta = np.asarray(X @ coef.T) + intercept[None, :]  # (r, B)
     if getattr(loss, "name", None) in FAMILIES:
-        _compiled_rows(out, X, eta, yb, tw, hw, loss, hessian, buf)
-        return eta
+        return _compiled_rows(out, X, yb, tw, hw, loss, coef, intercept, hessian, buf)
+    eta = np.asarray(X @ coef.T) + intercept[None, :]  # (r, B)
     val = loss.value(yb, eta)
     g, h = loss.derivatives(yb, eta)
     if tw is None:  # every row trains every model, unit weight
@@ -130,16 +129,21 @@ def glm_rows(out: GLMPassResult, X, yb: np.ndarray, tw: np.ndarray | None,
     return eta
 
 
-def _compiled_rows(out: GLMPassResult, X, eta: np.ndarray, yb: np.ndarray,
-                   tw: np.ndarray | None, hw: np.ndarray | None, loss, hessian: bool,
-                   buf: np.ndarray | None) -> None:
-    """:func:`glm_rows` for a loss the compiled row loop implements: the loss, held-out and
-    per-row factors in one loop over η (:func:`~ridgeline.stats.row_kernels.eta_sums`), then
-    one product with X each for the gradient and the Hessian."""
+def _compiled_rows(out: GLMPassResult, X, yb: np.ndarray, tw: np.ndarray | None,
+                   hw: np.ndarray | None, loss, coef: np.ndarray, intercept: np.ndarray,
+                   hessian: bool, buf: np.ndarray | None) -> np.ndarray:
+    """:func:`glm_rows` for a loss the compiled row loop implements: ``η = W Xᵀ + b`` (B, r) in
+    one product, the loss, held-out and per-row factors in one loop over it
+    (:func:`~ridgeline.stats.row_kernels.eta_sums`), then one product with X each for the
+    gradient and the Hessian. Returns η as (r, B)."""
+    # B long rows of η: measured 4.7 ms for W Xᵀ against 8.5 ms for X Wᵀ (100,000 × 100, B = 5)
+    etaT = _right_product(coef, X.T) if not sp.issparse(X) else \
+        np.ascontiguousarray(np.asarray(X @ coef.T).T)
+    etaT += intercept[:, None]
     weighted = tw is not None
-    empty = np.empty((0, eta.shape[1]))
-    sums, G, H = eta_sums(np.ascontiguousarray(eta), np.ascontiguousarray(yb[:, 0]),
-                          tw if weighted else empty, hw if weighted else empty, weighted,
+    empty = np.empty((etaT.shape[0], 0))
+    sums, G, H = eta_sums(etaT, np.ascontiguousarray(yb[:, 0]),
+                          tw.T if weighted else empty, hw.T if weighted else empty, weighted,
                           FAMILIES[loss.name], float(getattr(loss, "eta_max", np.inf)),
                           hessian)
     out.sw += sums[0]
@@ -148,11 +152,19 @@ def _compiled_rows(out: GLMPassResult, X, eta: np.ndarray, yb: np.ndarray,
     out.held_sw += sums[3]
     out.held_loss += sums[4]
     out.held_correct += sums[5]
-    out.grad_w += _left_product(G, X)
+    out.grad_w += _right_product(G, X)
     if hessian:
-        out.hess_wb += _left_product(H, X)
-        out.hess_bb += H.sum(axis=0)
-        add_scaled_grams(out.hess_ww, X, H, buf)
+        out.hess_wb += _right_product(H, X)
+        out.hess_bb += H.sum(axis=1)
+        add_scaled_grams(out.hess_ww, X, H.T, buf)
+    return etaT.T
+
+
+def _right_product(D: np.ndarray, X) -> np.ndarray:
+    """``D X`` (B, p) for D (B, r) and dense or sparse X (r, p), in float64."""
+    if sp.issparse(X):
+        return np.asarray((X.T @ D.T).T)
+    return D @ X
 
 
 def _left_product(D: np.ndarray, X) -> np.ndarray:

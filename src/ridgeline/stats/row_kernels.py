@@ -198,16 +198,17 @@ def softmax_gradient_sums(X, labels, WT, b):
 def eta_sums(eta, y, tw, hw, weighted, family, eta_max, hessian):
     """The per-row part of a GLM pass of B models, from their linear predictors.
 
-    Given ``η = XWᵀ + b`` (one BLAS product), one loop over the rows forms everything but the
-    products with X: the loss sums, the held-out sums and the rows' gradient and curvature
-    factors, which ``Gᵀ X`` and ``Xᵀ diag(H) X`` then turn into the gradient and Hessian.
+    Given ``η = W Xᵀ + b`` (one BLAS product; B long rows are much faster for BLAS than n
+    short ones), one loop over each model's row of η forms everything but the products with
+    X: the loss sums, the held-out sums and the rows' gradient and curvature factors, which
+    ``G X`` and ``Xᵀ diag(H_j) X`` then turn into the gradient and Hessian.
 
     Parameters
     ----------
-    eta : ndarray (m, B)
+    eta : ndarray (B, m)
     y : ndarray (m,)
         Targets encoded for the loss (0/1 for the binomial).
-    tw, hw : ndarray (m, B)
+    tw, hw : ndarray (B, m)
         Training and held-out weights (ignored, may be empty, when not ``weighted``: every
         row then trains every model with unit weight).
     weighted : bool
@@ -221,36 +222,40 @@ def eta_sums(eta, y, tw, hw, weighted, family, eta_max, hessian):
     -------
     sums : ndarray (6, B)
         Rows: ``Σ tw``, ``Σ tw ℓ``, ``Σ tw ℓ'``, ``Σ hw``, ``Σ hw ℓ``, ``Σ hw [sign(η) = y]``.
-    G : ndarray (m, B)
+    G : ndarray (B, m)
         ``tw ℓ'``.
-    H : ndarray (m, B) (empty (0, B) without ``hessian``)
+    H : ndarray (B, m) (empty (B, 0) without ``hessian``)
         ``tw ℓ''``.
     """
-    m, B = eta.shape
+    B, m = eta.shape
     sums = np.zeros((6, B))
-    part = np.zeros((6, B))
-    G = np.empty((m, B))
-    H = np.empty((m if hessian else 0, B))
-    for a in range(0, m, _SUM_ROWS):
-        part[:] = 0.0
-        for i in range(a, min(a + _SUM_ROWS, m)):
-            for j in range(B):
-                e = eta[i, j]
+    G = np.empty((B, m))
+    H = np.empty((B, m if hessian else 0))
+    for j in range(B):
+        for a in range(0, m, _SUM_ROWS):
+            s0 = s1 = s2 = s3 = s4 = s5 = 0.0
+            for i in range(a, min(a + _SUM_ROWS, m)):
+                e = eta[j, i]
                 v, d, c = _loss_slope_curvature(family, y[i], e, eta_max)
-                t = tw[i, j] if weighted else 1.0
-                part[0, j] += t
-                part[1, j] += t * v
-                part[2, j] += t * d
-                G[i, j] = t * d
+                t = tw[j, i] if weighted else 1.0
+                s0 += t
+                s1 += t * v
+                s2 += t * d
+                G[j, i] = t * d
                 if hessian:
-                    H[i, j] = t * c
+                    H[j, i] = t * c
                 if weighted:
-                    u = hw[i, j]
-                    part[3, j] += u
-                    part[4, j] += u * v
+                    u = hw[j, i]
+                    s3 += u
+                    s4 += u * v
                     if (e > 0.0) == (y[i] > 0.5):
-                        part[5, j] += u
-        sums += part
+                        s5 += u
+            sums[0, j] += s0
+            sums[1, j] += s1
+            sums[2, j] += s2
+            sums[3, j] += s3
+            sums[4, j] += s4
+            sums[5, j] += s5
     return sums, G, H
 
 
