@@ -126,23 +126,29 @@ def subset_then_full(problem: GLMProblem, run: Callable, W0: np.ndarray, b0: np.
     training rows in the subset (folds that follow the partitions). The subset's last Newton
     step is not evaluated on the subset: the full fit's first pass does.
 
+    A source may set ``subset_rows_per_feature`` (default :data:`SUBSET_ROWS_PER_FEATURE`)
+    and ``subset_curvature = False`` (the full fit then forms its own first Hessian instead
+    of reusing the subset's: where a Hessian costs a few gradient passes, as in memory).
+
     ``run(problem, W, b, **newton_options)`` is the Newton fit of the members.
     """
     p = problem.n_features
     subset = getattr(problem.source, "subset", None)
+    per_feature = getattr(problem.source, "subset_rows_per_feature", SUBSET_ROWS_PER_FEATURE)
     sub = None
     if subset is not None and reuses_curvature(problem.source):
-        sub = subset(SUBSET_ROWS_PER_FEATURE * (p + 1))
+        sub = subset(per_feature * (p + 1))
     if sub is None or sub is problem.source:
         return run(problem, W0, b0, polish=polish)
     small = GLMProblem(sub, problem.loss, problem.fit_intercept, problem.classes,
                        problem.n_classes, problem.progress)
     try:
         first = run(small, W0, b0, tol=max(tol, _SUBSET_TOL), reuse=False,
-                    last_step_below=SUBSET_ROWS_PER_FEATURE ** -0.5)
+                    last_step_below=per_feature ** -0.5)
     except EmptyTrainingRows:  # e.g. folds that follow the partitions
         return run(problem, W0, b0, polish=polish)
-    out = run(problem, first.coef, first.intercept, curvature0=first.curvature, polish=polish)
+    handed = first.curvature if getattr(problem.source, "subset_curvature", True) else None
+    out = run(problem, first.coef, first.intercept, curvature0=handed, polish=polish)
     out.n_subset_passes = first.n_passes
     return out
 

@@ -74,9 +74,19 @@ class ArraySource(BatchSource):
     ----------
     in_memory : bool
         True: a pass costs flops, not reads (solvers may trade Hessians for cheaper passes).
+    subset_rows_per_feature, subset_curvature
+        How a fit from scratch uses a subset of the rows first (see below).
     """
 
     in_memory = True
+    #: A fit from scratch first runs on about this many rows per feature
+    #: (:func:`ridgeline.solvers.glm_fit.subset_then_full`) ...
+    subset_rows_per_feature = 100
+    #: ... and then forms one Hessian on all the rows rather than reusing the subset's: in
+    #: memory a float32 Hessian costs ~3.5 gradient passes and brings Newton's quadratic
+    #: convergence, where the subset's curvature contracts the gradient only ~4× per pass
+    #: (measured at 100,000 × 100: 7 passes instead of 9, 0.10 s instead of 0.17 s).
+    subset_curvature = False
 
     def __init__(self, X, y, *, batch_rows: int = 65536,
                  feature_names: Sequence[str] | None = None, target_name: str = "y",

@@ -13,7 +13,13 @@ import scipy.sparse as sp
 
 from ridgeline.stats.batch import Batch, block_rows, check_finite
 from ridgeline.stats.members import member_weights
-from ridgeline.stats.row_kernels import FAMILIES, compiled_rows, eta_sums, gradient_sums
+from ridgeline.stats.row_kernels import (
+    FAMILIES,
+    compiled_rows,
+    eta_sums,
+    gradient_sums,
+    scale_rows,
+)
 from ridgeline.stats.source import GLMPassResult
 
 
@@ -190,9 +196,14 @@ def add_scaled_grams(H: np.ndarray, X, d: np.ndarray, buf: np.ndarray | None = N
     if buf is None:
         buf = np.empty((min(m, block_rows(p)), p))
     q = buf.shape[0]
+    compiled = X.dtype == np.float64 and X.flags.c_contiguous and buf.flags.c_contiguous
     for a in range(0, m, q):
         Xa = X[a:a + q]
         Z = buf[:Xa.shape[0]]
         for j in range(d.shape[1]):
-            np.multiply(Xa, np.sqrt(d[a:a + q, j])[:, None], out=Z)
+            root = np.sqrt(d[a:a + q, j])
+            if compiled:
+                scale_rows(Xa, root, Z)
+            else:
+                np.multiply(Xa, root[:, None], out=Z)
             H[j] += Z.T @ Z
