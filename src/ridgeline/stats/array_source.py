@@ -101,6 +101,8 @@ class ArraySource(BatchSource):
         self.s = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         if self.s is not None and self.s.shape != self.y.shape:
             raise ValueError(f"sample_weight must have shape {self.y.shape}, got {self.s.shape}")
+        if self.s is not None and not check and bool(np.all(self.s == 1.0)):
+            self.s = None  # validated unit weights: the passes' unweighted route
         if sum(a is not None for a in (folds, groups, splits)) > 1:
             raise ValueError("give at most one of folds, groups and splits")
         self._key = None if folds is None and groups is None else \
