@@ -25,7 +25,12 @@ from ridgeline.stats.batch_glm import glm_rows
 from ridgeline.stats.batch_source import BatchSource
 from ridgeline.stats.folds import hash_folds, row_folds
 from ridgeline.stats.members import fold_roles, masked_weights
-from ridgeline.stats.multinomial import MultinomialPassResult, class_indices, multinomial_rows
+from ridgeline.stats.multinomial import (
+    MultinomialPassResult,
+    class_indices,
+    multinomial_rows,
+    workspace,
+)
 from ridgeline.stats.shared_hessian import group_grams, group_order, shared_hessians
 from ridgeline.stats.source import (
     MAX_TARGET_VALUES,
@@ -36,6 +41,7 @@ from ridgeline.stats.source import (
     multinomial_models,
     symmetric_hessians,
 )
+from ridgeline.stats.splits import split_table
 
 #: Rows of a float32 block widened to float64 at a time (bounded temporaries).
 _WIDEN_ROWS = 16384
@@ -115,7 +121,7 @@ class ArraySource(BatchSource):
         self.batch_rows = int(batch_rows)
         if self.batch_rows < 1:
             raise ValueError(f"batch_rows must be positive, got {batch_rows}")
-        self._splits = None if splits is None else _split_table(splits, n)
+        self._splits = None if splits is None else split_table(splits, n)
         self._cache: dict = {}
         self._positions = None  # original row positions of a subset (hashed folds)
         self.check_rows = bool(check)
@@ -250,11 +256,7 @@ class ArraySource(BatchSource):
         curvature weights."""
         _, h = loss.derivatives(y, eta)
         w = h.mean(axis=1) * (1.0 if self.s is None else self.s)
-        ids = self.fold_ids(n_folds)
-        key = ("order", int(n_folds))
-        if key not in self._cache:
-            self._cache[key] = group_order(ids, int(ids.max()) + 1)
-        A = group_grams(self.X, w, *self._cache[key], dtype=np.float32)
+        A = group_grams(self.X, w, *self._group_order(n_folds), dtype=np.float32)
         train, _ = self.roles(held_out, n_folds)
         out.hess_ww[:], out.hess_wb[:], out.hess_bb[:] = shared_hessians(A, train[:, :A.shape[0]])
 
@@ -270,13 +272,26 @@ class ArraySource(BatchSource):
         B, p, C = coef.shape
         lab = self._labels(classes, C)
         tw, hw = self._member_weights(held_out, n_folds)
-        out = MultinomialPassResult.zeros(B, p, C, hessian)
+        # curvature passes ("own", "shared") form float32 products; every model gets its own
+        # softmax Hessian (Hessians shared at the mean probabilities cost more passes than
+        # they save: digits CV 3.0 s against 2.6 s)
+        out = MultinomialPassResult.zeros(B, p, C, bool(hessian))
+        buf = (workspace(None, self.X[:1], np.float32)
+               if hessian in ("own", "shared") and not sp.issparse(self.X) else None)
         for rows, Xr in self._row_blocks():
             multinomial_rows(out, Xr, lab[rows], _rows(tw, rows), _rows(hw, rows), coef,
-                             intercept, hessian)
+                             intercept, bool(hessian), buf)
         if progress is not None:
             progress(self.y.size)
         return out
+
+    def _group_order(self, n_folds: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows sorted by fold id and each id's [start, stop) (cached)."""
+        key = ("order", int(n_folds))
+        if key not in self._cache:
+            ids = self.fold_ids(n_folds)
+            self._cache[key] = group_order(ids, int(ids.max()) + 1)
+        return self._cache[key]
 
     def subset(self, n_rows: int) -> ArraySource:
         """About ``n_rows`` rows drawn at random (fixed seed), with their folds and weights,
@@ -378,38 +393,3 @@ def _column_moments(X, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 np.asarray(X.multiply(X).T @ s).ravel())
     Xd = np.asarray(X, dtype=np.float64)
     return s @ Xd, s @ (Xd * Xd)
-
-
-def _split_table(splits, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(codes (n,), train (K, G), test (K, G))`` of a list of (train, test) splits: each
-    row's membership pattern across the splits as a fold id, and the splits as masks."""
-    splits = list(splits)
-    if not splits:
-        raise ValueError("splits is empty: give at least one (train, test) split")
-    M = np.zeros((n, len(splits)), dtype=np.int8)
-    for k, (train, test) in enumerate(splits):
-        tr, te = _index(train, n, k, "train"), _index(test, n, k, "test")
-        M[tr, k] = 1
-        if np.any(M[te, k] == 1):
-            raise ValueError(f"split {k} has rows in both its training and its test set")
-        M[te, k] = 2
-    K = M.shape[1]
-    if K <= 39:  # each row's pattern as one base-3 integer (3³⁹ < 2⁶³): a 1-d unique
-        keys = M.astype(np.int64) @ (np.int64(3) ** np.arange(K, dtype=np.int64))
-        _, first, codes = np.unique(keys, return_index=True, return_inverse=True)
-        patterns = M[first]
-    else:
-        patterns, codes = np.unique(M, axis=0, return_inverse=True)
-    return codes.ravel().astype(np.int64), (patterns == 1).T, (patterns == 2).T
-
-
-def _index(rows, n: int, k: int, what: str) -> np.ndarray:
-    rows = np.asarray(rows)
-    if rows.dtype == bool:
-        if rows.shape != (n,):
-            raise ValueError(f"split {k}: the {what} mask has shape {rows.shape}, not ({n},)")
-        return np.flatnonzero(rows)
-    rows = rows.astype(np.int64).ravel()
-    if rows.size and (rows.min() < -n or rows.max() >= n):
-        raise ValueError(f"split {k}: {what} indices out of range for {n} rows")
-    return rows

@@ -153,17 +153,18 @@ def batch_multinomial_stats(X: np.ndarray, labels: np.ndarray, fold: np.ndarray,
         out.grad += grad.transpose(0, 2, 1)
         return out
     tw, hw = member_weights(fold, held_out, weights)
-    return multinomial_rows(out, X, lab, tw, hw, coef, intercept, hessian, buffer)
+    multinomial_rows(out, X, lab, tw, hw, coef, intercept, hessian, buffer)
+    return out
 
 
 def multinomial_rows(out: MultinomialPassResult, X, lab: np.ndarray, tw: np.ndarray | None,
                      hw: np.ndarray | None, coef: np.ndarray, intercept: np.ndarray,
-                     hessian: bool, buffer: np.ndarray | None = None) -> MultinomialPassResult:
+                     hessian: bool, buffer: np.ndarray | None = None) -> np.ndarray:
     """Add rows X (m, p) (dense or SciPy sparse) with class indices ``lab`` (m,) to ``out``.
 
     ``tw``/``hw`` (m, B) are each row's training and held-out weight for every model
     (:func:`~ridgeline.stats.members.member_weights`; both None: every row trains every model
-    with unit weight). Returns ``out``.
+    with unit weight). Returns the class probabilities π (B, C, m).
     """
     B, p, C = coef.shape
     m = X.shape[0]
@@ -191,7 +192,7 @@ def multinomial_rows(out: MultinomialPassResult, X, lab: np.ndarray, tw: np.ndar
         out.held_sw += hwT.sum(axis=1)
         out.held_loss += np.einsum("bm,bm->b", hwT, val)
         out.held_correct += np.einsum("bm,bm->b", hwT, correct)
-    R = pi.copy() if hessian else pi
+    R = pi.copy()
     R[:, lab, cols] -= 1.0
     R *= twT[:, None, :]
     Rm = R.reshape(B * C, m)
@@ -204,7 +205,7 @@ def multinomial_rows(out: MultinomialPassResult, X, lab: np.ndarray, tw: np.ndar
             _add_sparse_hessian(out.hess, X, piT, tws)
         else:
             _add_hessian(out.hess, X, piT, tws, buffer)
-    return out
+    return pi
 
 
 def _add_sparse_hessian(hess: np.ndarray, X, pi: np.ndarray, tw: np.ndarray) -> None:
@@ -223,16 +224,17 @@ def _add_sparse_hessian(hess: np.ndarray, X, pi: np.ndarray, tw: np.ndarray) -> 
                 hess[j, d, d] += G
 
 
-def workspace(buffer: np.ndarray | None, X: np.ndarray) -> np.ndarray:
-    """A float64 buffer for :func:`batch_multinomial_stats` on X: ``buffer`` itself when it
-    fits (rows, columns and X's memory layout), else a new one (reused batch after batch)."""
+def workspace(buffer: np.ndarray | None, X: np.ndarray, dtype=np.float64) -> np.ndarray:
+    """A buffer for :func:`batch_multinomial_stats` on X: ``buffer`` itself when it fits
+    (rows, columns and X's memory layout), else a new one of ``dtype`` (reused batch after
+    batch)."""
     q = X.shape[1] + 1
     rows = min(X.shape[0], _block_rows(X.shape[1]))
     fortran = _fortran(X)
     if (buffer is not None and buffer.shape[0] >= rows and buffer.shape[1] == q
             and buffer.flags.f_contiguous == fortran):
         return buffer
-    return np.empty((rows, q), order="F" if fortran else "C")
+    return np.empty((rows, q), order="F" if fortran else "C", dtype=dtype)
 
 
 def _fortran(X: np.ndarray) -> bool:
@@ -246,36 +248,42 @@ def _block_rows(p: int) -> int:
 
 def _add_hessian(hess: np.ndarray, X: np.ndarray, pi: np.ndarray, tw: np.ndarray,
                  buffer: np.ndarray | None) -> None:
-    """Add ``Σ tw_i π_ic (δ_cd − π_id) x̃_i x̃_iᵀ`` to ``hess[j, c, d]`` for every model j.
+    """Add ``Σ tw_i π_ic (δ_cd − π_id) x̃_i x̃_iᵀ`` to ``hess[j, c, d]`` for every model j
+    (``pi`` (m, B, C), ``tw`` (m, B)); see :func:`add_softmax_grams`."""
+    for j in range(pi.shape[1]):
+        add_softmax_grams(hess[j], X, pi[:, j, :], tw[:, j], buffer)
 
-    Only the C(C−1)/2 off-diagonal blocks are products: per sample ``Σ_d π_c(δ_cd − π_d) = 0``,
-    so block (c, c) is ``Σ_{d≠c} G_cd`` with ``G_cd = Σ tw π_c π_d x̃ x̃ᵀ = −H_cd`` (sums of
-    non-negative terms, no cancellation). Rows are taken in blocks that stay in cache while
-    all B·C(C−1)/2 weighted copies ``Z = √(tw π_c π_d) ⊙ x̃`` of the block are formed and
-    multiplied (``ZᵀZ``, a ``syrk``), so X is read from memory once. ``Z`` has X's memory
-    layout (a strided copy across layouts costs more than the product).
+
+def add_softmax_grams(hess: np.ndarray, X: np.ndarray, P: np.ndarray, t: np.ndarray,
+                      buffer: np.ndarray | None = None) -> None:
+    """Add one model's softmax Hessian blocks ``Σ t_i (δ_cd π_ic − π_ic π_id) x̃_i x̃_iᵀ`` to
+    ``hess`` (C, C, p + 1, p + 1), for probabilities ``P`` (m, C) and weights ``t`` (m,).
+
+    Rows are taken in cache-sized blocks. The off-diagonal blocks of all class pairs come
+    from one product per block, ``ZᵀZ`` with ``Z = [√t π_1 x̃, …, √t π_C x̃]`` (m, C (p + 1)) —
+    one BLAS ``syrk`` instead of C(C−1)/2 small ones — and each diagonal block from the
+    weights ``t π_c (1 − π_c) ≥ 0`` directly (no cancellation where π_c is near 1). The
+    products run in ``buffer``'s dtype (float32 for a curvature; sums in float64).
     """
-    m, B, C = pi.shape
-    p = X.shape[1]
-    Zbuf = workspace(buffer, X)
-    step = Zbuf.shape[0]
-    root = np.empty(step)
+    m, p = X.shape
+    C = hess.shape[0]
+    q = p + 1
+    dtype = np.float64 if buffer is None else buffer.dtype
+    step = max(64, min(m, (4 << 20) // (8 * C * q)))
+    Z = np.empty((step, C * q), dtype=dtype)
+    D = np.empty((step, q), dtype=dtype)
     for a in range(0, m, step):
         e = min(a + step, m)
-        Xb = X[a:e]
-        Z, r = Zbuf[:e - a], root[:e - a]
-        for j in range(B):
-            P = pi[a:e, j, :]
-            t = tw[a:e, j]
-            for c in range(C):
-                for d in range(c + 1, C):
-                    np.multiply(P[:, c], P[:, d], out=r)
-                    r *= t
-                    np.sqrt(r, out=r)
-                    np.multiply(Xb, r[:, None], out=Z[:, :p])
-                    Z[:, p] = r
-                    G = Z.T @ Z  # syrk
-                    hess[j, c, d] -= G
-                    hess[j, d, c] -= G
-                    hess[j, c, c] += G
-                    hess[j, d, d] += G
+        Xb, Pb, r = X[a:e], P[a:e], np.sqrt(t[a:e])
+        Zb, Db = Z[:e - a].reshape(e - a, C, q), D[:e - a]
+        np.multiply(Xb[:, None, :], (Pb * r[:, None])[:, :, None], out=Zb[:, :, :p])
+        Zb[:, :, p] = Pb * r[:, None]
+        G = Z[:e - a].T @ Z[:e - a]  # syrk: every class pair's Σ t π_c π_d x̃ x̃ᵀ
+        for c in range(C):
+            G[c * q:(c + 1) * q, c * q:(c + 1) * q] = 0.0  # the diagonal blocks: below
+        hess -= G.reshape(C, q, C, q).transpose(0, 2, 1, 3)
+        for c in range(C):
+            w = np.sqrt(t[a:e] * Pb[:, c] * (1.0 - Pb[:, c]))
+            np.multiply(Xb, w[:, None], out=Db[:, :p])
+            Db[:, p] = w
+            hess[c, c] += Db.T @ Db
