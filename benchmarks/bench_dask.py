@@ -75,8 +75,9 @@ def main() -> None:
     from ridgeline import LogisticRegression, Ridge, RidgeCV
     from ridgeline.conventions import lambda_from_sklearn_C
     from ridgeline.distributed import DaskSource
-    from ridgeline.estimators._glm import fit_glm_source
     from ridgeline.losses import BinomialLoss
+    from ridgeline.solvers.glm_fit import fit as glm_fit
+    from ridgeline.solvers.problem import GLMProblem
 
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                        dashboard_address=None, silence_logs=40)
@@ -161,8 +162,10 @@ def main() -> None:
     w_lrl = est_lg.coef_.ravel()
     assert est_lg.lambda_ == lam
     # the same fit again through the internal function, for its pass counts
-    fit = fit_glm_source(srcb, BinomialLoss(), lam, srcb.target_summary(1), fit_intercept=False,
-                         tol=est_lg.tol, max_iter=est_lg.max_iter)
+    problem = GLMProblem(srcb, BinomialLoss(), fit_intercept=False)
+    W0, b0 = problem.null_start(srcb.target_summary(1), [-1], 1)
+    fit = glm_fit(problem, lam, W0, b0, [-1], 1, solver="newton", tol=est_lg.tol,
+                  max_iter=est_lg.max_iter, subset_first=True, polish=True)
     rows["logistic_ridgeline_s"] = t_lrl
     rows["logistic_ridgeline_passes"] = int(est_lg.n_passes_)  # the target summary included
     rows["logistic_ridgeline_hessian_passes"] = int(fit.n_hessian_passes)

@@ -198,7 +198,10 @@ class ArraySource(BatchSource):
             else:
                 train, test = self.roles(held_out, n_folds)
                 ids = self.fold_ids(n_folds)
-                self._cache[key] = masked_weights(test.T[ids], self.s, train.T[ids] | test.T[ids])
+                tw, hw = masked_weights(test.T[ids], self.s, train.T[ids] | test.T[ids])
+                # each model's weights contiguous (the compiled row loop reads them a model
+                # at a time): (n, B) views of (B, n) arrays
+                self._cache[key] = (np.ascontiguousarray(tw.T).T, np.ascontiguousarray(hw.T).T)
             _trim(self._cache)
         return self._cache[key]
 
