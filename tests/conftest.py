@@ -17,6 +17,19 @@ import scipy.sparse as sp
 from sklearn import metrics
 
 
+@pytest.fixture(scope="module")
+def client():
+    """A Dask client on a 2-worker LocalCluster (processes, one thread each), per test module
+    (a module may kill a worker); skipped without ``distributed``."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=50)
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
 def make_regression(seed: int, n: int = 40, p: int = 5, k: int = 1, *, weighted: bool = False,
                     noise: float = 1.0, offset: float = 2.0):
     """Correlated, shifted, unevenly scaled features; ``k`` targets; optional weights."""

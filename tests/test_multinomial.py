@@ -341,17 +341,6 @@ def test_bad_targets_are_clear_errors(tmp_path):
 
 
 # ------------------------------------------------------------------------------------ Dask
-@pytest.fixture(scope="module")
-def client():
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=50)
-    c = distributed.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
-
-
 def test_dask_weighted_and_direct_collections_equal_in_memory(client):
     da = pytest.importorskip("dask.array")
     dd = pytest.importorskip("dask.dataframe")

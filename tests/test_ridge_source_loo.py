@@ -215,17 +215,6 @@ def test_fold_column_source_loo_gcv_equal_in_memory(tmp_path, cv):
 
 
 # ---------------------------------------------------------------------------------- Dask
-@pytest.fixture(scope="module")
-def client():
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=50)
-    c = distributed.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
-
-
 def test_dask_two_targets_weighted_loo_per_target_equal_in_memory(client):
     da = pytest.importorskip("dask.array")
     X, Y, s = _data(n=1200, p=5, k=2, seed=7)
