@@ -19,7 +19,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from ridgeline.estimators._validation import check_labels, check_two_classes, check_weights
 from ridgeline.losses import BinomialLoss, MultinomialLoss
 from ridgeline.path.glm_path import glm_path
-from ridgeline.solvers.glm_fit import choose_solver, resolve_solver
+from ridgeline.solvers.glm_fit import choose_solver
 from ridgeline.solvers.newton import GLMFit
 from ridgeline.solvers.problem import GLMProblem
 from ridgeline.stats.source import MAX_TARGET_VALUES
@@ -182,8 +182,3 @@ def source_problem(source, classes: np.ndarray, fit_intercept: bool) -> GLMProbl
                           progress=progress)
     return GLMProblem(source, MultinomialLoss(), fit_intercept, classes=classes,
                       progress=progress)
-
-
-def check_solver(solver: str) -> str:
-    """Validate a GLM solver name (ridgeline's or scikit-learn's)."""
-    return resolve_solver(solver)

@@ -20,7 +20,6 @@ from ridgeline.estimators._glm import (
     check_C,
     check_l1_ratio,
     check_penalty_alias,
-    check_solver,
     check_tol_iter,
     fit_glm,
     label_problem,
@@ -35,6 +34,7 @@ from ridgeline.estimators._logistic_sparse import (
 )
 from ridgeline.estimators._validation import check_source_fit, check_X, check_X_y, is_source
 from ridgeline.losses import BinomialLoss, MultinomialLoss
+from ridgeline.solvers.glm_fit import resolve_solver
 
 
 def lambda_from_C(C, n_w: float):
@@ -172,7 +172,7 @@ class LogisticRegression(LogisticMixin, BaseEstimator):
         check_tol_iter(self.tol, self.max_iter)
         if self.dual:
             raise ValueError("dual=True is not available: ridgeline solves the primal problem")
-        check_solver(self.solver)
+        resolve_solver(self.solver)
         if (src := dask_source(X, y, sample_weight)) is not None:
             X, y, sample_weight = src, None, None
         summary = None

@@ -17,7 +17,6 @@ from ridgeline.estimators._glm import (
     check_C,
     check_l1_ratio,
     check_penalty_alias,
-    check_solver,
     check_tol_iter,
     fit_glm,
     label_problem,
@@ -43,7 +42,7 @@ from ridgeline.path.glm_path import auto_glm_grid
 from ridgeline.selection.glm_alo import alo_glm
 from ridgeline.selection.glm_scoring import resolve_glm_scorer
 from ridgeline.selection.glm_select import kfold_glm
-from ridgeline.solvers.glm_fit import NEWTON_MAX_DIM, choose_solver
+from ridgeline.solvers.glm_fit import NEWTON_MAX_DIM, choose_solver, resolve_solver
 
 
 class LogisticRegressionCV(LogisticMixin, BaseEstimator):
@@ -156,7 +155,7 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
             raise ValueError(f"method must be 'kfold' or 'alo', got {self.method!r}")
         if self.rule not in ("min", "1se"):
             raise ValueError(f"rule must be 'min' or '1se', got {self.rule!r}")
-        check_solver(self.solver)
+        resolve_solver(self.solver)
         if np.any(ratios > 0) and self.method != "kfold":
             raise ValueError("l1_ratios > 0 needs method='kfold' (ALO is for the smooth L2 "
                              "penalty)")

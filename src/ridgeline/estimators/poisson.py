@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ridgeline.distributed import dask_source
 from ridgeline.estimators._base import SparseInputMixin
-from ridgeline.estimators._glm import check_solver, check_tol_iter, fit_glm
+from ridgeline.estimators._glm import check_tol_iter, fit_glm
 from ridgeline.estimators._validation import (
     check_source_fit,
     check_strength,
@@ -27,6 +27,7 @@ from ridgeline.estimators._validation import (
 )
 from ridgeline.losses import PoissonLoss
 from ridgeline.selection.glm_cv import check_glm_target
+from ridgeline.solvers.glm_fit import resolve_solver
 from ridgeline.solvers.problem import GLMProblem
 
 
@@ -77,7 +78,7 @@ class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
         if alpha.ndim != 0:
             raise ValueError(f"alpha must be a single number, got {self.alpha!r}")
         check_tol_iter(self.tol, self.max_iter)
-        check_solver(self.solver)
+        resolve_solver(self.solver)
         if (src := dask_source(X, y, sample_weight)) is not None:
             X, y, sample_weight = src, None, None
         summary = None

@@ -198,10 +198,9 @@ def softmax_gradient_sums(X, labels, WT, b):
 def eta_sums(eta, y, tw, hw, weighted, family, eta_max, hessian):
     """The per-row part of a GLM pass of B models, from their linear predictors.
 
-    Given ``η = W Xᵀ + b`` (one BLAS product; B long rows are much faster for BLAS than n
-    short ones), one loop over each model's row of η forms everything but the products with
-    X: the loss sums, the held-out sums and the rows' gradient and curvature factors, which
-    ``G X`` and ``Xᵀ diag(H_j) X`` then turn into the gradient and Hessian.
+    Given ``η = W Xᵀ + b`` (one BLAS product), one loop over each model's row of η forms the
+    loss and held-out sums and the rows' gradient and curvature factors, which ``G X`` and
+    ``Xᵀ diag(H_j) X`` then turn into the gradient and Hessian.
 
     Parameters
     ----------
