@@ -208,8 +208,8 @@ def eta_sums(eta, y, tw, hw, weighted, family, eta_max, hessian):
     y : ndarray (m,)
         Targets encoded for the loss (0/1 for the binomial).
     tw, hw : ndarray (B, m)
-        Training and held-out weights (ignored, may be empty, when not ``weighted``: every
-        row then trains every model with unit weight).
+        Training and held-out weights (ignored when not ``weighted``: every row then trains
+        every model with unit weight).
     weighted : bool
     family : int
         A value of :data:`FAMILIES`.
@@ -223,8 +223,7 @@ def eta_sums(eta, y, tw, hw, weighted, family, eta_max, hessian):
         Rows: ``Σ tw``, ``Σ tw ℓ``, ``Σ tw ℓ'``, ``Σ hw``, ``Σ hw ℓ``, ``Σ hw [sign(η) = y]``.
     G : ndarray (B, m)
         ``tw ℓ'``.
-    H : ndarray (B, m) (empty (B, 0) without ``hessian``)
-        ``tw ℓ''``.
+    H : ndarray (B, m), ``tw ℓ''`` (empty (B, 0) without ``hessian``)
     """
     B, m = eta.shape
     sums = np.zeros((6, B))
