@@ -43,7 +43,7 @@ def resolve_solver(solver: str) -> str:
     name = SOLVER_ALIASES.get(solver, solver)
     if name not in GLM_SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; choose one of {GLM_SOLVERS} "
-                         f"(or scikit-learn's {tuple(SOLVER_ALIASES)})")
+                         f"(or one of the names they stand for: {tuple(SOLVER_ALIASES)})")
     return name
 
 
