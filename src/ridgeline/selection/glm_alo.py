@@ -25,6 +25,7 @@ from ridgeline.solvers.curvature import Curvature
 from ridgeline.solvers.glm_fit import fit
 from ridgeline.solvers.glm_models import make_model
 from ridgeline.solvers.problem import GLMProblem
+from ridgeline.stats.array_source import ArraySource
 from ridgeline.stats.chunks import iter_row_chunks
 
 _FULL = np.array([-1])
@@ -34,7 +35,7 @@ def in_memory_rows(problem: GLMProblem) -> tuple[object, np.ndarray, np.ndarray]
     """``(X, y, ω)`` of an in-memory source: the rows, the encoded targets and the
     normalized sample weights ``ω = s / Σ s``; a ValueError for files and Dask."""
     src = problem.source
-    if not hasattr(src, "X"):
+    if not isinstance(src, ArraySource):
         raise ValueError("approximate leave-one-out needs the rows in memory: use "
                          "method='kfold' on a file or Dask source")
     s = np.ones(src.y.size) if src.s is None else src.s

@@ -21,6 +21,7 @@ from ridgeline.path.glm_path import GLMPath, glm_path
 from ridgeline.selection.glm_scoring import GLMScorer
 from ridgeline.selection.result import RidgeCVResult, edge_sides, select_1se, select_min, warn_edges
 from ridgeline.solvers.problem import GLMProblem
+from ridgeline.stats.array_source import ArraySource
 from ridgeline.stats.members import member_roles
 
 
@@ -63,7 +64,7 @@ def finish(lambdas, alphas, method, scorer, fold_scores, mean, se, dof, rule, n_
 def check_scorer_fits(problem: GLMProblem, scorer: GLMScorer) -> None:
     """Refuse, before any pass, a scorer that needs held-out predictions on a source that
     keeps no rows (files, Dask)."""
-    if scorer.per_sample is None and not hasattr(problem.source, "X"):
+    if scorer.per_sample is None and not isinstance(problem.source, ArraySource):
         raise ValueError(f"scoring={scorer.name!r} needs held-out predictions, which a "
                          "streamed fit does not keep: use 'neg_mean_poisson_deviance' "
                          "(Poisson), 'neg_log_loss' or 'accuracy' (logistic)")
