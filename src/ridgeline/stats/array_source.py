@@ -29,7 +29,6 @@ from ridgeline.stats.multinomial import (
     MultinomialPassResult,
     class_indices,
     multinomial_rows,
-    workspace,
 )
 from ridgeline.stats.shared_hessian import group_grams, group_order, shared_hessians
 from ridgeline.stats.source import (
@@ -279,11 +278,10 @@ class ArraySource(BatchSource):
         # softmax Hessian (Hessians shared at the mean probabilities cost more passes than
         # they save: digits CV 3.0 s against 2.6 s)
         out = MultinomialPassResult.zeros(B, p, C, bool(hessian))
-        buf = (workspace(None, self.X[:1], np.float32)
-               if hessian in ("own", "shared") and not sp.issparse(self.X) else None)
+        dtype = np.float32 if hessian in ("own", "shared") else np.float64
         for rows, Xr in self._row_blocks():
             multinomial_rows(out, Xr, lab[rows], _rows(tw, rows), _rows(hw, rows), coef,
-                             intercept, bool(hessian), buf)
+                             intercept, bool(hessian), dtype)
         if progress is not None:
             progress(self.y.size)
         return out

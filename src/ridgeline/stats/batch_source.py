@@ -20,7 +20,6 @@ from ridgeline.stats.multinomial import (
     batch_multinomial_stats,
     class_indices,
 )
-from ridgeline.stats.multinomial import workspace as multinomial_workspace
 from ridgeline.stats.source import (
     FoldMomentsResult,
     GLMPassResult,
@@ -261,14 +260,11 @@ class BatchSource(ABC):
             coef, intercept, held_out, self.n_features, classes)
         B, p, C = coef.shape
         out = MultinomialPassResult.zeros(B, p, C, hessian)
-        buffer = None
         for batch in self.batches(n_folds, progress):
             lab, bad = class_indices(batch.y, classes, C)
             if bad is not None:
                 raise SourceError(f"{batch.where} {batch.rows}: target {float(batch.y[bad])!r} "
                                   f"at row {batch.start + bad} is not one of the {C} classes")
-            if hessian:
-                buffer = multinomial_workspace(buffer, batch.X)  # reused by every batch
             batch_multinomial_stats(batch.X, lab, batch.fold, coef, intercept, held_out,
-                                    hessian, weights=batch.weight, out=out, buffer=buffer)
+                                    hessian, weights=batch.weight, out=out)
         return out

@@ -8,11 +8,9 @@ per-sample loss ``ℓ_i = logsumexp(η_i) − η_{i,y_i}`` (:class:`ridgeline.lo
 the sums over a model's training rows are its loss, its gradient ``Σ s_i x̃_i (π_i − e_{y_i})ᵀ``
 and its Hessian, whose block (c, d) is ``Σ s_i π_ic (δ_cd − π_id) x̃_i x̃_iᵀ``.
 
-Each off-diagonal Hessian block has curvature weights of one sign (``−π_c π_d ≤ 0``), so it is
-one symmetric rank-m update ``−ZᵀZ`` with ``Z = √(π_c π_d) ⊙ x̃`` — a BLAS ``syrk``, half the
-flops of a general product — built in one reused buffer; the diagonal blocks follow from them
-(the rows of ``diag(π) − ππᵀ`` sum to zero), so a model's Hessian costs C(C−1)/2 products. The
-gradient of all B models is one product ``Xᵀ R`` with R (m, B·C).
+The off-diagonal Hessian blocks of all class pairs are one ``syrk`` of the class-scaled rows
+``Z = [√s π_1 x̃, …, √s π_C x̃]``, the diagonal blocks come from ``s π_c (1 − π_c) ≥ 0``
+directly (:func:`add_softmax_grams`). The gradient of all B models is one product ``R X``.
 """
 
 from __future__ import annotations
@@ -24,9 +22,6 @@ import scipy.sparse as sp
 
 from ridgeline.stats.members import member_weights
 from ridgeline.stats.row_kernels import compiled_rows, softmax_gradient_sums
-
-#: Bytes of one row block of the Hessian products (X's rows and their scaled copy in L2).
-_BLOCK_BYTES = 1 << 20
 
 
 @dataclass
@@ -111,7 +106,7 @@ def batch_multinomial_stats(X: np.ndarray, labels: np.ndarray, fold: np.ndarray,
                             coef: np.ndarray, intercept: np.ndarray, held_out: np.ndarray,
                             hessian: bool, weights: np.ndarray | None = None, *,
                             out: MultinomialPassResult | None = None,
-                            buffer: np.ndarray | None = None) -> MultinomialPassResult:
+                            dtype=np.float64) -> MultinomialPassResult:
     """:class:`MultinomialPassResult` of one batch for B models, added into ``out``.
 
     Parameters
@@ -130,8 +125,8 @@ def batch_multinomial_stats(X: np.ndarray, labels: np.ndarray, fold: np.ndarray,
         Sample weights (default 1); every sum is weighted.
     out : MultinomialPassResult, optional
         Accumulator to add the batch's sums into (in place); default a new one.
-    buffer : ndarray float64, optional
-        Workspace reused from batch to batch (see :func:`workspace`); default a new one.
+    dtype : numpy float dtype, default float64
+        Of the Hessian's products (float32 for a curvature; sums in float64).
 
     Returns
     -------
@@ -153,13 +148,13 @@ def batch_multinomial_stats(X: np.ndarray, labels: np.ndarray, fold: np.ndarray,
         out.grad += grad.transpose(0, 2, 1)
         return out
     tw, hw = member_weights(fold, held_out, weights)
-    multinomial_rows(out, X, lab, tw, hw, coef, intercept, hessian, buffer)
+    multinomial_rows(out, X, lab, tw, hw, coef, intercept, hessian, dtype)
     return out
 
 
 def multinomial_rows(out: MultinomialPassResult, X, lab: np.ndarray, tw: np.ndarray | None,
                      hw: np.ndarray | None, coef: np.ndarray, intercept: np.ndarray,
-                     hessian: bool, buffer: np.ndarray | None = None) -> np.ndarray:
+                     hessian: bool, dtype=np.float64) -> np.ndarray:
     """Add rows X (m, p) (dense or SciPy sparse) with class indices ``lab`` (m,) to ``out``.
 
     ``tw``/``hw`` (m, B) are each row's training and held-out weight for every model
@@ -204,7 +199,7 @@ def multinomial_rows(out: MultinomialPassResult, X, lab: np.ndarray, tw: np.ndar
         if sp.issparse(X):
             _add_sparse_hessian(out.hess, X, piT, tws)
         else:
-            _add_hessian(out.hess, X, piT, tws, buffer)
+            _add_hessian(out.hess, X, piT, tws, dtype)
     return pi
 
 
@@ -224,38 +219,16 @@ def _add_sparse_hessian(hess: np.ndarray, X, pi: np.ndarray, tw: np.ndarray) -> 
                 hess[j, d, d] += G
 
 
-def workspace(buffer: np.ndarray | None, X: np.ndarray, dtype=np.float64) -> np.ndarray:
-    """A buffer for :func:`batch_multinomial_stats` on X: ``buffer`` itself when it fits
-    (rows, columns and X's memory layout), else a new one of ``dtype`` (reused batch after
-    batch)."""
-    q = X.shape[1] + 1
-    rows = min(X.shape[0], _block_rows(X.shape[1]))
-    fortran = _fortran(X)
-    if (buffer is not None and buffer.shape[0] >= rows and buffer.shape[1] == q
-            and buffer.flags.f_contiguous == fortran):
-        return buffer
-    return np.empty((rows, q), order="F" if fortran else "C", dtype=dtype)
-
-
-def _fortran(X: np.ndarray) -> bool:
-    return bool(X.flags.f_contiguous and not X.flags.c_contiguous)
-
-
-def _block_rows(p: int) -> int:
-    """Rows of a Hessian block: X's rows and the scaled copy ``Z`` stay in a core's L2."""
-    return max(256, _BLOCK_BYTES // (16 * (p + 1)))
-
-
 def _add_hessian(hess: np.ndarray, X: np.ndarray, pi: np.ndarray, tw: np.ndarray,
-                 buffer: np.ndarray | None) -> None:
+                 dtype=np.float64) -> None:
     """Add ``Σ tw_i π_ic (δ_cd − π_id) x̃_i x̃_iᵀ`` to ``hess[j, c, d]`` for every model j
     (``pi`` (m, B, C), ``tw`` (m, B)); see :func:`add_softmax_grams`."""
     for j in range(pi.shape[1]):
-        add_softmax_grams(hess[j], X, pi[:, j, :], tw[:, j], buffer)
+        add_softmax_grams(hess[j], X, pi[:, j, :], tw[:, j], dtype)
 
 
 def add_softmax_grams(hess: np.ndarray, X: np.ndarray, P: np.ndarray, t: np.ndarray,
-                      buffer: np.ndarray | None = None) -> None:
+                      dtype=np.float64) -> None:
     """Add one model's softmax Hessian blocks ``Σ t_i (δ_cd π_ic − π_ic π_id) x̃_i x̃_iᵀ`` to
     ``hess`` (C, C, p + 1, p + 1), for probabilities ``P`` (m, C) and weights ``t`` (m,).
 
@@ -263,12 +236,11 @@ def add_softmax_grams(hess: np.ndarray, X: np.ndarray, P: np.ndarray, t: np.ndar
     from one product per block, ``ZᵀZ`` with ``Z = [√t π_1 x̃, …, √t π_C x̃]`` (m, C (p + 1)) —
     one BLAS ``syrk`` instead of C(C−1)/2 small ones — and each diagonal block from the
     weights ``t π_c (1 − π_c) ≥ 0`` directly (no cancellation where π_c is near 1). The
-    products run in ``buffer``'s dtype (float32 for a curvature; sums in float64).
+    products run in ``dtype`` (float32 for a curvature; sums in float64).
     """
     m, p = X.shape
     C = hess.shape[0]
     q = p + 1
-    dtype = np.float64 if buffer is None else buffer.dtype
     step = max(64, min(m, (4 << 20) // (8 * C * q)))
     Z = np.empty((step, C * q), dtype=dtype)
     D = np.empty((step, q), dtype=dtype)
