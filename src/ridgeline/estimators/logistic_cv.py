@@ -192,7 +192,7 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
         n_w = float(summary.sw.sum())
         passes = 1 if labels is None else 0  # the target summary of a source
         if Cs is None:  # "auto": 20 values spanning 5%..99% of the null model's dof
-            lambdas = auto_glm_grid(problem, 20)
+            lambdas = auto_glm_grid(problem, 20, summary=summary)
             Cs = 1.0 / (2.0 * lambdas * n_w)
             passes += 1
         lambdas = lambda_from_C(Cs, n_w)
