@@ -150,3 +150,13 @@ def test_eta_sums_kernel_equals_its_definition(family, weighted):
         np.testing.assert_allclose(sums[5], (hw * correct).sum(axis=0), rtol=1e-13)
     else:
         assert not sums[3:].any()
+
+
+def test_a_pass_refuses_a_loss_it_has_no_row_loop_for():
+    from ridgeline.losses import MultinomialLoss
+    from ridgeline.stats import ArraySource
+
+    X, y, _ = _data(n=50, p=3)
+    with pytest.raises(TypeError, match="binomial or Poisson loss, got MultinomialLoss"):
+        ArraySource(X, y).glm_pass(MultinomialLoss(), np.zeros((1, 3)), np.zeros(1),
+                                   np.array([-1]), 1)

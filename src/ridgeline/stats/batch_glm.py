@@ -104,35 +104,11 @@ def glm_rows(out: GLMPassResult, X, yb: np.ndarray, tw: np.ndarray | None,
     float64 (q, p) workspace for the Hessian's scaled rows, taken ``q`` rows at a time
     (default: one block of :func:`~ridgeline.stats.batch.block_rows` rows).
     """
-    if getattr(loss, "name", None) in FAMILIES:
-        return _compiled_rows(out, X, yb, tw, hw, loss, coef, intercept, hessian, buf)
-    eta = np.asarray(X @ coef.T) + intercept[None, :]  # (r, B)
-    val = loss.value(yb, eta)
-    g, h = loss.derivatives(yb, eta)
-    if tw is None:  # every row trains every model, unit weight
-        out.sw += X.shape[0]
-        out.loss += val.sum(axis=0)
-        out.grad_w += _left_product(g, X)
-        out.grad_b += g.sum(axis=0)
-        if hessian:
-            out.hess_wb += _left_product(h, X)
-            out.hess_bb += h.sum(axis=0)
-            add_scaled_grams(out.hess_ww, X, h, buf)
-        return eta
-    correct = ((eta > 0) == (yb > 0.5)).astype(np.float64)
-    out.sw += tw.sum(axis=0)
-    out.loss += np.einsum("mb,mb->b", tw, val)
-    out.grad_w += _left_product(tw * g, X)
-    out.grad_b += np.einsum("mb,mb->b", tw, g)
-    out.held_sw += hw.sum(axis=0)
-    out.held_loss += np.einsum("mb,mb->b", hw, val)
-    out.held_correct += np.einsum("mb,mb->b", hw, correct)
-    if hessian:
-        th = tw * h
-        out.hess_wb += _left_product(th, X)
-        out.hess_bb += th.sum(axis=0)
-        add_scaled_grams(out.hess_ww, X, th, buf)
-    return eta
+    family = getattr(loss, "name", None)
+    if family not in FAMILIES:
+        raise TypeError(f"glm_pass takes the binomial or Poisson loss, got "
+                        f"{type(loss).__name__} ({family!r}); the softmax has multinomial_pass")
+    return _compiled_rows(out, X, yb, tw, hw, loss, coef, intercept, hessian, buf)
 
 
 def _compiled_rows(out: GLMPassResult, X, yb: np.ndarray, tw: np.ndarray | None,
@@ -171,13 +147,6 @@ def _right_product(D: np.ndarray, X) -> np.ndarray:
     if sp.issparse(X):
         return np.asarray((X.T @ D.T).T)
     return D @ X
-
-
-def _left_product(D: np.ndarray, X) -> np.ndarray:
-    """``Dᵀ X`` (B, p) for D (r, B) and dense or sparse X (r, p), in float64."""
-    if sp.issparse(X):
-        return np.asarray((X.T @ D).T)
-    return D.T @ X
 
 
 def add_scaled_grams(H: np.ndarray, X, d: np.ndarray, buf: np.ndarray | None = None) -> None:
