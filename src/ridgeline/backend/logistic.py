@@ -37,8 +37,11 @@ from ridgeline.backend.source import ArrayAPISource
 from ridgeline.losses import BinomialLoss
 from ridgeline.path.glm_path import GLMPath, glm_path
 from ridgeline.selection.glm_scoring import resolve_glm_scorer
-from ridgeline.selection.glm_select import kfold_glm
+from ridgeline.selection.glm_select import held_out_scores, kfold_glm
 from ridgeline.solvers.problem import GLMProblem
+
+#: The held-out accuracy every pass returns beside the log loss.
+ACCURACY = resolve_glm_scorer("accuracy", BinomialLoss())
 
 
 @dataclass
@@ -290,7 +293,7 @@ def _cv_result(source: ArrayAPISource, sel, refit: ArrayLogisticFit,
     return ArrayLogisticCVResult(
         lambdas=bk.from_host(res.lambdas),
         fold_log_loss=bk.from_host(-res.fold_scores[:, :, 0]),
-        fold_accuracy=bk.from_host((path.held_correct / path.held_sw).T),
+        fold_accuracy=bk.from_host(held_out_scores(path, ACCURACY).T),
         mean_log_loss=bk.from_host(-res.mean_score),
         se_log_loss=bk.from_host(res.se),
         index_min=int(res.index_min),
