@@ -1,7 +1,9 @@
 """Benchmark ridgeline's sparse (L1 / elastic-net / group-lasso) paths against scikit-learn,
 glum, skglm and celer — and check the answers (issue #4).
 
-Three cases (``--quick`` shrinks every case for a ~30 s smoke run):
+Three cases (``--quick`` shrinks every case for a ~30 s smoke run), and the small-data cases D
+(diabetes against scikit-learn) and E (Bikeshare lasso path against R glmnet) of issue 16 in
+``bench_sparse_small.py``:
 
 A  elastic net, n=50,000, p=500 (Toeplitz ρ=0.5 design, 50 non-zero coefficients, intercept),
    l1_ratio 0.5, 100 α (scikit-learn's grid, eps=1e-3, computed once on the full data and given
@@ -47,6 +49,8 @@ Usage::
     .venv/bin/python benchmarks/bench_sparse.py --case B --repeats 5
     .venv/bin/python benchmarks/bench_sparse.py --quick         # smoke run (~30 s)
     .venv/bin/python benchmarks/bench_sparse.py --case A --with-glum   # + the full glum CV (~4 min)
+    .venv/bin/python benchmarks/bench_sparse.py --case D       # diabetes vs scikit-learn
+    .venv/bin/python benchmarks/bench_sparse.py --case E       # Bikeshare path vs R glmnet
 """
 
 from __future__ import annotations
@@ -773,12 +777,21 @@ def write_results(rep: CaseReport, info: dict, args) -> None:
     say(f"Results written to {base}.json and .md")
 
 
-CASES = {"A": case_a, "B": case_b, "C": case_c}
+def case_small(name):
+    """Cases D and E (issue 16, small data) live in bench_sparse_small.py."""
+    def run(args):
+        import bench_sparse_small
+
+        return getattr(bench_sparse_small, f"case_{name.lower()}")(args)
+    return run
+
+
+CASES = {"A": case_a, "B": case_b, "C": case_c, "D": case_small("D"), "E": case_small("E")}
 
 
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--case", choices=["A", "B", "C", "all"], default="all")
+    ap.add_argument("--case", choices=["A", "B", "C", "D", "E", "all"], default="all")
     ap.add_argument("--repeats", type=int, default=3, help="timed runs (after one warm-up) of "
                     "ridgeline and the fast peers; min and median reported")
     ap.add_argument("--quick", action="store_true", help="small sizes: smoke run (~30 s)")
@@ -811,7 +824,7 @@ def main(argv=None) -> int:
     if args.threads != "default":
         limiter = threadpool_limits(limits=int(args.threads))
     say(f"Threads: {info['threads']}")
-    names = "ABC" if args.case == "all" else args.case
+    names = "ABCDE" if args.case == "all" else args.case
     reports = []
     t0 = time.perf_counter()
     for name in names:
@@ -830,9 +843,11 @@ def main(argv=None) -> int:
         for r in rep.rows:
             if r.agrees is False:
                 say(f"  {rep.name}: DISAGREEMENT: {r.label}: {r.agreement}")
+        for f in rep.extra.get("failures", []):  # cases D and E: answer checks that fail
+            say(f"  {rep.name}: ANSWER CHECK FAILED: {f}")
     say(f"Total {time.perf_counter() - t0:.0f} s; load average at end: {loadavg()}")
     del limiter
-    return 0
+    return 1 if any(rep.extra.get("answer_failed") for rep in reports) else 0
 
 
 if __name__ == "__main__":
