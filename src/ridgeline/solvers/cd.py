@@ -13,11 +13,18 @@ Two engines:
 
 * :func:`solve_gram` works on ``Q = X̃ᵀHX̃/n_w + B``, ``q = X̃ᵀHy/n_w`` (p×p): a coordinate costs
   O(p), independent of n, and the K training Grams of a cross-validation come from one pass
-  (``G - G_k``). It also takes a full ``B`` (Tikhonov ``λ wᵀPw``).
+  (``G - G_k``). It also takes a full ``B`` (Tikhonov ``λ wᵀPw``). The whole solve — sweeps,
+  gap, screening, support steps — is one compiled call (:mod:`ridgeline.solvers.cd_gram`; a
+  path is one call too, :meth:`ridgeline.solvers.ls_problem.LSProblem.solve_path`).
 * :func:`solve_blocks` works on the residual (O(nnz of a column) per coordinate), with working
   sets chosen by dual-constraint distance (Massias, Gramfort & Salmon (2018), "Celer: a fast
   solver for the lasso with dual extrapolation", ICML) and gap-safe screening; for large p,
-  sparse X, and group lasso (block proximal steps).
+  sparse X, and group lasso (block proximal steps). Its sweeps are compiled; the working-set
+  loop checks its gap every few sweeps (:mod:`ridgeline.solvers.cd_residual`) and, for the
+  elastic net, tries support steps (:mod:`ridgeline.solvers.cd_support`).
+
+Both stop at ``gap ≤ gap_tol``; with ``polish`` they go on to the rounding floor (objective
+at the optimum to about 1e-11 relative), and ``gap_tol = 0`` means exactly that.
 """
 
 from __future__ import annotations
@@ -26,15 +33,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ridgeline.solvers.cd_certificate import (
-    Blocks,
-    DualCandidate,
-    certificate,
-    extrapolation_weights,
-    safe_to_discard,
-)
+from ridgeline.solvers.cd_certificate import Blocks, safe_to_discard
 from ridgeline.solvers.cd_design import CDDesign
-from ridgeline.solvers.cd_kernels import gram_sweep
+from ridgeline.solvers.cd_gram import POLISH_REL, converged, gram_solve, smooth_inverse
+from ridgeline.solvers.cd_residual import Residual, candidate, certify, inner
+from ridgeline.solvers.cd_support import SupportTrigger
 
 
 @dataclass
@@ -53,7 +56,7 @@ class CDFit:
     converged : bool
         ``gap ≤ gap_tol``.
     n_epochs : int
-        Coordinate sweeps done (over the working set).
+        Coordinate sweeps done (over the working set), support steps included.
     n_screened : int
         Blocks discarded by the gap-safe test at the end.
     residual : ndarray (n,) or None
@@ -84,13 +87,15 @@ def _solve_psd(M: np.ndarray, r: np.ndarray) -> np.ndarray:
 
 def solve_gram(Q: np.ndarray, q: np.ndarray, yy: float, a: np.ndarray, *, nonneg: bool = False,
                w0: np.ndarray | None = None, gap_tol: float, max_epochs: int = 10_000,
-               screen: bool = True) -> CDFit:
+               screen: bool = True, polish: bool = False) -> CDFit:
     """Minimize ``yy/2 - qᵀw + ½wᵀQw + Σ a_j|w_j|`` (optionally ``w ≥ 0``).
+
+    One compiled call (:func:`ridgeline.solvers.cd_gram.gram_solve`).
 
     Parameters
     ----------
     Q : ndarray (p, p)
-        ``X̃ᵀHX̃/n_w`` plus the ridge/Tikhonov part ``B`` (symmetric PSD, C-contiguous).
+        ``X̃ᵀHX̃/n_w`` plus the ridge/Tikhonov part ``B`` (symmetric PSD).
     q : ndarray (p,)
         ``X̃ᵀHy/n_w``.
     yy : float
@@ -98,127 +103,127 @@ def solve_gram(Q: np.ndarray, q: np.ndarray, yy: float, a: np.ndarray, *, nonneg
     a : ndarray (p,)
         L1 weights; coordinates with ``a_j = 0`` are minimized exactly as a block.
     gap_tol : float
-        Stop when the duality gap is at most this.
+        Stop when the duality gap is at most this (0: when it stops falling).
+    polish : bool
+        Then go on to the rounding floor (see :mod:`ridgeline.solvers.cd_gram`).
     """
     p = q.size
     w = np.zeros(p) if w0 is None else np.array(w0, dtype=np.float64)
     Q = np.ascontiguousarray(Q, dtype=np.float64)
-    Qw = Q @ w
-    smooth = np.flatnonzero(a == 0)
-    QSS = Q[np.ix_(smooth, smooth)]
-    blocks = Blocks.singletons(p)
-    L = np.diag(Q).copy()
-    coords = np.arange(p, dtype=np.int64)
-    screened = np.zeros(p, dtype=bool)
-    cert, epochs = None, 0
-    while True:
-        if smooth.size:
-            delta = _solve_psd(QSS, (q - Qw)[smooth])
-            w[smooth] += delta
-            Qw += Q[:, smooth] @ delta
-        if epochs % 32 == 31:
-            Qw = Q @ w
-        F = 0.5 * yy - q @ w + 0.5 * (w @ Qw)
-        cert = certificate(F, yy - q @ w, q - Qw, w, blocks, a, nonneg)
-        if cert.gap <= gap_tol or epochs >= max_epochs:
-            break
-        if screen:
-            drop = safe_to_discard(cert, L, a) & ~screened
-            if drop.any():
-                gone = np.flatnonzero(drop & (w != 0))
-                if gone.size:
-                    Qw -= Q[:, gone] @ w[gone]
-                    w[gone] = 0.0
-                screened |= drop
-                coords = np.flatnonzero(~screened).astype(np.int64)
-        gram_sweep(Q, q, w, Qw, a, nonneg, coords)
-        epochs += 1
-    return CDFit(w, cert.primal, cert.gap, gap_tol, cert.gap <= gap_tol, epochs,
-                 int(screened.sum()))
-
-
-class _Residual:
-    """The residual state of :func:`solve_blocks`: ``R`` (true residual) and its design."""
-
-    def __init__(self, design: CDDesign, y: np.ndarray, w: np.ndarray, R0=None):
-        self.design = design
-        self.D, (self.sweep, self.dots, self.axpy) = design.kernel()
-        design.shift[0] = 0.0
-        if R0 is not None:
-            self.R = np.array(R0, dtype=np.float64)
-        else:
-            self.R = y - design.matvec(w) if np.any(w) else y.copy()
-
-    def settle(self) -> np.ndarray:
-        """Fold the pending scalar shift into ``R`` and return it."""
-        shift = self.design.shift
-        if shift[0] != 0.0:
-            self.R += shift[0]
-            shift[0] = 0.0
-        return self.R
-
-    def move(self, cols: np.ndarray, coefs: np.ndarray) -> None:
-        """``R -= X̃[:, cols] @ coefs``."""
-        self.axpy(self.D, self.R, cols.astype(np.int64), np.ascontiguousarray(coefs))
+    a = np.ascontiguousarray(a, dtype=np.float64)
+    smooth = np.flatnonzero(a == 0).astype(np.int64)
+    primal, gap, epochs, n_screened = gram_solve(
+        Q, np.ascontiguousarray(q, dtype=np.float64), float(yy), a, smooth,
+        smooth_inverse(Q, smooth), bool(nonneg), w, float(gap_tol), int(max_epochs),
+        bool(screen), bool(polish or gap_tol == 0))
+    return CDFit(w, primal, gap, gap_tol, converged(gap, gap_tol, epochs, max_epochs), epochs,
+                 n_screened)
 
 
 def solve_blocks(design: CDDesign, y: np.ndarray, blocks: Blocks, a: np.ndarray, b: np.ndarray,
                  *, nonneg: bool = False, w0: np.ndarray | None = None, gap_tol: float,
                  max_epochs: int = 10_000, screen: bool = True, ws_start: int = 10,
-                 R0: np.ndarray | None = None, xtr0: np.ndarray | None = None) -> CDFit:
+                 R0: np.ndarray | None = None, xtr0: np.ndarray | None = None,
+                 polish: bool = False) -> CDFit:
     """Minimize ``(1/2n_w)‖y - X̃w‖²_H + ½Σ b_j w_j² + Σ_g a_g‖w_g‖`` by block CD.
 
     Parameters
     ----------
-    design : CDDesign
+    design, y : CDDesign, ndarray (n,)
         ``X̃`` with row weights ``h``; ``y`` must be h-weighted centered when the design is.
-    y : ndarray (n,)
     blocks : Blocks
         Singletons for the (elastic-net) lasso, groups for the group lasso.
-    a : ndarray (n_blocks,)
-        Block weights (0: unpenalized, minimized exactly by a small linear solve).
-    b : ndarray (p,)
-        Ridge weights per feature.
+    a, b : ndarray (n_blocks,) and (p,)
+        Block weights (0: unpenalized, minimized exactly by a small linear solve); ridge
+        weights per feature.
     gap_tol : float
-        Stop when the duality gap is at most this.
+        Stop when the duality gap is at most this (0: when it stops falling).
     screen : bool
         Apply gap-safe screening (``False`` for the checks that screening changes nothing).
-    R0 : ndarray (n,), optional
-        ``y - X̃w0`` when the caller has it (a path passes the previous solve's residual).
-    xtr0 : ndarray (p,), optional
-        ``X̃ᵀH·R0/n_w`` with it (the previous solve's ``xtr``): saves the first full product.
+    R0, xtr0 : ndarray (n,) and (p,), optional
+        ``y - X̃w0`` and ``X̃ᵀH·R0/n_w`` (a path passes the last solve's): saves a product.
+    polish : bool
+        Then go on until the gap is at most ``POLISH_REL`` of the objective or stops falling.
+        For singletons, support steps (:mod:`ridgeline.solvers.cd_support`) are tried while
+        polishing, and earlier whenever the sweeps since the last try cost more than one.
     """
-    p, n_w = design.n_features, design.n_w
+    p = design.n_features
     w = np.zeros(p) if w0 is None else np.array(w0, dtype=np.float64)
-    state = _Residual(design, y, w, R0)
-    bmax = np.maximum.reduceat(b[blocks.idx], blocks.ptr[:-1]) if p else b
-    L = design.block_lipschitz(blocks.idx, blocks.ptr) / n_w + bmax
-    smooth = blocks.columns(np.flatnonzero(a == 0))
-    M = _smooth_block(design, smooth, b)
-    buf = np.empty(int(np.diff(blocks.ptr).max(initial=1)))
+    state = Residual(design, y, w, R0)
+    L, smooth, M, buf = _prepare(design, blocks, a, b)
     screened = np.zeros(blocks.n_blocks, dtype=bool)
-    ws_size, epochs = max(ws_start, 2 * _n_active(w, blocks)), 0
-    raw = xtr0 if R0 is not None else None
-    acc = None  # the last inner solve's extrapolated (residual, coefficients)
-    extrapolating = smooth.size == 0  # an extrapolated point is not exact on free columns
+    ws_size, epochs, last_try = max(ws_start, 2 * _n_active(w, blocks)), 0, -1
+    raw, acc = (xtr0 if R0 is not None else None), None  # acc: last extrapolated (R, w)
+    trigger = SupportTrigger(_feature_weights(blocks, a, p), y.size)
+    polish, stall = polish or gap_tol <= 0, _Stall()
     while True:
-        v = _exact_smooth(state, w, b, smooth, M, raw)
-        raw = None
-        cert = _cert(state, y, w, b, v, blocks, a, nonneg)
-        if cert.gap > gap_tol and acc is not None:
-            cert = _cert(state, y, w, b, v, blocks, a, nonneg,
-                         extra=_candidate(state, y, b, *acc))
-        if cert.gap <= gap_tol or epochs >= max_epochs:
+        v, raw = _exact_smooth(state, w, b, smooth, M, raw), None
+        cert = _certificate(state, y, w, b, v, blocks, a, nonneg, gap_tol, acc)
+        reached = cert.gap <= gap_tol or gap_tol <= 0
+        if reached and (not polish or cert.gap <= POLISH_REL * cert.primal):
+            break
+        fresh, last_try = epochs != last_try, epochs
+        if fresh and trigger.step(state, y, w, b, nonneg, cert.primal, force=reached):
+            epochs = last_try = epochs + 1  # a support step counts as an iteration
+            acc = None
+            continue
+        if epochs >= max_epochs or (reached and stall.stalled(cert.gap)):
             break
         if screen:
             screened |= _discard(state, w, blocks, safe_to_discard(cert, L, a) & ~screened)
         ws = _working_set(cert, w, blocks, a, L, screened, ws_size)
-        done, acc = _inner(state, y, w, b, blocks, a, L, nonneg, ws, buf, 0.3 * cert.gap,
-                           max_epochs - epochs, extrapolating)
+        done, acc = inner(state, y, w, b, blocks, a, L, nonneg, ws, buf, 0.3 * cert.gap,
+                          max_epochs - epochs, smooth.size == 0, trigger)
         epochs += done
         ws_size = min(blocks.n_blocks, 2 * max(ws_size, _n_active(w, blocks)))
-    return CDFit(w, cert.primal, cert.gap, gap_tol, cert.gap <= gap_tol, epochs,
-                 int(screened.sum()), state.settle(), v + b * w)
+    screened |= safe_to_discard(cert, L, a) & screen  # and what the final gap proves zero
+    return CDFit(w, cert.primal, cert.gap, gap_tol, converged(cert.gap, gap_tol, epochs,
+                 max_epochs), epochs, int(screened.sum()), state.settle(), v + b * w)
+
+
+class _Stall:
+    """Tracks the best gap; stalled after ``STALL`` checks without a 1% improvement."""
+
+    STALL = 16
+
+    def __init__(self):
+        self.best, self.since = np.inf, 0
+
+    def stalled(self, gap: float) -> bool:
+        if gap < 0.99 * self.best:
+            self.best, self.since = gap, 0
+        else:
+            self.since += 1
+        return self.since >= self.STALL
+
+
+def _feature_weights(blocks: Blocks, a: np.ndarray, p: int) -> np.ndarray | None:
+    """L1 weight per feature for singleton blocks (None for groups: no support step)."""
+    if not blocks.trivial:
+        return None
+    out = np.empty(p)
+    out[blocks.idx] = a
+    return out
+
+
+def _prepare(design: CDDesign, blocks: Blocks, a: np.ndarray, b: np.ndarray):
+    """``(L, smooth, M, buf)``: block Lipschitz constants, the unpenalized columns, their
+    block of the Gram matrix and a block-sized buffer. (With unpenalized columns the inner
+    solves do not extrapolate: an extrapolated point is not exact on them.)"""
+    bmax = np.maximum.reduceat(b[blocks.idx], blocks.ptr[:-1]) if design.n_features else b
+    L = design.block_lipschitz(blocks.idx, blocks.ptr) / design.n_w + bmax
+    smooth = blocks.columns(np.flatnonzero(a == 0))
+    return (L, smooth, _smooth_block(design, smooth, b),
+            np.empty(int(np.diff(blocks.ptr).max(initial=1))))
+
+
+def _certificate(state: Residual, y, w, b, v, blocks, a, nonneg, gap_tol: float, acc):
+    """The certificate at ``w``, with the last inner solve's extrapolated point ``acc`` as a
+    second dual candidate when the plain one has not met ``gap_tol``."""
+    cert = certify(state, y, w, b, v, blocks, a, nonneg)
+    if cert.gap > gap_tol and acc is not None:
+        cert = certify(state, y, w, b, v, blocks, a, nonneg, extra=candidate(state, y, b, *acc))
+    return cert
 
 
 def _n_active(w: np.ndarray, blocks: Blocks) -> int:
@@ -235,7 +240,7 @@ def _smooth_block(design: CDDesign, cols: np.ndarray, b: np.ndarray) -> np.ndarr
     return M
 
 
-def _exact_smooth(state: _Residual, w, b, cols, M, raw=None) -> np.ndarray:
+def _exact_smooth(state: Residual, w, b, cols, M, raw=None) -> np.ndarray:
     """Minimize exactly over the unpenalized columns; return ``v = X̂ᵀR̂/n_w``.
 
     ``raw`` is ``X̃ᵀHR/n_w`` at the current residual when the caller already has it.
@@ -252,33 +257,7 @@ def _exact_smooth(state: _Residual, w, b, cols, M, raw=None) -> np.ndarray:
     return v
 
 
-def _cert(state: _Residual, y, w, b, v, blocks, a, nonneg, among=None, extra=None):
-    h, n_w = state.design.h, state.design.n_w
-    R = state.R
-    hR = h * R
-    F = 0.5 * (hR @ R) / n_w + 0.5 * (b @ (w * w))
-    return certificate(F, (hR @ y) / n_w, v, w, blocks, a, nonneg, among, extra)
-
-
-def _candidate(state: _Residual, y, b, r, w, cols=None, dots=None) -> DualCandidate:
-    """The dual candidate of the augmented residual ``(r, -√(n_w b)∘w)``.
-
-    ``v`` is computed over ``cols`` from their ``dots`` (``X̃ᵀHr``) when given, else over all
-    columns (one full product).
-    """
-    design = state.design
-    h, n_w = design.h, design.n_w
-    hr = h * r
-    if cols is None:
-        v = design.rmatvec(r) / n_w - b * w
-    else:
-        v = np.zeros_like(w)
-        v[cols] = dots / n_w - b[cols] * w[cols]
-    F = 0.5 * (hr @ r) / n_w + 0.5 * (b @ (w * w))
-    return DualCandidate((hr @ y) / n_w, F, v)
-
-
-def _discard(state: _Residual, w, blocks: Blocks, drop: np.ndarray) -> np.ndarray:
+def _discard(state: Residual, w, blocks: Blocks, drop: np.ndarray) -> np.ndarray:
     """Zero the blocks in ``drop`` (moving the residual); return ``drop``."""
     cols = blocks.columns(np.flatnonzero(drop))
     cols = cols[w[cols] != 0]
@@ -304,56 +283,3 @@ def _working_set(cert, w, blocks: Blocks, a, L, screened, size: int) -> np.ndarr
     return np.sort(ws).astype(np.int64)
 
 
-#: iterates kept for dual extrapolation (K + 1 with K = 5, as in the Celer paper)
-_HISTORY = 6
-
-
-def _inner(state: _Residual, y, w, b, blocks: Blocks, a, L, nonneg, ws, buf, target: float,
-           budget: int, extrapolating: bool):
-    """Sweep the working set until its own gap is below ``target``.
-
-    Returns the sweeps done and the last extrapolated ``(residual, coefficients)`` (or None),
-    which the outer loop may use as a better dual point for the whole problem.
-    """
-    design = state.design
-    cols = blocks.columns(ws).astype(np.int64)
-    dots = np.empty(cols.size)
-    weight = np.concatenate([np.sqrt(design.h), np.sqrt(design.n_w * b[cols])])
-    history: list[np.ndarray] = []
-    acc = None
-    done = 0
-    every = 2
-    while done < budget:
-        for _ in range(min(every, budget - done)):
-            state.sweep(state.D, state.R, w, blocks.idx, blocks.ptr, L, a, b, design.n_w,
-                        nonneg, ws, buf)
-            done += 1
-        state.settle()
-        state.dots(state.D, state.R, cols, dots)
-        extra = None
-        if extrapolating:
-            history = [*history, np.concatenate([state.R, w[cols]])][-_HISTORY:]
-            acc = _extrapolated(history, weight, w, cols) if len(history) == _HISTORY else None
-            if acc is not None:
-                acc_dots = np.empty(cols.size)
-                state.dots(state.D, acc[0], cols, acc_dots)
-                extra = _candidate(state, y, b, *acc, cols=cols, dots=acc_dots)
-        v = np.zeros_like(w)
-        v[cols] = dots / design.n_w - b[cols] * w[cols]
-        if _cert(state, y, w, b, v, blocks, a, nonneg, among=ws, extra=extra).gap <= target:
-            break
-        every = min(2 * every, 10)
-    return done, acc
-
-
-def _extrapolated(history, weight, w, cols):
-    """``(r, w)`` extrapolated from the last iterates ``[R; w_cols]`` (rows of ``history``)."""
-    H = np.asarray(history)
-    c = extrapolation_weights(H * weight)
-    if c is None:
-        return None
-    comb = c @ H[1:]
-    n = comb.size - cols.size
-    w_acc = w.copy()
-    w_acc[cols] = comb[n:]
-    return comb[:n], w_acc

@@ -1,13 +1,10 @@
 """Compiled (numba) inner loops of coordinate descent.
 
-Two kinds of loops:
-
-* :func:`gram_sweep`: coordinate descent on ``½wᵀQw - qᵀw + Σ a_j|w_j|`` given the Gram
-  matrix ``Q`` (cost O(p) per coordinate that moves, whatever n).
-* Block loops on the residual (:data:`DENSE`, :data:`SPARSE`): block-proximal coordinate
-  descent on ``(1/2n_w) Σ h_i R_i² + Σ_g a_g‖w_g‖ + ½ Σ b_j w_j²`` with ``R = y - X̃w``. A block
-  of size one is an exact coordinate minimization (lasso / elastic net); larger blocks are the
-  group lasso's proximal-gradient block step.
+Block loops on the residual (:data:`DENSE`, :data:`SPARSE`; the Gram-form engine is
+:mod:`ridgeline.solvers.cd_gram`): block-proximal coordinate descent on
+``(1/2n_w) Σ h_i R_i² + Σ_g a_g‖w_g‖ + ½ Σ b_j w_j²`` with ``R = y - X̃w``. A block of size
+one is an exact coordinate minimization (lasso / elastic net); larger blocks are the group
+lasso's proximal-gradient block step.
 
 The design is centered implicitly, ``X̃ = X - 1μᵀ``, so dense X is never copied and sparse X is
 never densified: the stored residual ``R`` differs from the true one by a scalar ``shift``
@@ -24,35 +21,6 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
-
-
-@njit(cache=True, nogil=True)
-def gram_sweep(Q, q, w, Qw, a, nonneg, coords):
-    """One cyclic pass over ``coords``; returns max ``Q_jj·Δ_j²`` (the largest decrease scale)."""
-    change = 0.0
-    p = Qw.shape[0]
-    for j in coords:
-        qjj = Q[j, j]
-        old = w[j]
-        if qjj <= 0.0:
-            new = 0.0
-        else:
-            z = old * qjj + q[j] - Qw[j]
-            if z > a[j]:
-                new = (z - a[j]) / qjj
-            elif z < -a[j] and not nonneg:
-                new = (z + a[j]) / qjj
-            else:
-                new = 0.0
-        d = new - old
-        if d != 0.0:
-            w[j] = new
-            row = Q[j]
-            for k in range(p):
-                Qw[k] += d * row[k]
-            if d * d * qjj > change:
-                change = d * d * qjj
-    return change
 
 
 @njit(cache=True, nogil=True)
