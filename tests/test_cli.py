@@ -143,15 +143,23 @@ def mixed(tmp_path):
             "counts": counts.astype(float), "dir": tmp_path}
 
 
-def _reference(model: str, X, y):
-    """The same model fit by the Python API directly (same folds, same grid)."""
+def _reference(model: str, X, y, standardize: bool = True):
+    """The same model fit by the Python API directly (same folds, same grid, the same
+    standardization: the estimator's own for ridge, lasso and elastic net; by hand, then
+    unscaled, for logistic and Poisson)."""
     grid = np.array([0.3, 0.1, 0.03, 0.01, 0.003])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # λ on the grid's edge: the CLI reports it as a note
-        return _reference_fit(model, X, y, grid)
+        if not standardize or model not in ("logistic", "poisson"):
+            return _reference_fit(model, X, y, grid, standardize)
+        sd = X.std(axis=0)
+        sd[sd == 0] = 1.0
+        ref = _reference_fit(model, X / sd, y, grid, False)
+        ref.coef_ = ref.coef_ / sd
+        return ref
 
 
-def _reference_fit(model, X, y, grid):
+def _reference_fit(model, X, y, grid, standardize):
     from sklearn.model_selection import KFold, StratifiedKFold
 
     import ridgeline as rl
@@ -160,7 +168,7 @@ def _reference_fit(model, X, y, grid):
     if model == "ridge":
         folds = list(KFold(4, shuffle=True, random_state=0).split(X))
         return rl.RidgeCV(lambdas=grid, cv=folds, scoring="neg_mean_squared_error",
-                          standardize=True).fit(X, y)
+                          standardize=standardize).fit(X, y)
     if model == "logistic":
         folds = list(StratifiedKFold(4, shuffle=True, random_state=0).split(X, y))
         Cs = conventions.sklearn_C(grid, X.shape[0])
@@ -181,22 +189,26 @@ def _reference_fit(model, X, y, grid):
     rho = 1.0 if model == "lasso" else 0.5
     cls = rl.LassoCV if model == "lasso" else rl.ElasticNetCV
     kw = {} if model == "lasso" else {"l1_ratio": 0.5}
-    return cls(alphas=grid / (1 + rho), cv=folds, **kw).fit(X, y)
+    return cls(alphas=grid / (1 + rho), cv=folds, standardize=standardize, **kw).fit(X, y)
 
 
+@pytest.mark.parametrize("standardize", [True, False], ids=["standardized", "raw"])
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 @pytest.mark.parametrize(("model", "target"), [("ridge", "y"), ("logistic", "label"),
                                                ("poisson", "counts"), ("lasso", "y"),
                                                ("elasticnet", "y")])
-def test_fit_predict_round_trip_equals_python_api(mixed, fmt, model, target):
+def test_fit_predict_round_trip_equals_python_api(mixed, fmt, model, target, standardize):
     model_path = mixed["dir"] / f"{model}-{fmt}.ridgeline"
     features = "a,b,c,city"
+    flag = [] if standardize else ["--no-standardize"]  # standardized: the default
     res = runner.invoke(app, ["fit", str(mixed[fmt]), "-t", target, "--features", features,
                               "--model", model, "--cv", "4", "--lambdas",
-                              "0.3,0.1,0.03,0.01,0.003", "-o", str(model_path), "--json"])
+                              "0.3,0.1,0.03,0.01,0.003", "-o", str(model_path), "--json",
+                              *flag])
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout)
-    ref = _reference(model, mixed["X"], mixed[target])
+    assert report["standardize"] is standardize
+    ref = _reference(model, mixed["X"], mixed[target], standardize)
     assert report["lambda"][0] == pytest.approx(ref.lambda_, rel=1e-12)
     assert report["features"][3:] == ["city=oslo", "city=paris", "city=rome"]
     assert report["data_notes"] == ["text column 'city' one-hot encoded into 3 columns "
@@ -299,7 +311,6 @@ def test_impute_mean_at_fit_and_predict(tmp_path):
                                                "loo and gcv"]),
         (["--model", "svm"], ["--model must be one of ridge, logistic, poisson"]),
         (["--cv", "many"], ["--cv must be a number of folds"]),
-        (["--model", "logistic", "-t", "label", "--standardize"], ["ridge only"]),
         (["--model", "elasticnet", "--l1-ratio", "1.5"], ["--l1-ratio must lie in (0, 1]"]),
         (["--model", "lasso", "--scoring", "r2"], ["mean squared error only"]),
         (["-t", "label"], ["non-numeric target column(s) 'label' (string)",
@@ -503,3 +514,4 @@ def test_an_unexpected_error_is_one_line_unless_debugging(data_files, monkeypatc
     monkeypatch.setenv("RIDGELINE_DEBUG", "1")
     res = runner.invoke(app, ["fit", str(data_files["csv"]), "-t", "y"])
     assert isinstance(res.exception, KeyError)
+

@@ -79,7 +79,7 @@ def test_streamed_poisson_cv_equals_refits_on_the_same_folds(data):
     """Default grid = the in-memory one; CV curve, λ and coefficients = explicit refits."""
     K, seed = 4, 3
     res = _fit([data["dir"], "-t", "count", "--features", FEATS, "--model", "poisson",
-                "--stream", "--cv", K, "--seed", seed, "--json"])
+                "--stream", "--cv", K, "--seed", seed, "--json", "--no-standardize"])
     assert res.exit_code == 0, res.output
     rep = json.loads(res.stdout)
     X, y = data["X"], data["count"]
@@ -109,7 +109,7 @@ def test_streamed_poisson_cv_equals_refits_on_the_same_folds(data):
 def test_streamed_poisson_given_grid_and_1se_rule(data):
     res = _fit([data["dir"], "-t", "count", "--features", FEATS, "--model", "poisson",
                 "--stream", "--cv", 3, "--lambdas", "0.3,0.001,0.03", "--rule", "1se",
-                "--json"])
+                "--json", "--no-standardize"])
     assert res.exit_code == 0, res.output
     rep = json.loads(res.stdout)
     assert rep["cv_curve"]["lambda"] == [0.3, 0.03, 0.001]  # strongest first
@@ -175,8 +175,8 @@ def _auto_Cs(data, target, n):
 
 CASES = {
     "ridge": ("y", ["--lambdas", "0.001,0.01,0.1,1", "--no-standardize"]),
-    "logistic": ("c", ["--n-lambdas", "5"]),
-    "poisson": ("count", ["--lambdas", "0.001,0.01,0.03,0.1,1"]),
+    "logistic": ("c", ["--n-lambdas", "5", "--no-standardize"]),
+    "poisson": ("count", ["--lambdas", "0.001,0.01,0.03,0.1,1", "--no-standardize"]),
 }
 
 
@@ -228,7 +228,8 @@ def test_output_round_trip_through_predict(tmp_path, data, kind):
 def test_streamed_multinomial_output_and_predict(tmp_path, data):
     path = tmp_path / "m3.ridgeline"
     res = _fit([data["dir"], "-t", "label", "--features", FEATS, "--model", "logistic",
-                "--stream", "--cv", 3, "--n-lambdas", 5, "-o", path, "--json"])
+                "--stream", "--cv", 3, "--n-lambdas", 5, "-o", path, "--json",
+                "--no-standardize"])
     assert res.exit_code == 0, res.output
     rep = json.loads(res.stdout)
     est = LogisticRegressionCV(Cs=_auto_Cs(data, "label", 5), cv=3,

@@ -43,7 +43,9 @@ ScoringOpt = Annotated[str | None, typer.Option(
          "deviance for poisson); any scikit-learn scorer name.", show_default=False)]
 StandardizeOpt = Annotated[bool | None, typer.Option(
     "--standardize/--no-standardize",
-    help="Penalize standardized features (ridge only; on by default there).",
+    help="Penalize standardized features (each column divided by its standard deviation, "
+         "as glmnet; coefficients and the saved model stay in the original units). On by "
+         "default for every model; --no-standardize penalizes the raw units.",
     show_default=False)]
 L1RatioOpt = Annotated[float, typer.Option(
     help="scikit-learn's l1_ratio of the elastic net (canonical mix = 2ρ/(1+ρ)).")]
@@ -58,7 +60,11 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but
 
 @dataclass(frozen=True)
 class ModelOptions:
-    """The parsed model options of ``fit`` and ``report``."""
+    """The parsed model options of ``fit`` and ``report``.
+
+    ``standardize`` is None when neither ``--standardize`` nor ``--no-standardize`` was given
+    (standardized, the default for every model).
+    """
 
     model: str
     cv: int | str
@@ -69,6 +75,11 @@ class ModelOptions:
     standardize: bool | None
     l1_ratio: float
     seed: int
+
+    @property
+    def standardized(self) -> bool:
+        """Whether the penalty applies to standardized features (the default, every model)."""
+        return self.standardize is not False
 
 
 def parse_model_options(model: str, cv: str, lambdas: str | None, n_lambdas: int | None,
@@ -84,8 +95,6 @@ def parse_model_options(model: str, cv: str, lambdas: str | None, n_lambdas: int
         raise BadInput(f"--n-lambdas must be at least 1, got {n_lambdas}")
     if not 0.0 < l1_ratio <= 1.0:
         raise BadInput(f"--l1-ratio must lie in (0, 1], got {l1_ratio}")
-    if standardize and kind != "ridge":
-        raise BadInput("--standardize is available for --model ridge only")
     if kind in ("lasso", "elasticnet") and scoring not in (None, "mse",
                                                           "neg_mean_squared_error"):
         raise BadInput(f"--model {kind} is scored by mean squared error only, got "

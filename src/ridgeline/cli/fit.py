@@ -44,6 +44,7 @@ from ridgeline.cli._options import (
     load_table,
     parse_model_options,
 )
+from ridgeline.cli._scaling import fit_standardized
 from ridgeline.cli.stream import run_stream_fit, wants_stream
 from ridgeline.io import FeatureEncoding, Table, save_estimator
 from ridgeline.report.fitting import FitFailedError, FittedModel, fit_model
@@ -54,15 +55,28 @@ _HOW = {"kfold": "{k}-fold cross-validation", "loo": "exact leave-one-out",
         "gcv": "generalized cross-validation", "alo": "approximate leave-one-out (ALO)"}
 
 
+def _fit_table(table: Table, opts: ModelOptions) -> FittedModel:
+    """:func:`fit_model` on the table; for the models other than ridge (which standardizes
+    itself) ``--standardize`` fits on the standardized columns and returns the model on the
+    original scale (:mod:`ridgeline.cli._scaling`)."""
+    def fit(X: np.ndarray, standardize: bool | None) -> FittedModel:
+        return fit_model(opts.model, X, table.y, cv=opts.cv, lambdas=opts.lambdas,
+                         n_lambdas=opts.n_lambdas, rule=opts.rule, scoring=opts.scoring,
+                         standardize=standardize, l1_ratio=opts.l1_ratio, seed=opts.seed)
+
+    if opts.model == "ridge":
+        return fit(table.X, opts.standardized)
+    if opts.standardized:
+        return fit_standardized(table.X, lambda X: fit(X, None))
+    return fit(table.X, None)
+
+
 def run_fit(table: Table, opts: ModelOptions, quiet: bool) -> FittedModel:
     """Fit with λ chosen by CV, mapping failures to exit codes (2: bad input, 1: failed)."""
     try:
         with busy(f"fitting {opts.model} on {table.n_rows} rows × {table.X.shape[1]} features "
                   f"({_cv_words(opts.cv)})...", quiet):
-            return fit_model(opts.model, table.X, table.y, cv=opts.cv, lambdas=opts.lambdas,
-                             n_lambdas=opts.n_lambdas, rule=opts.rule, scoring=opts.scoring,
-                             standardize=opts.standardize, l1_ratio=opts.l1_ratio,
-                             seed=opts.seed)
+            return _fit_table(table, opts)
     except FitFailedError as exc:
         fail(f"the fit failed: {exc}", EXIT_FIT_FAILED)
     except (ValueError, TypeError) as exc:
@@ -91,6 +105,7 @@ def cli_metadata(fitted: FittedModel, *, targets: list[str], encoding: FeatureEn
         "cv": str(fitted.cv),
         "rule": fitted.result.rule,
         "scoring": fitted.scoring,
+        "standardize": bool(fitted.standardize),
     }
 
 
@@ -200,6 +215,7 @@ def fit_report(fitted: FittedModel, table: Table, saved: Path | None) -> dict[st
         "n_splits": res.n_splits,
         "scoring": res.scoring,
         "rule": res.rule,
+        "standardize": bool(fitted.standardize),
         "lambda": np.atleast_1d(fitted.lambda_).tolist(),
         "lambda_min": np.atleast_1d(res.lambda_min).tolist(),
         "lambda_1se": np.atleast_1d(res.lambda_1se).tolist(),
@@ -256,8 +272,10 @@ def print_fit(fitted: FittedModel, table: Table, report: dict[str, Any]) -> None
               f"[cyan]{escape(table.source)}[/] ({table.n_rows} rows, {table.X.shape[1]} "
               "features, target "
               f"{escape(', '.join(table.target_names))})")
+    penalized = "standardized" if fitted.standardize else "raw (unstandardized)"
     out.print(f"λ chosen by {how} over {res.lambdas.size} values, scoring = {res.scoring} "
-              f"(greater is better), in {report['seconds']:.3f} s")
+              f"(greater is better), penalizing {penalized} features, in "
+              f"{report['seconds']:.3f} s")
     tab = RichTable(title="CV curve" + ("" if single else " (averaged over targets)"))
     for col in ("λ", fitted.param_name, "dof", "CV score", "± SE", ""):
         tab.add_column(col, justify="right")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -43,6 +44,7 @@ from ridgeline.cli._options import (
 from ridgeline.cli.fit import run_fit, save_model
 from ridgeline.io import Table
 from ridgeline.report import FittedModel, Report, build_report, write_report
+from ridgeline.selection import GridEdgeWarning
 
 BvRoundsOpt = Annotated[int, typer.Option(
     help="Bias–variance budget: training sets drawn per λ (cost ≈ rounds × 8 fits); 0 leaves "
@@ -60,12 +62,18 @@ def make_report(fitted: FittedModel, table: Table, output: Path, *, bv_rounds: i
             progress.update(task, description=f"report: {description}", completed=done,
                             total=total, refresh=True)
 
-        try:
-            report: Report = build_report(fitted, table, bv_rounds=bv_rounds,
-                                          compare=compare, seed=seed, progress=advance,
-                                          command=command)
-        except ValueError as exc:
-            fail(str(exc), EXIT_BAD_INPUT)
+        # the sections' own CV fits (L1 vs L2, ...) may warn: one-line notes, not tracebacks
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", GridEdgeWarning)
+            try:
+                report: Report = build_report(fitted, table, bv_rounds=bv_rounds,
+                                              compare=compare, seed=seed, progress=advance,
+                                              command=command)
+            except ValueError as exc:
+                fail(str(exc), EXIT_BAD_INPUT)
+    for line in dict.fromkeys(str(w.message) for w in caught
+                              if issubclass(w.category, GridEdgeWarning)):
+        note(f"in the report's sections: {line}", quiet)
     try:
         path = write_report(output, report)
     except OSError as exc:

@@ -36,6 +36,7 @@ from ridgeline.cli._app import (
     steps_progress,
 )
 from ridgeline.cli._options import ModelOptions
+from ridgeline.cli._scaling import scale_source, source_scale, unscale_fitted
 from ridgeline.estimators import LogisticRegressionCV, PoissonRegressor, RidgeCV
 from ridgeline.estimators._glm import source_classes, source_problem
 from ridgeline.io import MODEL_SUFFIX, FeatureEncoding
@@ -111,7 +112,7 @@ def _estimator(opts: ModelOptions, n_rows: int | None):
         return RidgeCV(lambdas=opts.lambdas, alphas="auto", n_lambdas=opts.n_lambdas or 100,
                        cv=K, rule=opts.rule,
                        scoring=opts.scoring or "neg_mean_squared_error",
-                       standardize=True if opts.standardize is None else opts.standardize)
+                       standardize=opts.standardized)
     if opts.model == "logistic":
         if opts.lambdas is not None:
             if not n_rows:
@@ -144,8 +145,19 @@ def _fit(est, source, opts: ModelOptions) -> FittedModel:
     Poisson: λ by K-fold CV over the grid (``--lambdas``, or 20 values spanning 5%–99% of the
     null model's effective degrees of freedom, as in memory), then ``PoissonRegressor`` at
     that λ on every row. Logistic without ``--lambdas``: the same automatic grid
-    (``--n-lambdas`` values, default 20), as in memory.
+    (``--n-lambdas`` values, default 20), as in memory. With ``--standardize`` (the default)
+    logistic and Poisson are fitted on standardized features (one more pass for the scale,
+    :mod:`ridgeline.cli._scaling`) and returned on the original scale; ridge standardizes in
+    ``RidgeCV``.
     """
+    if opts.model == "ridge" or not opts.standardized:
+        return _fit_source(est, source, opts)
+    scale = source_scale(source, _folds(opts))
+    return unscale_fitted(_fit_source(est, scale_source(source, scale), opts), scale)
+
+
+def _fit_source(est, source, opts: ModelOptions) -> FittedModel:
+    """:func:`_fit` on the source as it is."""
     K = _folds(opts)
     if opts.model == "poisson":
         scoring = opts.scoring or DEFAULT_SCORING["poisson"]
@@ -259,6 +271,7 @@ def stream_report(fitted: FittedModel, source, saved: Path | None) -> dict[str, 
         "n_splits": res.n_splits,
         "scoring": res.scoring,
         "rule": res.rule,
+        "standardize": bool(fitted.standardize),
         "lambda": float(fitted.lambda_),
         "param_name": fitted.param_name,
         fitted.param_name: float(fitted.param),

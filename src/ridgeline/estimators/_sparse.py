@@ -9,13 +9,16 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ridgeline.conventions import canonical_from_sklearn_enet
+from ridgeline.estimators._standardize import Standardization
 from ridgeline.path.sparse_path import SparsePath, geometric_grid, ls_path
 from ridgeline.penalties import ElasticNetPenalty
 from ridgeline.penalties.elastic_net import check_factors, check_mix
+from ridgeline.selection.result import edge_sides, warn_edges
 from ridgeline.solvers.ls_problem import LSProblem, use_gram
 
 
 def check_alpha(alpha, name: str = "alpha") -> float:
+    """A finite, non-negative real ``alpha`` as a float."""
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(alpha).__name__}")
     if not np.isfinite(alpha) or alpha < 0:
@@ -24,13 +27,16 @@ def check_alpha(alpha, name: str = "alpha") -> float:
 
 
 def check_cd_params(tol, max_iter) -> None:
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not tol > 0:
-        raise ValueError(f"tol must be a positive number, got {tol!r}")
+    """``tol ≥ 0`` (0, as in scikit-learn: the solver runs to its rounding floor or
+    ``max_iter``) and ``max_iter ≥ 1``."""
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not 0 <= tol < np.inf:
+        raise ValueError(f"tol must be a finite non-negative number, got {tol!r}")
     if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
 
 
 def check_precompute(precompute) -> bool | str:
+    """``True``, ``False`` or ``"auto"``."""
     if isinstance(precompute, (bool, np.bool_)):
         return bool(precompute)
     if isinstance(precompute, str) and precompute == "auto":
@@ -39,12 +45,16 @@ def check_precompute(precompute) -> bool | str:
                      f"is not accepted: ridgeline forms its own), got {type(precompute).__name__}")
 
 
-def enet_penalty(l1_ratio, n_features: int, penalty_factor, positive: bool) -> ElasticNetPenalty:
-    """The canonical penalty of scikit-learn's ``l1_ratio`` (ρ): mix = 2ρ/(1+ρ)."""
+def enet_penalty(l1_ratio, n_features: int, penalty_factor, positive: bool,
+                 std: Standardization | None = None) -> ElasticNetPenalty:
+    """The canonical penalty of scikit-learn's ``l1_ratio`` (ρ): mix = 2ρ/(1+ρ); ``std``
+    reweights the L1 factors of a standardized penalty."""
     rho = check_mix(l1_ratio, "l1_ratio")
     mix = 2.0 * rho / (1.0 + rho)
-    penalty = ElasticNetPenalty(mix, check_factors(penalty_factor, n_features), bool(positive))
-    return penalty.check_solvable()
+    factors = check_factors(penalty_factor, n_features)
+    if std is not None:
+        factors = std.factors(factors)
+    return ElasticNetPenalty(mix, factors, bool(positive)).check_solvable()
 
 
 def enet_lambda(alpha: float, l1_ratio: float) -> float:
@@ -54,20 +64,24 @@ def enet_lambda(alpha: float, l1_ratio: float) -> float:
 
 def ls_problem(X, y: np.ndarray, s: np.ndarray, fit_intercept: bool, precompute,
                groups: bool = False) -> LSProblem:
+    """The least-squares problem of one target, on the engine ``precompute`` picks."""
     gram = use_gram(X, X.shape[0], groups, False, precompute)
     return LSProblem.from_data(X, y, s, fit_intercept, gram)
 
 
 def fit_targets(X, Y: np.ndarray, s: np.ndarray, penalty, lam: float, *, fit_intercept: bool,
                 precompute, tol: float, max_iter: int, coef0=None,
-                groups: bool = False) -> list[SparsePath]:
-    """One single-λ path per target column of ``Y`` (n, k)."""
+                groups: bool = False, std: Standardization | None = None) -> list[SparsePath]:
+    """One single-λ path per target column of ``Y`` (n, k); with ``std``, of the standardized
+    problem (coefficients on the solver's scale: ``std.coef_out`` maps them back)."""
+    std = std if std is not None else Standardization("none")
+    Xf = std.data(X)
     out = []
     for t in range(Y.shape[1]):
-        problem = ls_problem(X, Y[:, t], s, fit_intercept, precompute, groups)
+        problem = std.problem(ls_problem(Xf, Y[:, t], s, fit_intercept, precompute, groups))
         w0 = None if coef0 is None else coef0[t]
         out.append(ls_path(problem, penalty, np.array([lam]), tol=tol, max_epochs=max_iter,
-                           w0=w0))
+                           w0=w0, polish=True))
     return out
 
 
@@ -84,17 +98,49 @@ def warn_not_certified(paths: list[SparsePath], who: str, tol: float, stacklevel
         "or loosen tol", ConvergenceWarning, stacklevel=stacklevel + 1)
 
 
+def check_eps(eps) -> float:
+    """``eps > 0`` as scikit-learn accepts it (``eps ≥ 1``: a grid at or above α_max, where
+    every coefficient is zero)."""
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0 < eps < np.inf:
+        raise ValueError(f"eps must be a finite positive number, got {eps!r}")
+    return float(eps)
+
+
 def alpha_grid(problem_lambda_max: float, alphas, eps: float, to_alpha: float) -> np.ndarray:
     """sklearn's ``alphas`` (int: count; array: values) as a canonical λ grid (descending)."""
     if isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool):
         if alphas < 1:
             raise ValueError(f"alphas as a count must be at least 1, got {alphas}")
-        if not 0 < eps < 1:
-            raise ValueError(f"eps must lie in (0, 1), got {eps!r}")
-        return geometric_grid(problem_lambda_max, int(alphas), eps)
+        grid = geometric_grid(problem_lambda_max, int(alphas), check_eps(eps))
+        return np.sort(grid)[::-1]
     grid = np.asarray(alphas, dtype=np.float64).ravel()
     if grid.size == 0 or not np.all(np.isfinite(grid)) or np.any(grid < 0):
         raise ValueError("alphas must be a positive count or a non-empty array of finite, "
                          "non-negative values")
     return np.sort(grid)[::-1] * to_alpha
 
+
+def warn_alpha_edge(alphas: np.ndarray, index: int, alpha_max: float, *, dof=None,
+                    n_features: int | None = None, stacklevel: int = 2) -> None:
+    """A :class:`~ridgeline.selection.GridEdgeWarning` when the chosen alpha sits on an edge of
+    the grid with the CV curve still falling towards it (ridge's and logistic's rule,
+    :func:`~ridgeline.selection.result.edge_sides`).
+
+    The smallest alpha is an edge. The largest is one only while it lies below ``alpha_max``:
+    at or above it every penalized coefficient is already zero, so choosing it is the null
+    model, not a curve that would fall further (nor does a chosen alpha at or above
+    ``alpha_max`` warn on any side). ``stacklevel`` counts from the caller of this function
+    (2 = the caller's caller).
+    """
+    alphas = np.asarray(alphas, dtype=np.float64)
+    top = alpha_max * (1.0 - 1e-9)
+    if alphas[index] >= top:
+        return
+    sides = edge_sides(alphas, np.array([index]))
+    remedies = {"low": "lower eps (the automatic grid ends at eps·alpha_max) or give smaller "
+                       "alphas",
+                "high": f"give alphas up to alpha_max = {alpha_max:.4g} (where every "
+                        "coefficient is zero)"}
+    for side in sorted(sides):
+        warn_edges({side}, dof=dof, lambdas=alphas, dof_max=n_features,
+                   stacklevel=stacklevel + 1, remedy=remedies[side])

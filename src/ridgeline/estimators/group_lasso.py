@@ -22,8 +22,10 @@ from ridgeline.estimators._sparse import (
     check_alpha,
     check_cd_params,
     ls_problem,
+    warn_alpha_edge,
     warn_not_certified,
 )
+from ridgeline.estimators._standardize import Standardization
 from ridgeline.estimators._validation import check_weights, check_X_y
 from ridgeline.path.sparse_path import ls_lambda_max, ls_path
 from ridgeline.penalties import GroupPenalty
@@ -32,20 +34,24 @@ from ridgeline.selection.sparse_cv import ls_cv
 
 class _GroupBase(SparseInputMixin, LinearPredictMixin, RegressorMixin, BaseEstimator):
     def _data(self, X, y, sample_weight):
+        """Validated ``(X, y, s, penalty, std)``; X is scaled when ``standardize``."""
         check_cd_params(self.tol, self.max_iter)
         X, y = check_X_y(self, X, y)
         y = column_or_1d(y, warn=True).astype(np.float64)
         s = check_weights(sample_weight, X)
         groups = self.groups if self.groups is not None else 1
         penalty = GroupPenalty.make(groups, X.shape[1], self.group_weights)
-        return X, y, s, penalty
+        std = Standardization.plan(X, s, standardize=self.standardize,
+                                   fit_intercept=self.fit_intercept, l1_only=False, gram=False)
+        return X, y, s, penalty, std
 
-    def _store(self, X, path, i, lam):
-        store_coef(self, path.coefs[i][:, None], path.intercepts[i:i + 1], True, X.dtype)
+    def _store(self, X, path, i, lam, std):
+        coef = std.coef_out(path.coefs[i])
+        store_coef(self, coef[:, None], path.intercepts[i:i + 1], True, X.dtype)
         self.dual_gap_ = float(path.certificates[i])
         self.n_iter_ = int(path.n_iter[i])
         self.lambda_ = float(lam)
-        norms = np.array([np.linalg.norm(path.coefs[i][g]) for g in self.groups_])
+        norms = np.array([np.linalg.norm(coef[g]) for g in self.groups_])
         self.group_norms_ = norms
         self.n_active_groups_ = int(np.count_nonzero(norms))
 
@@ -65,8 +71,15 @@ class GroupLasso(_GroupBase):
     max_iter : int, default=1000
         Maximum block sweeps.
     tol : float, default=1e-4
-        Stop when the canonical duality gap is at most ``tol × var(y)``.
+        Stop when the canonical duality gap is at most ``tol × var(y)`` (0: to the
+        solver's rounding floor or ``max_iter``).
     warm_start : bool, default=False
+    standardize : bool, default=False
+        Penalize the groups of the standardized features ``x_j / σ_j`` (``σ_j`` the
+        sample-weighted standard deviation; about zero without intercept; 1 for a constant
+        column): ``Σ_g ω_g ‖(σ_j w_j)_{j∈g}‖₂``. Coefficients are reported on the original
+        scale, as scaling X by hand, fitting and dividing by ``σ``. X is scaled in a copy
+        (a sparse X keeps its sparsity pattern).
 
     Attributes
     ----------
@@ -74,7 +87,7 @@ class GroupLasso(_GroupBase):
     intercept_ : float
     groups_ : list of int arrays
     group_norms_ : ndarray (n_groups,)
-        ``‖w_g‖₂`` per group (0 for the groups removed).
+        ``‖w_g‖₂`` per group, on the original scale (0 for the groups removed).
     n_active_groups_ : int
     dual_gap_ : float
     n_iter_ : int
@@ -82,7 +95,7 @@ class GroupLasso(_GroupBase):
     """
 
     def __init__(self, alpha=1.0, *, groups=None, group_weights=None, fit_intercept=True,
-                 max_iter=1000, tol=1e-4, warm_start=False):
+                 max_iter=1000, tol=1e-4, warm_start=False, standardize=False):
         self.alpha = alpha
         self.groups = groups
         self.group_weights = group_weights
@@ -90,22 +103,34 @@ class GroupLasso(_GroupBase):
         self.max_iter = max_iter
         self.tol = tol
         self.warm_start = warm_start
+        self.standardize = standardize
 
     def fit(self, X, y, sample_weight=None):
-        """Fit on X (n, p) dense or sparse and y (n,)."""
+        """Fit on X (n, p) dense or sparse and y (n,).
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        self
+        """
         alpha = check_alpha(self.alpha)
-        X, y, s, penalty = self._data(X, y, sample_weight)
+        X, y, s, penalty, std = self._data(X, y, sample_weight)
         self.groups_ = penalty.groups
         w0 = None
         coef = getattr(self, "coef_", None) if self.warm_start else None
         if coef is not None and np.shape(coef) == (X.shape[1],):
-            w0 = np.asarray(coef, dtype=np.float64)
-        problem = ls_problem(X, y, s, self.fit_intercept, False, groups=True)
+            w0 = std.coef_in(np.asarray(coef, dtype=np.float64))
+        problem = ls_problem(std.data(X), y, s, self.fit_intercept, "auto", groups=True)
         lam = 2.0 * alpha
         path = ls_path(problem, penalty, np.array([lam]), tol=self.tol,
-                       max_epochs=self.max_iter, w0=w0)
+                       max_epochs=self.max_iter, w0=w0, polish=True)
         warn_not_certified([path], "GroupLasso", self.tol)
-        self._store(X, path, 0, lam)
+        self._store(X, path, 0, lam, std)
         return self
 
 
@@ -114,10 +139,11 @@ class GroupLassoCV(_GroupBase):
 
     Parameters
     ----------
-    groups, group_weights, fit_intercept, max_iter, tol :
-        As :class:`GroupLasso`.
+    groups, group_weights, fit_intercept, max_iter, tol, standardize :
+        As :class:`GroupLasso` (with ``standardize`` every fold shares the full data's scale,
+        as scaling X by hand before the CV).
     eps : float, default=1e-3
-        ``alpha_min / alpha_max`` of the automatic grid.
+        ``alpha_min / alpha_max`` of the automatic grid (any ``eps > 0``).
     alphas : int or array-like, default=100
         Grid size (from the exact α_max down) or the grid itself.
     cv : int, splitter or iterable, default=None (5-fold)
@@ -126,10 +152,16 @@ class GroupLassoCV(_GroupBase):
     ----------
     alpha_, alphas_, mse_path_ (n_alphas, n_folds), selection_, fold_gaps_, fold_converged_,
     plus those of :class:`GroupLasso`.
+
+    Warns
+    -----
+    GridEdgeWarning
+        When the chosen alpha is the smallest of the grid, or the largest while below
+        alpha_max (as :class:`ridgeline.LassoCV`).
     """
 
     def __init__(self, *, groups=None, group_weights=None, eps=1e-3, alphas=100,
-                 fit_intercept=True, max_iter=1000, tol=1e-4, cv=None):
+                 fit_intercept=True, max_iter=1000, tol=1e-4, cv=None, standardize=False):
         self.groups = groups
         self.group_weights = group_weights
         self.eps = eps
@@ -138,16 +170,30 @@ class GroupLassoCV(_GroupBase):
         self.max_iter = max_iter
         self.tol = tol
         self.cv = cv
+        self.standardize = standardize
 
     def fit(self, X, y, sample_weight=None):
-        """Choose alpha by K-fold CV, then refit on all data."""
-        X, y, s, penalty = self._data(X, y, sample_weight)
+        """Choose alpha by K-fold CV, then refit on all data.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        self
+        """
+        X, y, s, penalty, std = self._data(X, y, sample_weight)
         self.groups_ = penalty.groups
         splits = list(check_cv(self.cv).split(X, y))
-        problem = ls_problem(X, y, s, self.fit_intercept, False, groups=True)
-        lams = alpha_grid(ls_lambda_max(problem, penalty), self.alphas, self.eps, 2.0)
-        cv = ls_cv(X, y, s, splits, penalty, lams, fit_intercept=self.fit_intercept,
-                   tol=self.tol, max_epochs=self.max_iter, gram=False)
+        Xf = std.data(X)
+        problem = ls_problem(Xf, y, s, self.fit_intercept, "auto", groups=True)
+        lam_max = ls_lambda_max(problem, penalty)
+        lams = alpha_grid(lam_max, self.alphas, self.eps, 2.0)
+        cv = ls_cv(Xf, y, s, splits, penalty, lams, fit_intercept=self.fit_intercept,
+                   tol=self.tol, max_epochs=self.max_iter, gram=problem.gram)
         warn_not_certified(cv.paths, "GroupLassoCV", self.tol)
         self.alphas_ = lams / 2.0
         self.mse_path_ = -cv.fold_scores.T
@@ -156,7 +202,10 @@ class GroupLassoCV(_GroupBase):
         self.selection_ = cv.result(self.alphas_, "neg_mean_squared_error")
         self.fold_gaps_ = cv.fold_certificates
         self.fold_converged_ = cv.fold_converged
-        path = ls_path(problem, penalty, lams[: i + 1], tol=self.tol, max_epochs=self.max_iter)
+        warn_alpha_edge(self.alphas_, i, lam_max / 2.0, dof=self.selection_.dof,
+                        n_features=X.shape[1])
+        path = ls_path(problem, penalty, lams[: i + 1], tol=self.tol, max_epochs=self.max_iter,
+                       polish="last")
         warn_not_certified([path], "GroupLassoCV", self.tol)
-        self._store(X, path, i, lams[i])
+        self._store(X, path, i, lams[i], std)
         return self

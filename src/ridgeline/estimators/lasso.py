@@ -4,6 +4,8 @@ scikit-learn's objective ``(1/2n_w) Σ s_i (y_i - x_iᵀw - b)² + αρ‖w‖�
 ``l1_ratio``) is half of the canonical ``(1/n_w) Σ s_i r_i² + λ(mix·‖w‖₁ + (1-mix)‖w‖²)`` with
 ``λ = α(1+ρ)`` and ``mix = 2ρ/(1+ρ)``; both report the same coefficients. ``penalty_factor``
 multiplies each feature's penalty (0 leaves it unpenalized), as glmnet's ``penalty.factor``.
+``standardize=True`` penalizes the standardized features and reports coefficients on the
+original scale (:mod:`ridgeline.estimators._standardize`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from ridgeline.estimators._sparse import (
     fit_targets,
     warn_not_certified,
 )
+from ridgeline.estimators._standardize import Standardization
 from ridgeline.estimators._validation import as_2d_targets, check_weights, check_X_y
+from ridgeline.solvers.ls_problem import use_gram
 
 
 class _EnetBase(SparseInputMixin, LinearPredictMixin, MultiOutputMixin, RegressorMixin,
@@ -33,7 +37,20 @@ class _EnetBase(SparseInputMixin, LinearPredictMixin, MultiOutputMixin, Regresso
         raise NotImplementedError
 
     def fit(self, X, y, sample_weight=None, check_input=True):
-        """Fit on X (n, p) dense or sparse and y (n,) or (n, k)."""
+        """Fit on X (n, p) dense or sparse and y (n,) or (n, k).
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), optional
+        check_input : bool, default=True
+            Accepted for compatibility; input is always validated.
+
+        Returns
+        -------
+        self
+        """
         alpha = check_alpha(self.alpha)
         check_cd_params(self.tol, self.max_iter)
         precompute = check_precompute(self.precompute)
@@ -42,29 +59,38 @@ class _EnetBase(SparseInputMixin, LinearPredictMixin, MultiOutputMixin, Regresso
         X, y = check_X_y(self, X, y)
         s = check_weights(sample_weight, X)
         Y, squeeze = as_2d_targets(y)
-        penalty = enet_penalty(self._l1(), X.shape[1], self.penalty_factor, self.positive)
-        lam = enet_lambda(alpha, self._l1())
-        coef0 = None
-        if self.warm_start and getattr(self, "coef_", None) is not None:
-            coef0 = np.atleast_2d(np.asarray(self.coef_, dtype=np.float64))
-            if coef0.shape != (Y.shape[1], X.shape[1]):
-                coef0 = None
         if precompute is False and not sp.issparse(X):
             precompute = "auto"
+        std = Standardization.plan(X, s, standardize=self.standardize,
+                                   fit_intercept=self.fit_intercept, l1_only=self._l1() == 1.0,
+                                   gram=use_gram(X, X.shape[0], False, False, precompute))
+        penalty = enet_penalty(self._l1(), X.shape[1], self.penalty_factor, self.positive, std)
+        lam = enet_lambda(alpha, self._l1())
         paths = fit_targets(X, Y, s, penalty, lam, fit_intercept=self.fit_intercept,
                             precompute=precompute, tol=self.tol, max_iter=self.max_iter,
-                            coef0=coef0)
+                            coef0=std.coef_in(self._warm_coef(Y.shape[1], X.shape[1])),
+                            std=std)
         warn_not_certified(paths, type(self).__name__, self.tol)
-        coef = np.stack([p.coefs[0] for p in paths], axis=1)
+        self._store(paths, std, squeeze, X.dtype)
+        self.lambda_ = lam
+        self.mix_ = penalty.mix
+        return self
+
+    def _warm_coef(self, k: int, p: int) -> np.ndarray | None:
+        """The previous ``coef_`` as (k, p), when ``warm_start`` and the shapes match."""
+        if not self.warm_start or getattr(self, "coef_", None) is None:
+            return None
+        coef0 = np.atleast_2d(np.asarray(self.coef_, dtype=np.float64))
+        return coef0 if coef0.shape == (k, p) else None
+
+    def _store(self, paths, std, squeeze: bool, dtype) -> None:
+        coef = std.coef_out(np.stack([p.coefs[0] for p in paths]))
         intercept = np.array([p.intercepts[0] for p in paths])
-        store_coef(self, coef, intercept, squeeze, X.dtype)
+        store_coef(self, coef.T, intercept, squeeze, dtype)
         gaps = np.array([p.certificates[0] for p in paths])
         iters = [int(p.n_iter[0]) for p in paths]
         self.dual_gap_ = float(gaps[0]) if squeeze else gaps
         self.n_iter_ = iters[0] if squeeze else iters
-        self.lambda_ = lam
-        self.mix_ = penalty.mix
-        return self
 
     @property
     def sparse_coef_(self):
@@ -91,7 +117,8 @@ class ElasticNet(_EnetBase):
         Accepted for compatibility; X is never modified.
     tol : float, default=1e-4
         Stop when the duality gap of the canonical objective is at most ``tol`` times the
-        weighted variance of y (the objective of the null model).
+        weighted variance of y (the objective of the null model). ``tol=0`` (as in
+        scikit-learn) runs the solver to its rounding floor or ``max_iter``.
     warm_start : bool, default=False
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
@@ -99,7 +126,16 @@ class ElasticNet(_EnetBase):
         Accepted for compatibility; coordinates are visited cyclically (deterministic).
     penalty_factor : array of shape (n_features,), optional
         Per-feature penalty multipliers ``≥ 0`` (0 = unpenalized); adaptive-lasso weights go
-        here (:func:`ridgeline.penalties.adaptive_weights`).
+        here (:func:`ridgeline.penalties.adaptive_weights`). With ``standardize`` they
+        multiply the penalty of the standardized coefficients (as glmnet's).
+    standardize : bool, default=False
+        Penalize the standardized features ``x_j / σ_j`` (``σ_j`` the sample-weighted standard
+        deviation of column j, about the weighted mean with an intercept and about zero
+        without; 1 for a constant column), as glmnet's ``standardize=TRUE``; ``coef_`` and
+        ``intercept_`` are reported on the original scale, so this equals scaling X by hand,
+        fitting and dividing the coefficients by ``σ``. The default keeps scikit-learn's
+        answers. Neither a dense nor a sparse X is densified; the lasso, and the elastic net
+        on the Gram engine, reweight the penalty instead of copying X.
 
     Attributes
     ----------
@@ -116,7 +152,8 @@ class ElasticNet(_EnetBase):
 
     def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, precompute=False,
                  max_iter=1000, copy_X=True, tol=1e-4, warm_start=False, positive=False,
-                 random_state=None, selection="cyclic", penalty_factor=None):
+                 random_state=None, selection="cyclic", penalty_factor=None,
+                 standardize=False):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
@@ -129,6 +166,7 @@ class ElasticNet(_EnetBase):
         self.random_state = random_state
         self.selection = selection
         self.penalty_factor = penalty_factor
+        self.standardize = standardize
 
     def _l1(self):
         return self.l1_ratio
@@ -143,7 +181,7 @@ class Lasso(_EnetBase):
 
     def __init__(self, alpha=1.0, *, fit_intercept=True, precompute=False, copy_X=True,
                  max_iter=1000, tol=1e-4, warm_start=False, positive=False, random_state=None,
-                 selection="cyclic", penalty_factor=None):
+                 selection="cyclic", penalty_factor=None, standardize=False):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.precompute = precompute
@@ -155,6 +193,7 @@ class Lasso(_EnetBase):
         self.random_state = random_state
         self.selection = selection
         self.penalty_factor = penalty_factor
+        self.standardize = standardize
 
     def _l1(self):
         return 1.0

@@ -3,7 +3,8 @@
 For each ``l1_ratio`` a grid of ``alphas`` (default: 100 from α_max down to ``eps·α_max``, as
 scikit-learn) is solved on every training fold by warm-started, certified coordinate descent.
 With n ≥ p the folds are solved from fold statistics (one pass over X, DESIGN's central idea).
-The (l1_ratio, alpha) with the best mean held-out MSE is refit on all data.
+The (l1_ratio, alpha) with the best mean held-out MSE is refit on all data; a choice on the
+small-alpha edge of the grid warns (:class:`~ridgeline.selection.GridEdgeWarning`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from ridgeline.estimators._sparse import (
     check_precompute,
     enet_penalty,
     ls_problem,
+    warn_alpha_edge,
     warn_not_certified,
 )
+from ridgeline.estimators._standardize import Standardization
 from ridgeline.estimators._validation import check_weights, check_X_y
 from ridgeline.path.sparse_path import ls_lambda_max, ls_path
 from ridgeline.selection.sparse_cv import ls_cv, ls_folds
@@ -35,7 +38,20 @@ class _EnetCVBase(SparseInputMixin, LinearPredictMixin, RegressorMixin, BaseEsti
         raise NotImplementedError
 
     def fit(self, X, y, sample_weight=None, **params):
-        """Choose (l1_ratio, alpha) by K-fold CV on X (n, p) and y (n,), then refit."""
+        """Choose (l1_ratio, alpha) by K-fold CV on X (n, p) and y (n,), then refit.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+        **params
+            Accepted for compatibility (no metadata routing).
+
+        Returns
+        -------
+        self
+        """
         check_cd_params(self.tol, self.max_iter)
         precompute = check_precompute(self.precompute)
         X, y = check_X_y(self, X, y)
@@ -44,40 +60,54 @@ class _EnetCVBase(SparseInputMixin, LinearPredictMixin, RegressorMixin, BaseEsti
         ratios, listed = self._l1_ratios()
         splits = list(check_cv(self.cv).split(X, y))
         gram = use_gram(X, X.shape[0], False, False, precompute)
-        folds = ls_folds(X, y, s, splits, fit_intercept=self.fit_intercept, gram=gram)
+        std = Standardization.plan(X, s, standardize=self.standardize,
+                                   fit_intercept=self.fit_intercept,
+                                   l1_only=bool(np.all(ratios == 1.0)))
+        Xf = std.data(X)
+        folds = ls_folds(Xf, y, s, splits, fit_intercept=self.fit_intercept, gram=gram)
         problem = folds.full_problem(self.fit_intercept)  # all rows: λ_max and the refit
         if problem is None:
-            problem = ls_problem(X, y, s, self.fit_intercept, precompute)
-        grids, mse, cvs = [], [], []
-        for rho in ratios:
-            pen = enet_penalty(rho, X.shape[1], self.penalty_factor, self.positive)
-            to_lam = 1.0 + rho
-            lam_max = ls_lambda_max(problem, pen)
-            lams = alpha_grid(lam_max, self.alphas, self.eps, to_lam)
-            cv = ls_cv(X, y, s, splits, pen, lams, fit_intercept=self.fit_intercept,
-                       tol=self.tol, max_epochs=self.max_iter, gram=gram, folds=folds)
-            warn_not_certified(cv.paths, type(self).__name__, self.tol)
-            grids.append(lams / to_lam)
-            mse.append(-cv.fold_scores.T)  # (L, K)
-            cvs.append(cv)
+            problem = ls_problem(Xf, y, s, self.fit_intercept, precompute)
+        grids, tops, mse, cvs = self._cv_ratios(Xf, y, s, splits, ratios, std, folds, problem)
         mean = np.array([m.mean(axis=1) for m in mse])  # (R, L)
         r, i = np.unravel_index(int(np.argmin(mean)), mean.shape)
-        rho = float(ratios[r])
-        self.l1_ratio_ = rho
+        self.l1_ratio_ = float(ratios[r])
         self.alpha_ = float(grids[r][i])
         self.alphas_ = np.array(grids) if listed else grids[0]
         self.mse_path_ = np.array(mse) if listed else mse[0]
         self.selection_ = cvs[r].result(grids[r], "neg_mean_squared_error")
         self.fold_gaps_ = cvs[r].fold_certificates
         self.fold_converged_ = cvs[r].fold_converged
-        self._refit(X, problem, rho, grids[r][: i + 1] * (1.0 + rho))
+        warn_alpha_edge(grids[r], int(i), tops[r], dof=self.selection_.dof,
+                        n_features=X.shape[1])
+        self._refit(X, problem, grids[r][: i + 1] * (1.0 + self.l1_ratio_), std)
         return self
 
-    def _refit(self, X, problem, rho, lams):
-        pen = enet_penalty(rho, X.shape[1], self.penalty_factor, self.positive)
-        path = ls_path(problem, pen, lams, tol=self.tol, max_epochs=self.max_iter)
+    def _cv_ratios(self, Xf, y, s, splits, ratios, std, folds, problem):
+        """Per l1_ratio: the alpha grid (descending), alpha_max, the (L, K) held-out MSE and
+        the :class:`~ridgeline.selection.sparse_cv.SparseCV`."""
+        grids, tops, mse, cvs = [], [], [], []
+        for rho in ratios:
+            pen = enet_penalty(rho, Xf.shape[1], self.penalty_factor, self.positive, std)
+            lam_max = ls_lambda_max(problem, pen)
+            lams = alpha_grid(lam_max, self.alphas, self.eps, 1.0 + rho)
+            cv = ls_cv(Xf, y, s, splits, pen, lams, fit_intercept=self.fit_intercept,
+                       tol=self.tol, max_epochs=self.max_iter, gram=folds.held is not None,
+                       folds=folds)
+            warn_not_certified(cv.paths, type(self).__name__, self.tol, stacklevel=4)
+            grids.append(lams / (1.0 + rho))
+            tops.append(lam_max / (1.0 + rho))
+            mse.append(-cv.fold_scores.T)  # (L, K)
+            cvs.append(cv)
+        return grids, tops, mse, cvs
+
+    def _refit(self, X, problem, lams, std):
+        pen = enet_penalty(self.l1_ratio_, X.shape[1], self.penalty_factor, self.positive, std)
+        path = ls_path(problem, pen, lams, tol=self.tol, max_epochs=self.max_iter,
+                       polish="last")
         warn_not_certified([path], type(self).__name__, self.tol)
-        store_coef(self, path.coefs[-1][:, None], path.intercepts[-1:], True, X.dtype)
+        store_coef(self, std.coef_out(path.coefs[-1])[:, None], path.intercepts[-1:], True,
+                   X.dtype)
         self.dual_gap_ = float(path.certificates[-1])
         self.n_iter_ = int(path.n_iter[-1])
         self.lambda_ = float(lams[-1])
@@ -85,7 +115,8 @@ class _EnetCVBase(SparseInputMixin, LinearPredictMixin, RegressorMixin, BaseEsti
 
 
 def _common_init(est, *, eps, alphas, fit_intercept, precompute, max_iter, tol, cv, copy_X,
-                 verbose, n_jobs, positive, random_state, selection, penalty_factor):
+                 verbose, n_jobs, positive, random_state, selection, penalty_factor,
+                 standardize):
     est.eps = eps
     est.alphas = alphas
     est.fit_intercept = fit_intercept
@@ -100,6 +131,7 @@ def _common_init(est, *, eps, alphas, fit_intercept, precompute, max_iter, tol, 
     est.random_state = random_state
     est.selection = selection
     est.penalty_factor = penalty_factor
+    est.standardize = standardize
 
 
 class ElasticNetCV(_EnetCVBase):
@@ -110,11 +142,20 @@ class ElasticNetCV(_EnetCVBase):
     l1_ratio : float or list of float, default=0.5
         scikit-learn's mixing ρ; a list is searched too.
     eps : float, default=1e-3
-        ``alpha_min / alpha_max`` of the automatic grid.
+        ``alpha_min / alpha_max`` of the automatic grid (any ``eps > 0``, as scikit-learn:
+        ``eps=1`` gives a grid of identical alphas equal to alpha_max, every coefficient 0).
     alphas : int or array-like, default=100
         Number of alphas on the automatic grid, or the grid itself (scikit-learn's ``alpha``).
     fit_intercept, precompute, max_iter, tol, positive, penalty_factor :
-        As :class:`ridgeline.ElasticNet` (tol: canonical duality gap ≤ tol × var(y)).
+        As :class:`ridgeline.ElasticNet` (tol: canonical duality gap ≤ tol × var(y); 0 is
+        accepted).
+    standardize : bool, default=False
+        Penalize the standardized features, as :class:`ridgeline.ElasticNet`: the same as
+        scaling X by the full data's weighted standard deviations before the fit (every fold
+        shares that scale; ``alpha_max``, the grid and ``mse_path_`` are those of the scaled
+        problem) and reporting ``coef_`` on the original scale. The lasso reweights its
+        penalty factors by ``σ``; an ``l1_ratio < 1`` scales X in a copy (a sparse X keeps
+        its sparsity pattern).
     cv : int, cross-validation generator or iterable, default=None (5-fold)
     copy_X, verbose, n_jobs, random_state, selection :
         Accepted for compatibility.
@@ -132,18 +173,25 @@ class ElasticNetCV(_EnetCVBase):
     selection_ : RidgeCVResult
         Mean score, standard errors, λ_min and λ_1se of the chosen l1_ratio.
     coef_, intercept_, n_iter_
+
+    Warns
+    -----
+    GridEdgeWarning
+        When the chosen alpha is the smallest of the grid (the CV error still falls towards
+        it), or the largest while below alpha_max. At or above alpha_max every coefficient is
+        zero, so the null model chosen there is an answer, not an edge.
     """
 
     def __init__(self, *, l1_ratio=0.5, eps=1e-3, alphas=100, fit_intercept=True,
                  precompute="auto", max_iter=1000, tol=1e-4, cv=None, copy_X=True, verbose=0,
                  n_jobs=None, positive=False, random_state=None, selection="cyclic",
-                 penalty_factor=None):
+                 penalty_factor=None, standardize=False):
         self.l1_ratio = l1_ratio
         _common_init(self, eps=eps, alphas=alphas, fit_intercept=fit_intercept,
                      precompute=precompute, max_iter=max_iter, tol=tol, cv=cv, copy_X=copy_X,
                      verbose=verbose, n_jobs=n_jobs, positive=positive,
                      random_state=random_state, selection=selection,
-                     penalty_factor=penalty_factor)
+                     penalty_factor=penalty_factor, standardize=standardize)
 
     def _l1_ratios(self):
         listed = np.ndim(self.l1_ratio) > 0
@@ -161,17 +209,19 @@ class ElasticNetCV(_EnetCVBase):
 class LassoCV(_EnetCVBase):
     """Lasso with alpha chosen by K-fold CV; drop-in for scikit-learn's ``LassoCV``.
 
-    See :class:`ElasticNetCV` (here ``l1_ratio`` is fixed at 1; ``lambda_ = 2·alpha_``).
+    See :class:`ElasticNetCV` for the parameters (``standardize`` included), attributes and
+    warnings; here ``l1_ratio`` is fixed at 1 and ``lambda_ = 2·alpha_``.
     """
 
     def __init__(self, *, eps=1e-3, alphas=100, fit_intercept=True, precompute="auto",
                  max_iter=1000, tol=1e-4, copy_X=True, cv=None, verbose=False, n_jobs=None,
-                 positive=False, random_state=None, selection="cyclic", penalty_factor=None):
+                 positive=False, random_state=None, selection="cyclic", penalty_factor=None,
+                 standardize=False):
         _common_init(self, eps=eps, alphas=alphas, fit_intercept=fit_intercept,
                      precompute=precompute, max_iter=max_iter, tol=tol, cv=cv, copy_X=copy_X,
                      verbose=verbose, n_jobs=n_jobs, positive=positive,
                      random_state=random_state, selection=selection,
-                     penalty_factor=penalty_factor)
+                     penalty_factor=penalty_factor, standardize=standardize)
 
     def _l1_ratios(self):
         return np.array([1.0]), False
