@@ -520,8 +520,6 @@ BAD_FITS = [
      "alpha must be non-negative"),
     ("poisson_alpha_nan", PoissonRegressor(alpha=np.nan), _X, _Y, None, ValueError,
      "alpha must be finite"),
-    ("l1_ratio_multiclass", _LR(l1_ratio=0.5), _X, np.arange(_Y.size) % 3, None, ValueError,
-     "Only binary classification"),
     ("l1_ratios_alo", _CV(l1_ratios=(0.5,), method="alo"), _X, _Y, None, ValueError,
      "method='kfold'"),
     ("l1_ratio_out_of_range", _LR(l1_ratio=2.0), _X, _Y, None, ValueError, r"\[0, 1\]"),

@@ -156,9 +156,10 @@ def test_penalty_factor_matches_glum(alpha, l1_ratio, weighted):
     X, y, s = make_sparse_regression(44, n=100, p=15, weighted=weighted, noise=2.0)
     f = np.linspace(0.2, 2.5, 15)
     f[[0, 6]] = 0.0  # unpenalized features
+    ft = f * 15 / f.sum()  # glmnet's (and ridgeline's) rescaling; glum takes P1, P2 literally
     sw = s if weighted else None
     ref = glum.GeneralizedLinearRegressor(
-        family="normal", alpha=alpha, l1_ratio=l1_ratio, P1=f, P2=f, fit_intercept=True,
+        family="normal", alpha=alpha, l1_ratio=l1_ratio, P1=ft, P2=ft, fit_intercept=True,
         gradient_tol=1e-12, max_iter=10_000).fit(X, y, sample_weight=sw)
     ours = rl.ElasticNet(alpha=alpha, l1_ratio=l1_ratio, penalty_factor=f, **TIGHT).fit(
         X, y, sample_weight=sw)
@@ -167,7 +168,7 @@ def test_penalty_factor_matches_glum(alpha, l1_ratio, weighted):
     assert ours.coef_[0] != 0.0 and ours.coef_[6] != 0.0
     assert np.count_nonzero(ours.coef_) < 15 or l1_ratio < 0.5
     lam, mix = _enet_canonical(alpha, l1_ratio)
-    gap = canonical_gap(X, y, s, ours.coef_, lam * mix * f, lam * (1 - mix) * f)
+    gap = canonical_gap(X, y, s, ours.coef_, lam * mix * ft, lam * (1 - mix) * ft)
     assert gap <= 1e-9
 
 
@@ -185,11 +186,11 @@ def test_positive_with_unpenalized_features_is_refused(l1_ratio):
         rl.enet_path(X, y, mix=1.0, positive=True, penalty_factor=f)
 
 
-def test_penalty_factor_scales_like_alpha():
-    # uniform factors c are the same as alpha·c
+def test_uniform_penalty_factors_change_nothing():
+    # glmnet rescales the factors to sum to p: uniform factors of any size are no factors
     X, y, _ = make_sparse_regression(45, n=80, p=12, weighted=False)
     a = rl.Lasso(alpha=0.1, penalty_factor=np.full(12, 3.0), **TIGHT).fit(X, y)
-    b = rl.Lasso(alpha=0.3, **TIGHT).fit(X, y)
+    b = rl.Lasso(alpha=0.1, **TIGHT).fit(X, y)
     np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-9)
 
 
@@ -300,7 +301,8 @@ def test_alpha_max_of_the_grid_is_exact(kind):
     corr = Xc.T @ (s * r0) / s.sum()
     corr = corr if kind == "positive" else np.abs(corr)
     rho = kw.get("l1_ratio", 1.0)
-    assert a_max == pytest.approx(np.max(corr[pen]) / rho, rel=1e-10)
+    f_pen = 12 / 11 if kind == "factor" else 1.0  # penalty factors rescaled to sum to p
+    assert a_max == pytest.approx(np.max(corr[pen]) / (rho * f_pen), rel=1e-10)
 
 
 @pytest.mark.parametrize("kind", ["enet", "factor", "positive", "group"])
@@ -338,6 +340,7 @@ def test_path_functions_lambda_max(kind):
 def test_enet_path_certified_against_independent_gap():
     X, y, s = make_sparse_regression(51, n=100, p=30, weighted=True)
     f = np.random.default_rng(0).uniform(0.5, 2.0, 30)
+    f = f * 30 / f.sum()  # penalty_factor is rescaled to sum to p (glmnet): use such factors
     path = rl.enet_path(X, y, mix=0.7, lambdas=15, eps=1e-3, sample_weight=s,
                         penalty_factor=f, tol=1e-10)
     assert isinstance(path, rl.SparsePath)
@@ -572,11 +575,11 @@ def test_l1_logistic_lambda_max():
     assert np.count_nonzero(above.coef_) == 1
 
 
-def test_l1_logistic_rejects_multiclass():
+def test_l1_logistic_fits_multiclass():
     X, _ = _binary_data(60)
     y3 = np.arange(X.shape[0]) % 3
-    with pytest.raises(ValueError, match="binary"):
-        rl.LogisticRegression(l1_ratio=1.0).fit(X, y3)
+    est = rl.LogisticRegression(l1_ratio=1.0).fit(X, y3)
+    assert est.coef_.shape == (3, X.shape[1]) and est.solver_ == "prox-newton"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -632,10 +635,10 @@ def _xy():
         (rl.Lasso(penalty_factor=[1.0, 1.0]), "one value per feature"),
         (rl.Lasso(penalty_factor=[1, 1, -1, 1, 1, 1]), "non-negative"),
         (rl.LassoCV(penalty_factor=np.ones(7)), "one value per feature"),
-        (rl.Lasso(tol=0.0), "tol must be a positive number"),
+        (rl.Lasso(tol=-1e-4), "tol must be a finite non-negative number"),
         (rl.Lasso(max_iter=0), "max_iter must be a positive integer"),
         (rl.LassoCV(alphas=0), "at least 1"),
-        (rl.LassoCV(eps=2.0), "eps"),
+        (rl.LassoCV(eps=0.0), "eps must be a finite positive number"),
         (rl.GroupLasso(groups=[[0, 1, 2], [2, 3, 4, 5]]), "overlap"),
         (rl.GroupLasso(groups=[[0, 1, 2], [3, 4]]), "cover"),
         (rl.GroupLasso(groups=4), "multiple"),

@@ -25,16 +25,26 @@ mixing ``alpha`` (glum's ``l1_ratio``)::
                          C Σ s_i ℓ_i + ½‖w‖²
     sklearn_enet         ElasticNet(alpha, l1_ratio) / Lasso:                 λ = α(1+ρ)
                          (1/2n_w) Σ s_i r_i² + αρ‖w‖₁ + ½α(1-ρ)‖w‖²           mix = 2ρ/(1+ρ)
-    glmnet               glmnet lambda (alpha = 0) / glum alpha:              λ = λ_g
+    glmnet               glmnet gaussian lambda (alpha = 0) / glum alpha:     λ = λ_g
                          (1/2n_w) Σ s_i r_i² + ½λ_g‖w‖²
-    glmnet_enet          glmnet (lambda, alpha) / glum (alpha, l1_ratio):     λ = λ_g(1+a)
+    glmnet_enet          glmnet gaussian (lambda, alpha) / glum:              λ = λ_g(1+a)
                          (1/2n_w) Σ s_i r_i² + λ_g(a‖w‖₁ + ½(1-a)‖w‖²)        mix = 2a/(1+a)
+    glmnet_binomial      glmnet binomial / multinomial (lambda, alpha):       λ = λ_g(1+a)/2
+                         −(1/n_w) Σ s_i loglik_i + λ_g(a‖w‖₁ + ½(1-a)‖w‖²)    mix = 2a/(1+a)
+    glmnet_poisson       glmnet poisson (lambda, alpha):                      λ = λ_g(1+a)
+                         −(1/n_w) Σ s_i loglik_i + λ_g(a‖w‖₁ + ½(1-a)‖w‖²)    mix = 2a/(1+a)
     torch_weight_decay   PyTorch SGD/Adam weight_decay (coupled, not AdamW):  λ = wd / 2
                          mean loss, gradient step on ∇loss + wd·w
     keras_l2             Keras regularizers.l2(l):                            λ = l
                          mean loss + l Σ w_j²
 
 glum's ``GeneralizedLinearRegressor(alpha=λ_g, l1_ratio=a)`` uses exactly glmnet's convention.
+glmnet's conversion depends on its family (the canonical losses are the squared error, the
+log-likelihood and the deviance): :func:`canonical_from_glmnet` / :func:`glmnet_from_canonical`
+take the family as a required argument (and, for the gaussian family, R glmnet's internal
+``sd_y`` scaling of the L2 part); :mod:`ridgeline.conventions_glmnet` derives every row. The
+older ``lambda_from_glmnet``, ``glmnet_lambda``, ``canonical_from_glmnet_enet`` and
+``glmnet_enet_from_canonical`` are the gaussian conversion unless given ``family=``.
 
 *Decoupled* weight decay (``torch.optim.AdamW``, Loshchilov & Hutter 2019) is an update rule,
 not a penalty: at learning rate ``η`` it multiplies every decayed weight by ``1 - η·wd`` per
@@ -69,16 +79,39 @@ from types import MappingProxyType
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ridgeline._conventions_checks import (
+    FloatOrArray,
+    _as_float,
+    _check_fraction,
+    _check_n_w,
+    _check_strength,
+    _first,
+    _out,
+    _representable,
+)
+from ridgeline.conventions_glmnet import (
+    GLMNET_FAMILIES,
+    canonical_from_glmnet,
+    canonical_from_glmnet_enet,
+    glmnet_enet_from_canonical,
+    glmnet_from_canonical,
+    glmnet_lambda,
+    lambda_from_glmnet,
+)
+
 __all__ = [
     "CONVENTIONS",
+    "GLMNET_FAMILIES",
     "Convention",
     "adamw_weight_decay",
     "adamw_weight_decay_from_sgd",
+    "canonical_from_glmnet",
     "canonical_from_glmnet_enet",
     "canonical_from_sklearn_enet",
     "convert",
     "decay_rate",
     "glmnet_enet_from_canonical",
+    "glmnet_from_canonical",
     "glmnet_lambda",
     "keras_l2",
     "lambda_from_adamw_weight_decay",
@@ -94,99 +127,6 @@ __all__ = [
     "sklearn_ridge_alpha",
     "torch_weight_decay",
 ]
-
-FloatOrArray = float | NDArray[np.float64]
-
-
-# --------------------------------------------------------------------------------------------
-# validation helpers
-# --------------------------------------------------------------------------------------------
-
-
-def _as_float(value: ArrayLike, name: str) -> NDArray[np.float64]:
-    """Return ``value`` as a float64 array (a copy never aliases the caller's data)."""
-    if value is None:
-        raise ValueError(f"{name} is required; got None")
-    if np.iscomplexobj(value):
-        raise ValueError(f"{name} must be real-valued; got a complex value")
-    try:
-        arr = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a real number or an array of real numbers") from exc
-    return arr
-
-
-def _first(arr: NDArray[np.float64], mask: NDArray[np.bool_]) -> float:
-    return float(arr[mask].flat[0]) if arr.ndim else float(arr)
-
-
-def _check_strength(
-    value: ArrayLike, name: str, *, allow_zero: bool = True, allow_inf: bool = False
-) -> NDArray[np.float64]:
-    """Validate a penalty strength: not NaN, ``>= 0`` (or ``> 0``), finite unless allowed."""
-    arr = _as_float(value, name)
-    nan = np.isnan(arr)
-    if nan.any():
-        raise ValueError(f"{name} must not be NaN")
-    neg = arr < 0
-    if neg.any():
-        raise ValueError(f"{name} must be non-negative; got {_first(arr, neg)!r}")
-    if not allow_inf:
-        inf = np.isinf(arr)
-        if inf.any():
-            raise ValueError(f"{name} must be finite; got {_first(arr, inf)!r}")
-    if not allow_zero:
-        zero = arr == 0
-        if zero.any():
-            raise ValueError(f"{name} must be strictly positive; got 0.0")
-    return arr
-
-
-def _check_fraction(value: ArrayLike, name: str) -> NDArray[np.float64]:
-    """Validate a mixing fraction in ``[0, 1]``."""
-    arr = _as_float(value, name)
-    if np.isnan(arr).any():
-        raise ValueError(f"{name} must not be NaN")
-    bad = (arr < 0) | (arr > 1)
-    if bad.any():
-        raise ValueError(f"{name} must lie in [0, 1]; got {_first(arr, bad)!r}")
-    return arr
-
-
-def _check_n_w(n_w: ArrayLike | None, *, context: str = "") -> NDArray[np.float64]:
-    """Validate the total sample weight ``n_w = Σ s_i`` (finite and ``> 0``)."""
-    where = f" (needed by {context})" if context else ""
-    if n_w is None:
-        raise ValueError(f"n_w, the total sample weight Σ s_i, is required{where}")
-    arr = _as_float(n_w, "n_w")
-    if np.isnan(arr).any():
-        raise ValueError(f"n_w (the total sample weight Σ s_i) must not be NaN{where}")
-    bad = ~(arr > 0)
-    if bad.any():
-        raise ValueError(
-            f"n_w (the total sample weight Σ s_i) must be > 0; got {_first(arr, bad)!r}{where}"
-        )
-    inf = np.isinf(arr)
-    if inf.any():
-        raise ValueError(f"n_w (the total sample weight Σ s_i) must be finite{where}")
-    return arr
-
-
-def _out(arr: NDArray[np.float64]) -> FloatOrArray:
-    """Python float for 0-d results, float64 array otherwise."""
-    arr = np.asarray(arr, dtype=np.float64)
-    return float(arr) if arr.ndim == 0 else arr
-
-
-def _representable(
-    result: NDArray[np.float64], source: NDArray[np.float64], name: str
-) -> NDArray[np.float64]:
-    """Reject results that over/underflowed: a positive finite input must give one back."""
-    lost = (source > 0) & np.isfinite(source) & ~((result > 0) & np.isfinite(result))
-    if lost.any():
-        raise ValueError(f"the converted {name} is not representable as a positive float64")
-    return result
-
 
 # --------------------------------------------------------------------------------------------
 # scikit-learn Ridge
@@ -427,140 +367,6 @@ def sklearn_enet_from_canonical(
     rho = m / (2.0 - m)
     la, rho = np.broadcast_arrays(la, rho)
     return _out(_representable(alpha, la, "alpha")), _out(rho)
-
-
-# --------------------------------------------------------------------------------------------
-# glmnet / glum
-# --------------------------------------------------------------------------------------------
-
-
-def lambda_from_glmnet(lambda_g: ArrayLike) -> FloatOrArray:
-    """Canonical ``λ`` equivalent to a glmnet / glum ridge ``lambda`` (mixing ``alpha = 0``).
-
-    glmnet's gaussian family (``alpha = 0``) and glum's
-    ``GeneralizedLinearRegressor(family="normal", alpha=λ_g, l1_ratio=0)`` minimize
-    ``(1 / (2 n_w)) Σ_i s_i (y_i - ŷ_i)² + (λ_g / 2) ‖w‖²``. Twice that is the canonical
-    objective with ``λ = λ_g``: the two conventions coincide and no ``n_w`` is needed.
-
-    Parameters
-    ----------
-    lambda_g : float or array_like
-        glmnet's ``lambda`` (glum's ``alpha``), finite and ``>= 0``.
-
-    Returns
-    -------
-    lam : float or ndarray
-        ``lambda_g``.
-
-    Raises
-    ------
-    ValueError
-        If ``lambda_g`` is NaN, negative or infinite.
-
-    Notes
-    -----
-    This is glmnet's *documented* objective with ``standardize=FALSE``; with R glmnet's default
-    ``standardize=TRUE`` the penalty is on the coefficients of standardized columns. R glmnet
-    also rescales ``y`` internally for the gaussian family, which is known to make its ridge
-    fits differ from this objective by a factor involving ``sd(y)``. glum implements the
-    objective exactly (this is checked numerically in ridgeline's tests).
-    """
-    return _out(_check_strength(lambda_g, "lambda_g"))
-
-
-def glmnet_lambda(lam: ArrayLike) -> FloatOrArray:
-    """glmnet / glum ridge ``lambda`` equivalent to canonical ``λ`` (they are equal).
-
-    Parameters
-    ----------
-    lam : float or array_like
-        Canonical ``λ``, finite and ``>= 0``.
-
-    Returns
-    -------
-    lambda_g : float or ndarray
-        ``lam``.
-
-    Raises
-    ------
-    ValueError
-        If ``lam`` is NaN, negative or infinite.
-
-    See Also
-    --------
-    lambda_from_glmnet : The inverse, with the objective spelled out.
-    """
-    return _out(_check_strength(lam, "lam"))
-
-
-def canonical_from_glmnet_enet(
-    lambda_g: ArrayLike, a: ArrayLike
-) -> tuple[FloatOrArray, FloatOrArray]:
-    """Canonical ``(λ, mix)`` equivalent to glmnet ``(lambda, alpha)`` / glum ``(alpha, l1_ratio)``.
-
-    glmnet's gaussian elastic net (and glum's ``GeneralizedLinearRegressor`` with
-    ``alpha=λ_g, l1_ratio=a``) minimizes::
-
-        (1 / (2 n_w)) Σ_i s_i (y_i - ŷ_i)² + λ_g (a ‖w‖₁ + ((1 - a) / 2) ‖w‖²)
-
-    which is scikit-learn's ``ElasticNet`` objective with ``alpha = λ_g`` and ``l1_ratio = a``.
-    Hence ``λ = λ_g (1 + a)`` and ``mix = 2a / (1 + a)``; for ``a = 0`` this reduces to
-    :func:`lambda_from_glmnet`.
-
-    Parameters
-    ----------
-    lambda_g : float or array_like
-        glmnet's ``lambda`` (glum's ``alpha``), finite and ``>= 0``.
-    a : float or array_like
-        glmnet's mixing ``alpha`` (glum's ``l1_ratio``) in ``[0, 1]``.
-
-    Returns
-    -------
-    lam : float or ndarray
-        Canonical strength ``λ_g (1 + a)``.
-    mix : float or ndarray
-        Canonical L1 share ``2a / (1 + a)``.
-
-    Raises
-    ------
-    ValueError
-        If ``lambda_g`` is NaN, negative or infinite, or ``a`` is outside ``[0, 1]``.
-
-    Notes
-    -----
-    The caveats of :func:`lambda_from_glmnet` about R glmnet's internal standardization apply.
-    """
-    _check_strength(lambda_g, "lambda_g")
-    _check_fraction(a, "a")
-    return canonical_from_sklearn_enet(lambda_g, a)
-
-
-def glmnet_enet_from_canonical(lam: ArrayLike, mix: ArrayLike) -> tuple[FloatOrArray, FloatOrArray]:
-    """glmnet ``(lambda, alpha)`` / glum ``(alpha, l1_ratio)`` equivalent to canonical ``(λ, mix)``.
-
-    The inverse of :func:`canonical_from_glmnet_enet`: ``λ_g = λ (1 - mix / 2)`` and
-    ``a = mix / (2 - mix)``.
-
-    Parameters
-    ----------
-    lam : float or array_like
-        Canonical ``λ``, finite and ``>= 0``.
-    mix : float or array_like
-        Canonical L1 share in ``[0, 1]``.
-
-    Returns
-    -------
-    lambda_g : float or ndarray
-        glmnet's ``lambda`` (glum's ``alpha``).
-    a : float or ndarray
-        glmnet's mixing ``alpha`` (glum's ``l1_ratio``).
-
-    Raises
-    ------
-    ValueError
-        If ``lam`` is NaN, negative or infinite, or ``mix`` is outside ``[0, 1]``.
-    """
-    return sklearn_enet_from_canonical(lam, mix)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1007,6 +813,20 @@ _TABLE = (
         elastic_net=True,
     ),
     Convention(
+        "glmnet_binomial",
+        "glmnet family='binomial' or 'multinomial' (lambda, alpha=a)",
+        "-(1/n_w) Σ s_i loglik_i + λ_g (a ‖w‖₁ + ½ (1-a) ‖w‖²)",
+        "λ = λ_g(1+a)/2, mix = 2a/(1+a) ;  λ_g = λ(2 - mix), a = mix/(2 - mix)",
+        elastic_net=True,
+    ),
+    Convention(
+        "glmnet_poisson",
+        "glmnet family='poisson' (lambda, alpha=a)",
+        "-(1/n_w) Σ s_i loglik_i + λ_g (a ‖w‖₁ + ½ (1-a) ‖w‖²)",
+        "λ = λ_g(1+a), mix = 2a/(1+a) ;  λ_g = λ(1 - mix/2), a = mix/(2 - mix)",
+        elastic_net=True,
+    ),
+    Convention(
         "torch_weight_decay",
         "PyTorch SGD/Adam weight_decay (coupled; not AdamW)",
         "mean loss, update uses ∇loss + wd·w  ≡  mean loss + (wd/2) ‖w‖²",
@@ -1044,10 +864,13 @@ def _resolve(name: object, role: str) -> Convention:
         raise ValueError(f"unknown convention {name!r} for {role}; expected one of {valid}")
     conv = CONVENTIONS[name]
     if conv.elastic_net:
-        fn = "canonical_from_" + name if role == "from_" else name + "_from_canonical"
+        fn = ("canonical_from_" + name if role == "from_" else name + "_from_canonical") + "()"
+        if name.startswith("glmnet_") and name != "glmnet_enet":
+            fn = ("canonical_from_glmnet" if role == "from_" else "glmnet_from_canonical") + \
+                f"(..., family={name.removeprefix('glmnet_')!r})"
         raise ValueError(
             f"{name!r} is an elastic-net (strength, mix) pair and cannot be converted with "
-            f"convert(); use {fn}() instead"
+            f"convert(); use {fn} instead"
         )
     return conv
 

@@ -1,4 +1,4 @@
-"""L2-regularized logistic regression: ``LogisticRegression`` (the CV version is in
+"""Regularized logistic regression: ``LogisticRegression`` (the CV version is in
 :mod:`ridgeline.estimators.logistic_cv`).
 
 Objective (DESIGN.md), for two classes (binary log loss) or more (multinomial/softmax)::
@@ -6,6 +6,7 @@ Objective (DESIGN.md), for two classes (binary log loss) or more (multinomial/so
     minimize  (1/n_w) Σ_i s_i ℓ(y_i, x_iᵀW + b)  +  λ ‖W‖²_F,        λ = 1 / (2 C n_w)
 
 which is scikit-learn's ``C Σ s_i ℓ_i + ½‖W‖²`` divided by ``C n_w``: the same minimizer.
+With ``l1_ratio > 0`` the penalty is the elastic net (:mod:`._logistic_sparse`).
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ from ridgeline.estimators._glm import (
     source_problem,
     warn_if_separable,
 )
+from ridgeline.estimators._glm_standardize import check_standardize, standardized
 from ridgeline.estimators._logistic_sparse import (
-    check_binary,
+    check_multinomial_penalty,
     check_weighted_classes,
-    fit_binary,
+    fit_sparse,
 )
 from ridgeline.estimators._validation import check_source_fit, check_X, check_X_y, is_source
 from ridgeline.losses import BinomialLoss, MultinomialLoss
@@ -98,8 +100,20 @@ class LogisticRegression(LogisticMixin, BaseEstimator):
     C : float, default=1.0
         Inverse regularization strength (> 0); ``np.inf`` for none.
     l1_ratio : float, default=0.0
-        0 is the L2 penalty; in (0, 1] the elastic net (binary problems, in memory), by a
-        certified proximal Newton solver.
+        0 is the L2 penalty; in (0, 1] the elastic net ``ρ‖W‖₁ + ½(1-ρ)‖W‖²`` in place of
+        ``½‖W‖²`` (arrays in memory), by a certified proximal Newton solver: canonical
+        ``λ = (1+ρ)/(2 C n_w)``, ``mix = 2ρ/(1+ρ)``. More than two classes fit the
+        multinomial model (scikit-learn saga's objective).
+    multinomial_penalty : {"ungrouped", "grouped"}, default="ungrouped"
+        The L1 part of a multinomial fit with ``l1_ratio > 0``: "ungrouped" penalizes every
+        class coefficient, ``Σ_j Σ_k |W_jk|`` (scikit-learn's and glmnet's default);
+        "grouped" penalizes the norm of each feature's class coefficients, ``Σ_j ‖W_j‖₂``
+        (glmnet's ``type.multinomial="grouped"``), so that a feature is selected or dropped
+        for all classes at once. Unused for two classes or ``l1_ratio = 0``.
+    standardize : bool, default=False
+        Penalize the coefficients of standardized features (each column divided by its
+        weighted standard deviation, glmnet's ``standardize=TRUE``) and report them on the
+        original scale. Arrays only.
     dual : bool, default=False
         Must be False (the primal problem is solved).
     tol : float, default=1e-8
@@ -142,10 +156,13 @@ class LogisticRegression(LogisticMixin, BaseEstimator):
 
     def __init__(self, penalty="deprecated", *, C=1.0, l1_ratio=0.0, dual=False, tol=1e-8,
                  fit_intercept=True, intercept_scaling=1, class_weight=None, random_state=None,
-                 solver="auto", max_iter=100, verbose=0, warm_start=False, n_jobs=None):
+                 solver="auto", max_iter=100, verbose=0, warm_start=False, n_jobs=None,
+                 multinomial_penalty="ungrouped", standardize=False):
         self.penalty = penalty
         self.C = C
         self.l1_ratio = l1_ratio
+        self.multinomial_penalty = multinomial_penalty
+        self.standardize = standardize
         self.dual = dual
         self.tol = tol
         self.fit_intercept = fit_intercept
@@ -173,9 +190,14 @@ class LogisticRegression(LogisticMixin, BaseEstimator):
         if self.dual:
             raise ValueError("dual=True is not available: ridgeline solves the primal problem")
         resolve_solver(self.solver)
+        grouped = check_multinomial_penalty(self.multinomial_penalty)
+        standardize = check_standardize(self.standardize)
         if (src := dask_source(X, y, sample_weight)) is not None:
             X, y, sample_weight = src, None, None
-        summary = None
+        summary, scale = None, None
+        if is_source(X) and standardize:
+            raise ValueError("standardize=True is not available on a statistics source or "
+                             "Dask collection: standardize the columns beforehand")
         if is_source(X):
             check_source_fit(self, X, y, sample_weight, class_weight=self.class_weight,
                              warm_start=self.warm_start)
@@ -190,15 +212,19 @@ class LogisticRegression(LogisticMixin, BaseEstimator):
         else:
             X, y = check_X_y(self, X, y, y_numeric=False)
             problem = label_problem(self, X, y, sample_weight, self.fit_intercept)
-            if rho > 0 and np.isfinite(C):
-                return self._fit_sparse(X, problem, C, rho)
             dtype, n_w = X.dtype, float(problem.source.weights.sum())
+            X, scale = standardized(X, problem.source.weights, standardize, self.fit_intercept)
+            if rho > 0 and np.isfinite(C):
+                return self._fit_sparse(X, problem, C, rho, grouped, scale)
+            if standardize:
+                problem = label_problem(self, X, y, sample_weight, self.fit_intercept)
         lam = float(lambda_from_C(C, n_w))
         fit, name = fit_glm(problem, lam, solver=self.solver, tol=self.tol,
-                            max_iter=self.max_iter, start=self._start(problem),
+                            max_iter=self.max_iter, start=self._start(problem, scale),
                             summary=summary, who="LogisticRegression")
         warn_if_separable(fit, lam, "LogisticRegression")
-        self._store(fit.coef[0], fit.intercept[0], dtype)
+        coef = fit.coef[0] if scale is None else fit.coef[0] / scale[:, None]
+        self._store(coef, fit.intercept[0], dtype)
         self.n_iter_ = np.array([int(fit.n_iter[0])])
         self.lambda_, self.solver_, self.grad_norm_ = lam, name, float(fit.grad_norm[0])
         self.n_passes_ = int(fit.n_passes) + (summary is not None)
@@ -206,35 +232,30 @@ class LogisticRegression(LogisticMixin, BaseEstimator):
             self.n_rows_ = summary.n_rows
         return self
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        try:
-            sparse_penalty = float(np.max(check_l1_ratio(self.l1_ratio))) > 0
-        except ValueError:
-            sparse_penalty = False
-        if sparse_penalty:  # the L1 / elastic-net solver is binary (see _fit_sparse)
-            tags.classifier_tags.multi_class = False
-        return tags
-
-    def _fit_sparse(self, X, problem, C: float, rho: float):
-        """``l1_ratio > 0``: certified proximal Newton (binary problems)."""
-        check_binary(self.classes_, "LogisticRegression")
-        y01, s = problem.source.y, problem.source.weights
-        check_weighted_classes(y01, s, self.classes_, "LogisticRegression")
-        path, lam = fit_binary(X, y01, s, C, rho, fit_intercept=self.fit_intercept,
-                               penalty_factor=None, tol=self.tol, max_iter=self.max_iter,
-                               who="LogisticRegression")
-        self._store(path.coefs[0][:, None], path.intercepts[:1], X.dtype)
+    def _fit_sparse(self, X, problem, C: float, rho: float, grouped: bool, scale):
+        """``l1_ratio > 0``: certified proximal Newton (binary or multinomial), on the
+        columns of X divided by ``scale`` when standardizing."""
+        codes, s = problem.source.y, problem.source.weights
+        check_weighted_classes(codes, s, self.classes_, "LogisticRegression")
+        coef, inter, lam, path = fit_sparse(X, codes, s, C, rho, n_classes=self.classes_.size,
+                                            grouped=grouped, fit_intercept=self.fit_intercept,
+                                            tol=self.tol, max_iter=self.max_iter,
+                                            who="LogisticRegression")
+        if scale is not None:
+            coef = coef / scale[:, None]
+        self._store(coef, inter, X.dtype)
         self.n_iter_ = np.array([int(path.n_iter[0])])
         self.lambda_ = lam
         self.solver_ = "prox-newton"
         self.grad_norm_ = float(path.certificates[0])
         return self
 
-    def _start(self, problem):
+    def _start(self, problem, scale=None):
         if not (self.warm_start and hasattr(self, "coef_")):
             return None
         W = np.asarray(self.coef_, dtype=np.float64).T
+        if scale is not None and W.shape[0] == scale.size:
+            W = W * scale[:, None]
         if W.shape != (problem.n_features, problem.n_outputs):
             return None
         b = np.asarray(self.intercept_, dtype=np.float64).reshape(-1)

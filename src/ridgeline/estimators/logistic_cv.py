@@ -25,10 +25,11 @@ from ridgeline.estimators._glm import (
     warn_convergence,
 )
 from ridgeline.estimators._logistic_sparse import (
-    check_binary,
+    check_multinomial_penalty,
     check_weighted_classes,
-    cv_binary,
-    fit_binary,
+    cv_logistic,
+    fit_sparse,
+    path_arrays,
     sparse_lambda,
 )
 from ridgeline.estimators._validation import (
@@ -64,7 +65,13 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
         ``"auto"``: 20 values whose effective degrees of freedom at the null model span 5% to
         99% of the rank (see :func:`ridgeline.path.auto_glm_grid`); on a statistics source
         the same grid, from one more pass at the null model.
-    l1_ratios : must be None, "warn" or (0,)
+    l1_ratios : None, "warn" or a list of l1 ratios in [0, 1]
+        ``(0,)`` (the default) is the L2 penalty; ratios > 0 add the elastic net of
+        :class:`LogisticRegression` (``method="kfold"``, arrays in memory), and every
+        ``(l1_ratio, C)`` pair is scored on certified proximal-Newton paths (binary, or
+        multinomial for more classes).
+    multinomial_penalty : {"ungrouped", "grouped"}, default="ungrouped"
+        As :class:`LogisticRegression` (multinomial fits with ``l1_ratios > 0``).
     fit_intercept : bool, default=True
     cv : int, splitter or iterable, default=None (5-fold stratified)
     dual : must be False
@@ -103,7 +110,8 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
     def __init__(self, *, Cs=10, l1_ratios="warn", fit_intercept=True, cv=None, dual=False,
                  penalty="deprecated", scoring=None, solver="auto", tol=1e-8, max_iter=100,
                  class_weight=None, n_jobs=None, verbose=0, refit=True, intercept_scaling=1.0,
-                 random_state=None, use_legacy_attributes=False, method="kfold", rule="min"):
+                 random_state=None, use_legacy_attributes=False, method="kfold", rule="min",
+                 multinomial_penalty="ungrouped"):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
         self.fit_intercept = fit_intercept
@@ -123,6 +131,7 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
         self.use_legacy_attributes = use_legacy_attributes
         self.method = method
         self.rule = rule
+        self.multinomial_penalty = multinomial_penalty
 
 
     def _grid(self) -> np.ndarray | None:
@@ -283,54 +292,47 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
                                         path.intercept.transpose(1, 0, 2))
 
     def _fit_sparse_cv(self, X, labels, sample_weight, Cs, ratios):
-        """K-fold over every (l1_ratio, C) with certified proximal-Newton paths."""
+        """K-fold over every (l1_ratio, C) with certified proximal-Newton paths (binary or
+        multinomial)."""
+        grouped = check_multinomial_penalty(self.multinomial_penalty)
         problem = label_problem(self, X, labels, sample_weight, self.fit_intercept)
-        Y, s, loss = problem.source.y, problem.source.weights, problem.loss
+        codes, s, loss = problem.source.y, problem.source.weights, problem.loss
+        K = self.classes_.size
         scorer = resolve_glm_scorer(None if self.scoring == "warn" else self.scoring, loss)
         if Cs is None:
             Cs = 1.0 / (2.0 * auto_glm_grid(problem, 20) * s.sum())
         Cs = np.asarray(Cs, dtype=np.float64)
-        check_binary(self.classes_, "LogisticRegressionCV")
-        check_weighted_classes(np.ravel(Y), s, self.classes_, "LogisticRegressionCV")
+        check_weighted_classes(codes, s, self.classes_, "LogisticRegressionCV")
         splits = list(check_cv(self.cv, labels, classifier=True).split(X, labels))
+        Y = codes if K == 2 else np.eye(K)[codes.astype(np.int64)]  # the scorer's targets
 
         def score(rows, eta):
-            return scorer.score(Y[rows], labels[rows], eta[:, None], s[rows], loss,
-                                self.classes_)
+            return scorer.score(Y[rows], labels[rows], eta.reshape(len(rows), -1), s[rows],
+                                loss, self.classes_)
 
-        scores, cvs = cv_binary(X, Y, s, splits, Cs, ratios, fit_intercept=self.fit_intercept,
-                                penalty_factor=None, tol=self.tol, max_iter=self.max_iter,
-                                score=score)
-        mean = scores.mean(axis=0)  # (R, L)
-        r, i = np.unravel_index(int(np.argmax(mean)), mean.shape)
+        kw = dict(fit_intercept=self.fit_intercept, tol=self.tol, max_iter=self.max_iter)
+        scores, cvs = cv_logistic(X, codes, s, splits, Cs, ratios, n_classes=K,
+                                  grouped=grouped, score=score, **kw)
+        r, i = np.unravel_index(int(np.argmax(scores.mean(axis=0))), scores.shape[1:])
         rho = float(ratios[r])
         self.cv_result_ = cvs[r].result(Cs, scorer.name, self.rule)
         i = int(self.cv_result_.index_)
-        self.scores_ = scores
-        paths = cvs[r].paths
-        coefs = np.array([p.coefs for p in paths])[..., None]  # (F, L, p, 1)
-        inters = np.array([p.intercepts for p in paths])[..., None]
+        coefs, inters = path_arrays(cvs[r].paths)  # (F, L, p, m), (F, L, m)
+        self.scores_, self.Cs_, self.l1_ratios_, self.l1_ratio_ = scores, Cs, ratios, rho
         self.coefs_paths_ = self._paths(coefs, inters)
         self.n_iter_ = np.array([[p.n_iter for p in cv.paths] for cv in cvs]).transpose(1, 0, 2)
-        self.Cs_ = Cs
-        self.l1_ratios_ = ratios
-        self.l1_ratio_ = rho
         if self.refit:
             C = float(Cs[i])
-            path, lam = fit_binary(X, Y, s, C, rho, fit_intercept=self.fit_intercept,
-                                   penalty_factor=None, tol=self.tol, max_iter=self.max_iter,
-                                   who="LogisticRegressionCV (refit)")
-            coef, inter = path.coefs[0][:, None], path.intercepts[:1]
+            coef, inter, lam, _ = fit_sparse(X, codes, s, C, rho, n_classes=K, grouped=grouped,
+                                             who="LogisticRegressionCV (refit)", **kw)
         else:
             best = np.argmax(scores[:, r, :], axis=1)
-            coef = np.mean([paths[k].coefs[best[k]] for k in range(len(paths))], axis=0)[:, None]
-            inter = np.array([np.mean([paths[k].intercepts[best[k]] for k in range(len(paths))])])
+            folds = np.arange(best.size)
+            coef, inter = coefs[folds, best].mean(axis=0), inters[folds, best].mean(axis=0)
             C = float(np.mean(Cs[best]))
             lam = float(sparse_lambda(C, rho, s.sum()))
         self._store(coef, inter, X.dtype)
-        self.C_ = C
-        self.lambda_ = float(lam)
-        self.solver_ = "prox-newton"
+        self.C_, self.lambda_, self.solver_ = C, float(lam), "prox-newton"
         if self.use_legacy_attributes:
             legacy_layout(self)
         return self

@@ -57,6 +57,17 @@ class SparsePath:
                    np.zeros(L), np.zeros(L, dtype=bool), np.zeros(L, dtype=np.int64),
                    certificate)
 
+    def record(self, i: int, fit, certificate_tol: float) -> None:
+        """Store a certified solve ``fit`` (``coef``, ``intercept``, ``objective``, ``kkt``,
+        ``converged``, ``n_iter``, as the proximal-Newton results have) at position ``i``."""
+        self.coefs[i] = fit.coef
+        self.intercepts[i] = fit.intercept
+        self.objectives[i] = fit.objective
+        self.certificates[i] = fit.kkt
+        self.certificate_tols[i] = certificate_tol
+        self.converged[i] = fit.converged
+        self.n_iter[i] = fit.n_iter
+
     @property
     def gaps(self) -> np.ndarray:
         """Alias of :attr:`certificates` (the duality gaps for squared loss)."""
@@ -108,26 +119,67 @@ def ls_lambda_max(problem: LSProblem, penalty) -> float:
 
 def ls_path(problem: LSProblem, penalty: ElasticNetPenalty | GroupPenalty, lambdas: np.ndarray,
             *, tol: float, max_epochs: int, screen: bool = True, tikhonov=None,
-            w0: np.ndarray | None = None) -> SparsePath:
-    """Squared-loss path; stop each λ at canonical gap ≤ ``tol · var_w(y)``."""
+            w0: np.ndarray | None = None, polish: bool | str = False) -> SparsePath:
+    """Squared-loss path; stop each λ at canonical gap ≤ ``tol · var_w(y)``.
+
+    ``polish``: True takes every solution on to the rounding floor of its gap (objective at
+    the optimum to about 1e-11 relative, see :mod:`ridgeline.solvers.cd_gram`); ``"last"``
+    only the smallest λ's (the one a refit keeps). An elastic-net or group-lasso path in Gram
+    form is one compiled call.
+    """
+    order = np.argsort(-lambdas, kind="stable")
+    if polish == "last" and lambdas.size > 1:
+        head = ls_path(problem, penalty, lambdas[order[:-1]], tol=tol, max_epochs=max_epochs,
+                       screen=screen, tikhonov=tikhonov, w0=w0)
+        tail = ls_path(problem, penalty, lambdas[order[-1:]], tol=tol, max_epochs=max_epochs,
+                       screen=screen, tikhonov=tikhonov, w0=head.coefs[-1], polish=True)
+        return _joined(lambdas, order, head, tail)
     p = problem.n_features
     out = SparsePath.empty(lambdas, p, "duality gap")
     nonneg = bool(getattr(penalty, "nonneg", False))
     gap_tol = 0.5 * tol * problem.yy
     w = np.zeros(p) if w0 is None else np.asarray(w0, dtype=np.float64)
-    for i in np.argsort(-lambdas, kind="stable"):
+    out.certificate_tols[:] = 2.0 * gap_tol
+    polish = bool(polish)
+    if problem.gram and tikhonov is None:
+        parts = [split_penalty(penalty, lam, 0.5, p) for lam in lambdas[order]]
+        blocks = parts[0][0] if parts else Blocks.singletons(p)
+        fit = problem.solve_path(np.array([a for _, a, _ in parts]).reshape(len(parts), -1),
+                                 np.array([b for _, _, b in parts]).reshape(-1, p),
+                                 nonneg=nonneg, w0=w, gap_tol=gap_tol, max_epochs=max_epochs,
+                                 screen=screen, polish=polish,
+                                 blocks=None if blocks.trivial else blocks)
+        _store(out, order, problem, fit.coefs, fit.primal, fit.gaps, fit.converged, fit.epochs)
+        return out
+    for i in order:
         blocks, a, b = split_penalty(penalty, lambdas[i], 0.5, p, tikhonov)
         fit = problem.solve(blocks, a, b, nonneg=nonneg, w0=w, gap_tol=gap_tol,
-                            max_epochs=max_epochs, screen=screen)
+                            max_epochs=max_epochs, screen=screen, polish=polish)
         w = fit.coef
-        out.coefs[i] = w
-        out.intercepts[i] = problem.intercept(w)
-        out.objectives[i] = 2.0 * fit.primal
-        out.certificates[i] = 2.0 * fit.gap
-        out.certificate_tols[i] = 2.0 * gap_tol
-        out.converged[i] = fit.converged
-        out.n_iter[i] = fit.n_epochs
+        _store(out, [i], problem, w[None], [fit.primal], [fit.gap], [fit.converged],
+               [fit.n_epochs])
     return out
+
+
+def _joined(lambdas: np.ndarray, order: np.ndarray, head: SparsePath,
+            tail: SparsePath) -> SparsePath:
+    """The path of ``lambdas`` from ``head`` (``lambdas[order[:-1]]``) and ``tail`` (the last)."""
+    out = SparsePath.empty(lambdas, head.coefs.shape[1], head.certificate)
+    for name in ("coefs", "intercepts", "objectives", "certificates", "certificate_tols",
+                 "converged", "n_iter"):
+        getattr(out, name)[order[:-1]] = getattr(head, name)
+        getattr(out, name)[order[-1:]] = getattr(tail, name)
+    return out
+
+
+def _store(out: SparsePath, rows, problem: LSProblem, coefs, primal, gaps, conv, epochs):
+    """Put halved-scale solutions into the canonical-scale ``out`` at ``rows``."""
+    out.coefs[rows] = coefs
+    out.intercepts[rows] = problem.mean_y - np.asarray(coefs) @ problem.mean_x
+    out.objectives[rows] = 2.0 * np.asarray(primal)
+    out.certificates[rows] = 2.0 * np.asarray(gaps)
+    out.converged[rows] = conv
+    out.n_iter[rows] = epochs
 
 
 def _null_logistic(problem: LogisticL1Problem, penalty):
@@ -143,7 +195,8 @@ def _null_logistic(problem: LogisticL1Problem, penalty):
 
 
 def logistic_lambda_max(problem: LogisticL1Problem, penalty) -> float:
-    """Exact smallest λ with every penalized coefficient zero (binary logistic loss)."""
+    """Exact smallest λ with every penalized coefficient zero (binary logistic loss, or the
+    Poisson deviance for a :class:`~ridgeline.solvers.prox_newton.PoissonL1Problem`)."""
     w, b0 = _null_logistic(problem, penalty)
     grad = problem.gradient(problem.eta(w, b0))[0]
     return penalty.lambda_max(grad)
@@ -151,7 +204,12 @@ def logistic_lambda_max(problem: LogisticL1Problem, penalty) -> float:
 
 def logistic_path(problem: LogisticL1Problem, penalty, lambdas: np.ndarray, *, tol: float,
                   max_iter: int, max_epochs: int = 100_000) -> SparsePath:
-    """Binary logistic path; stop each λ at KKT residual ≤ ``tol · ‖∇(null model)‖_∞``."""
+    """Binary logistic path; stop each λ at KKT residual ≤ ``tol · ‖∇(null model)‖_∞``.
+
+    ``problem`` may be any :class:`~ridgeline.solvers.prox_newton.SparseGLMProblem` (a
+    :class:`~ridgeline.solvers.prox_newton.PoissonL1Problem` gives the Poisson path); the
+    multinomial path is :func:`ridgeline.path.glm_sparse_path.multinomial_path`.
+    """
     p = problem.X.shape[1]
     out = SparsePath.empty(lambdas, p, "KKT residual")
     nonneg = bool(getattr(penalty, "nonneg", False))
@@ -163,11 +221,5 @@ def logistic_path(problem: LogisticL1Problem, penalty, lambdas: np.ndarray, *, t
         fit = solve_logistic(problem, blocks, a, b, nonneg=nonneg, w0=w, b0=b0,
                              kkt_tol=kkt_tol, max_iter=max_iter, max_epochs=max_epochs)
         w, b0 = fit.coef, fit.intercept
-        out.coefs[i] = w
-        out.intercepts[i] = b0
-        out.objectives[i] = fit.objective
-        out.certificates[i] = fit.kkt
-        out.certificate_tols[i] = kkt_tol
-        out.converged[i] = fit.converged
-        out.n_iter[i] = fit.n_iter
+        out.record(i, fit, kkt_tol)
     return out

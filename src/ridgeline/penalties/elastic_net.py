@@ -19,7 +19,28 @@ def check_mix(mix: float, name: str = "l1_ratio") -> float:
 
 
 def check_factors(factors, n_features: int, name: str = "penalty_factor") -> np.ndarray:
-    """Per-feature penalty factors: ``None`` (all ones) or ``n_features`` finite values ≥ 0."""
+    """The per-feature weights ``f_j`` of a user's ``penalty_factor``, with glmnet's meaning.
+
+    ``factors`` is ``None`` (all ones) or ``n_features`` finite values ≥ 0, glmnet's
+    ``penalty.factor``. As glmnet does (Friedman, Hastie & Tibshirani (2010), "Regularization
+    paths for generalized linear models via coordinate descent", J. Stat. Softw. 33(1); its
+    code rescales ``vp = vp · nvars / sum(vp)``), the factors are rescaled to sum to
+    ``n_features``: ``f_j = factor_j · p / Σ_k factor_k``. Only their ratios therefore matter —
+    uniform factors of any size are the plain penalty — and the same raw factors give the
+    same coefficients as glmnet's. Factors that are all zero (nothing penalized) are kept.
+    This is the one place where a ``penalty_factor`` parameter becomes weights: every
+    estimator and path that takes one must pass it through here (``ElasticNetPenalty`` itself
+    takes weights literally).
+
+    Returns
+    -------
+    ndarray (n_features,)
+    """
+    return glmnet_scaled(checked_factors(factors, n_features, name))
+
+
+def checked_factors(factors, n_features: int, name: str = "factors") -> np.ndarray:
+    """Validated literal weights: ``None`` (all ones) or ``n_features`` finite values ≥ 0."""
     if factors is None:
         return np.ones(n_features)
     f = np.asarray(factors, dtype=np.float64)
@@ -33,6 +54,14 @@ def check_factors(factors, n_features: int, name: str = "penalty_factor") -> np.
         raise ValueError(f"{name} must be non-negative: feature {int(np.argmax(f < 0))} "
                          f"has {f[f < 0][0]!r}")
     return f
+
+
+def glmnet_scaled(factors: np.ndarray) -> np.ndarray:
+    """``factors · p / Σ factors`` (glmnet's normalization); all-zero factors unchanged."""
+    total = float(factors.sum())
+    if total == 0.0:
+        return factors.copy()
+    return factors / total * factors.size
 
 
 def soft_threshold(v: np.ndarray, t: np.ndarray | float) -> np.ndarray:
@@ -75,7 +104,9 @@ class ElasticNetPenalty:
         α of DESIGN.md: 1 is the lasso, 0 is ridge (this is *not* scikit-learn's ``l1_ratio``;
         see :func:`ridgeline.conventions.canonical_from_sklearn_enet`).
     factors : ndarray of shape (p,)
-        Per-feature penalty factors ``f_j ≥ 0``; 0 leaves a feature unpenalized.
+        Per-feature weights ``f_j ≥ 0``, used as given; 0 leaves a feature unpenalized. A
+        user's ``penalty_factor`` (glmnet's ``penalty.factor``) becomes weights through
+        :func:`check_factors`, which rescales them to ``Σ_j f_j = p`` as glmnet does.
     nonneg : bool
         Constrain every coefficient to be non-negative.
     """
@@ -98,7 +129,10 @@ class ElasticNetPenalty:
 
     @classmethod
     def make(cls, mix: float, n_features: int, factors=None, nonneg: bool = False):
-        return cls(check_mix(mix, "mix"), check_factors(factors, n_features), bool(nonneg))
+        """Validated parameters; ``factors`` are literal weights (for a ``penalty_factor``
+        parameter pass ``check_factors(penalty_factor, n_features)``)."""
+        return cls(check_mix(mix, "mix"), checked_factors(factors, n_features, "penalty_factor"),
+                   bool(nonneg))
 
     @property
     def n_features(self) -> int:

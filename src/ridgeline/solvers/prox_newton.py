@@ -1,16 +1,19 @@
-"""Proximal Newton for binary logistic regression with (group) L1 / elastic-net penalties.
+"""Proximal Newton for binary logistic and Poisson regression with (group) L1 / elastic net.
 
 Objective (canonical scale)::
 
     (1/n_w) Σ_i s_i ℓ(y_i, x_iᵀw + b)  +  Σ_g a_g ‖w_g‖₂  +  ½ Σ_j b_j w_j²
 
-Each outer step minimizes the second-order model of the log loss plus the exact penalty,
-a weighted lasso solved by :func:`ridgeline.solvers.cd.solve_blocks` (IRLS weights ``s·p(1-p)``,
-the intercept profiled out by weighted centering), then takes the longest step of the form
-``2^-k`` that satisfies the Armijo condition on the composite objective. Lee, Sun & Saunders
-(2014), "Proximal Newton-type methods for minimizing composite functions", SIAM J. Optim. 24(3);
-Friedman, Hastie & Tibshirani (2010), "Regularization paths for generalized linear models via
-coordinate descent", J. Stat. Softw. 33(1).
+with ℓ the binary log loss (:class:`~ridgeline.losses.BinomialLoss`) or the Poisson deviance
+(:class:`~ridgeline.losses.PoissonLoss`, log link). Each outer step minimizes the second-order
+model of the loss plus the exact penalty, a weighted lasso solved by
+:func:`ridgeline.solvers.cd.solve_blocks` (IRLS weights ``s·ℓ''``, the intercept profiled out
+by weighted centering), then takes the longest step of the form ``2^-k`` that satisfies the
+Armijo condition on the composite objective. Lee, Sun & Saunders (2014), "Proximal
+Newton-type methods for minimizing composite functions", SIAM J. Optim. 24(3); Friedman,
+Hastie & Tibshirani (2010), "Regularization paths for generalized linear models via
+coordinate descent", J. Stat. Softw. 33(1). The multinomial loss is in
+:mod:`ridgeline.solvers.prox_newton_multinomial`.
 
 There is no cheap dual here, so the stop is the optimality (KKT) residual: the largest
 distance between minus the gradient and the penalty's subdifferential, over blocks and the
@@ -24,12 +27,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from ridgeline.losses.binomial import BinomialLoss
+from ridgeline.losses.poisson import PoissonLoss
 from ridgeline.solvers.cd import solve_blocks
 from ridgeline.solvers.cd_certificate import Blocks
 from ridgeline.solvers.cd_design import CDDesign
 
 _CURVATURE_FLOOR = 1e-10
 _ROUNDING = 64 * np.finfo(np.float64).eps
+#: the inner duality gap is asked for no less than this times Φ: below it the gap is rounding
+#: (a gap is a difference of two values of size Φ), so no number of sweeps would certify it
+GAP_FLOOR = 16 * np.finfo(np.float64).eps
 
 
 @dataclass
@@ -61,29 +68,46 @@ class ProxNewtonFit:
     n_epochs: int
 
 
-class LogisticL1Problem:
-    """Data of a binary logistic problem: X (n, p) dense or sparse, y in {0, 1}, weights s."""
+class SparseGLMProblem:
+    """Data of a scalar GLM problem: X (n, p) dense or sparse, y (n,), weights s (n,) and the
+    loss (``BinomialLoss`` for y in {0, 1}, ``PoissonLoss`` for counts y ≥ 0)."""
 
-    def __init__(self, X, y: np.ndarray, s: np.ndarray, fit_intercept: bool):
+    def __init__(self, X, y: np.ndarray, s: np.ndarray, fit_intercept: bool,
+                 loss=BinomialLoss):
         self.X, self.y, self.s = X, np.asarray(y, dtype=np.float64), s
         self.n_w = float(s.sum())
         self.fit_intercept = fit_intercept
+        self.loss_fn = loss
 
     def eta(self, w: np.ndarray, b: float) -> np.ndarray:
         return np.asarray(self.X @ w, dtype=np.float64).ravel() + b
 
     def loss(self, eta: np.ndarray) -> float:
-        return float(self.s @ BinomialLoss.value(self.y, eta)) / self.n_w
+        return float(self.s @ self.loss_fn.value(self.y, eta)) / self.n_w
 
     def gradient(self, eta: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
         """``(∇_w, ∂_b, ℓ', ℓ'')`` of the mean loss at ``eta``."""
-        g, h = BinomialLoss.derivatives(self.y, eta)
+        g, h = self.loss_fn.derivatives(self.y, eta)
         sg = self.s * g
         grad = np.asarray(self.X.T @ sg, dtype=np.float64).ravel() / self.n_w
         return grad, float(sg.sum()) / self.n_w, g, h
 
     def null_intercept(self) -> float:
-        return BinomialLoss.null_eta(self.y, self.s) if self.fit_intercept else 0.0
+        return self.loss_fn.null_eta(self.y, self.s) if self.fit_intercept else 0.0
+
+
+class LogisticL1Problem(SparseGLMProblem):
+    """A binary logistic problem: X (n, p) dense or sparse, y in {0, 1}, weights s."""
+
+    def __init__(self, X, y: np.ndarray, s: np.ndarray, fit_intercept: bool):
+        super().__init__(X, y, s, fit_intercept, BinomialLoss)
+
+
+class PoissonL1Problem(SparseGLMProblem):
+    """A Poisson (log link) problem: X (n, p) dense or sparse, counts y ≥ 0, weights s."""
+
+    def __init__(self, X, y: np.ndarray, s: np.ndarray, fit_intercept: bool):
+        super().__init__(X, y, s, fit_intercept, PoissonLoss)
 
 
 def penalty_value(w: np.ndarray, blocks: Blocks, a: np.ndarray, b: np.ndarray) -> float:
@@ -111,15 +135,16 @@ def kkt_residual(w, grad, gb, blocks: Blocks, a, b, nonneg: bool, fit_intercept:
     return max(worst, abs(gb)) if fit_intercept else worst
 
 
-def solve_logistic(problem: LogisticL1Problem, blocks: Blocks, a: np.ndarray, b: np.ndarray, *,
-                   nonneg: bool = False, w0: np.ndarray | None = None,
-                   b0: float | None = None, kkt_tol: float, max_iter: int = 100,
-                   max_epochs: int = 100_000) -> ProxNewtonFit:
+def solve_prox_newton(problem: SparseGLMProblem, blocks: Blocks, a: np.ndarray, b: np.ndarray,
+                      *, nonneg: bool = False, w0: np.ndarray | None = None,
+                      b0: float | None = None, kkt_tol: float, max_iter: int = 100,
+                      max_epochs: int = 100_000) -> ProxNewtonFit:
     """Minimize the objective of the module docstring by proximal Newton.
 
     Parameters
     ----------
-    problem : LogisticL1Problem
+    problem : SparseGLMProblem
+        :class:`LogisticL1Problem` or :class:`PoissonL1Problem`.
     blocks, a, b : the penalty (see :func:`ridgeline.solvers.cd.solve_blocks`).
     w0, b0 : warm start (default: zero coefficients and the null model's intercept).
     kkt_tol : float
@@ -142,8 +167,7 @@ def solve_logistic(problem: LogisticL1Problem, blocks: Blocks, a: np.ndarray, b:
         z_mean = float(hw @ z) / float(hw.sum()) if problem.fit_intercept else 0.0
         target = (z - z_mean) + design.matvec(w)
         inner = solve_blocks(design, target, blocks, a, b, nonneg=nonneg, w0=w,
-                             gap_tol=max(1e-3 * decrease, 1e-16 * phi),
-                             max_epochs=max_epochs - epochs)
+                             **inner_target(decrease, phi, max_epochs - epochs))
         epochs += inner.n_epochs
         dw = inner.coef - w
         db = z_mean - float(design.mu @ dw) if problem.fit_intercept else 0.0
@@ -159,16 +183,54 @@ def solve_logistic(problem: LogisticL1Problem, blocks: Blocks, a: np.ndarray, b:
     return ProxNewtonFit(w, b_, phi, kkt, kkt_tol, kkt <= kkt_tol, it, epochs)
 
 
-def _armijo(problem, blocks, a, b, w, b_, eta, phi, slope, dw, db, sigma=1e-4):
+#: the binary solver's former name
+solve_logistic = solve_prox_newton
+
+#: coordinate sweeps of an inner solve once its gap has reached rounding level (see below)
+POLISH_EPOCHS = 20
+
+
+def inner_target(decrease: float, phi: float, budget: int) -> dict:
+    """Keyword arguments ``gap_tol``, ``max_epochs``, ``screen`` of the next inner solve.
+
+    The inner duality gap is asked for ``1e-3`` of the last decrease of Φ (an inexact Newton
+    step, Lee, Sun & Saunders 2014, section 3.3), but never for less than ``GAP_FLOOR·Φ``:
+    below that the computed gap is rounding (the gap is quadratic in the optimality residual,
+    so a residual of 1e-10 leaves a gap of 1e-20), and no number of sweeps would certify it.
+    At that floor a solve gets at most ``POLISH_EPOCHS`` sweeps, without gap-safe screening
+    (whose radius would be rounding too); the outer KKT residual decides.
+    """
+    if 1e-3 * decrease > GAP_FLOOR * phi:
+        return {"gap_tol": 1e-3 * decrease, "max_epochs": budget, "screen": True}
+    return {"gap_tol": GAP_FLOOR * phi, "max_epochs": min(budget, POLISH_EPOCHS),
+            "screen": False}
+
+
+def _armijo(problem, blocks, a, b, w, b_, eta, phi, slope, dw, db):
     """``(t, η(t), Φ(t))`` for the first ``t = 2^-k`` with sufficient decrease, or None."""
     delta = slope + penalty_value(w + dw, blocks, a, b) - penalty_value(w, blocks, a, b)
-    if not delta < _ROUNDING * abs(phi) or (not np.any(dw) and db == 0.0):
-        return None
     direction = np.asarray(problem.X @ dw, dtype=np.float64).ravel() + db
+
+    def trial(t: float):
+        eta_t = eta + t * direction
+        return eta_t, problem.loss(eta_t) + penalty_value(w + t * dw, blocks, a, b)
+
+    return line_search(trial, phi, delta, moved=bool(np.any(dw) or db != 0.0))
+
+
+def line_search(trial, phi: float, delta: float, *, moved: bool, sigma: float = 1e-4):
+    """Armijo backtracking for proximal Newton (Lee, Sun & Saunders 2014, eq. 2.6).
+
+    ``trial(t)`` returns ``(η(t), Φ(t))``; ``delta`` is the model's predicted change (the
+    directional derivative of the smooth part plus the change of the penalty over the full
+    step). Returns ``(t, η(t), Φ(t))`` for the first ``t = 2^-k`` with
+    ``Φ(t) ≤ Φ + σ t Δ``, or None when the step cannot decrease Φ.
+    """
+    if not delta < _ROUNDING * abs(phi) or not moved:
+        return None
     t = 1.0
     for _ in range(40):
-        eta_t = eta + t * direction
-        phi_t = problem.loss(eta_t) + penalty_value(w + t * dw, blocks, a, b)
+        eta_t, phi_t = trial(t)
         if phi_t <= phi + sigma * t * delta:
             return t, eta_t, phi_t
         if t == 1.0 and -delta < _ROUNDING * abs(phi) and phi_t <= phi + _ROUNDING * abs(phi):
