@@ -7,7 +7,12 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, column_or_1d, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _num_samples,
+    column_or_1d,
+    validate_data,
+)
 
 from ridgeline.stats.source import is_source
 
@@ -40,7 +45,9 @@ def check_X(est, X):
 
 
 def check_weights(sample_weight, X) -> np.ndarray:
-    """Float64 non-negative finite weights with a positive sum."""
+    """Float64 non-negative finite weights with a positive sum (``X`` already validated)."""
+    if sample_weight is None:  # the common case, without the generic checks' overhead
+        return np.ones(_num_samples(X))
     s = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
     if not s.sum() > 0:
         raise ValueError("sample_weight sums to zero: at least one sample needs positive weight")
