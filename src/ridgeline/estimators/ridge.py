@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, MultiOutputMixin, RegressorMixin
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import type_of_target
 
 from ridgeline.distributed import dask_source
 from ridgeline.estimators._base import (
@@ -48,6 +50,10 @@ class Ridge(SparseInputMixin, LinearPredictMixin, MultiOutputMixin, RegressorMix
     solver : str, default="auto"
         ``"auto"`` picks the Gram eigendecomposition (n ≥ p), the dual kernel form (p > n), or
         LSQR (both huge). scikit-learn's names are accepted and give the same solution.
+        ``alpha=0`` on X that is rank-deficient after centering (e.g. p ≥ n with an intercept)
+        is refused with a ValueError by the direct routes (every name but ``"lsqr"``): the
+        solution is not unique. Use ``alpha > 0``, or ``solver="lsqr"`` for the minimum-norm
+        solution (scikit-learn returns one of the solutions).
     positive : bool, default=False
         Constrain coefficients to be non-negative (NNLS on the augmented system).
     random_state : ignored (no randomized solver); kept for compatibility.
@@ -56,8 +62,8 @@ class Ridge(SparseInputMixin, LinearPredictMixin, MultiOutputMixin, RegressorMix
 
     Attributes
     ----------
-    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
-    intercept_ : float or ndarray of shape (n_targets,)
+    coef_ : ndarray of shape (n_features,) (also for y of shape (n, 1)) or (n_targets, n_features)
+    intercept_ : numpy float (float64, or float32 for float32 X) or ndarray of shape (n_targets,)
     lambda_ : float or ndarray
         Canonical λ = alpha / n_w.
     n_features_in_, feature_names_in_ : as scikit-learn.
@@ -115,7 +121,7 @@ class Ridge(SparseInputMixin, LinearPredictMixin, MultiOutputMixin, RegressorMix
         pen = np.broadcast_to(alpha, (k,)).astype(np.float64)
         F.check_penalties(pen)
         coef = F.coef_per_target(pen)
-        store_coef(self, coef, F.intercept(coef), k == 1, np.float64)
+        store_regression_coef(self, coef, F.intercept(coef), k == 1, np.float64)
         self.lambda_ = float(alpha) / m.sw if alpha.ndim == 0 else alpha / m.sw
         self.solver_ = "eigh"
         self.n_iter_ = None
@@ -132,26 +138,54 @@ class Ridge(SparseInputMixin, LinearPredictMixin, MultiOutputMixin, RegressorMix
         coef, inter, route, n_iter = solve_ridge(
             X, Y, s, alpha, fit_intercept=self.fit_intercept, standardize=self.standardize,
             solver=self.solver, positive=self.positive, tol=self.tol, max_iter=self.max_iter)
-        store_coef(self, coef, inter, squeeze, X.dtype)
+        store_regression_coef(self, coef, inter, squeeze, X.dtype)
         sw = float(s.sum())
         self.lambda_ = float(alpha) / sw if alpha.ndim == 0 else alpha / sw
         self.solver_ = route
         self.n_iter_ = n_iter
 
 
-class RidgeClassifier(SparseInputMixin, LinearClassifierMixin, ClassifierMixin, BaseEstimator):
+try:  # scikit-learn's marker of linear classifiers (check_estimator's class_weight check)
+    from sklearn.linear_model._base import LinearClassifierMixin as _SklearnLinearClassifier
+except ImportError:  # pragma: no cover - moved in another scikit-learn version
+    _SklearnLinearClassifier = ClassifierMixin
+
+
+class RidgeClassifierMixin(LinearClassifierMixin, _SklearnLinearClassifier):
+    """Prediction and tags shared by the ridge classifiers: multilabel y is supported.
+
+    Also a scikit-learn ``LinearClassifierMixin`` (whose methods ridgeline's override), which
+    is how scikit-learn recognizes a linear classifier.
+    """
+
+    def predict(self, X):
+        """Class labels of shape (n,), or a 0/1 indicator (n, n_labels) for multilabel y."""
+        if getattr(self, "multilabel_", False):
+            return (self._decision(X) > 0).astype(np.int64)
+        return super().predict(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class RidgeClassifier(SparseInputMixin, RidgeClassifierMixin, ClassifierMixin, BaseEstimator):
     """Classifier that regresses ±1 class indicators with a ridge penalty (scikit-learn's).
 
     Each class gets a target column that is +1 for its samples and −1 otherwise (one column
-    for two classes); the prediction is the class with the largest decision value. The penalty
-    follows :class:`Ridge` (``lambda_ = alpha / n_w``, with class weights folded into the
-    sample weights).
+    for two classes); the prediction is the class with the largest decision value. A multilabel
+    y (a 0/1 indicator of shape (n, n_labels)) gives one ±1 column per label and predictions
+    ``decision > 0`` as an indicator. The penalty follows :class:`Ridge` (``lambda_ = alpha /
+    n_w``, with class weights folded into the sample weights).
 
     Parameters are those of :class:`Ridge` plus ``class_weight`` (dict or ``"balanced"``).
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
+    classes_ : ndarray of shape (n_classes,) (``arange(n_labels)`` for multilabel y)
+    multilabel_ : bool
+        Whether y was a multilabel indicator.
     coef_ : ndarray of shape (n_features,) for two classes, else (n_classes, n_features)
     intercept_ : ndarray of shape (1,) or (n_classes,)
     lambda_, n_features_in_, feature_names_in_, solver_, n_iter_ : as :class:`Ridge`.
@@ -172,7 +206,7 @@ class RidgeClassifier(SparseInputMixin, LinearClassifierMixin, ClassifierMixin, 
         self.standardize = standardize
 
     def fit(self, X, y, sample_weight=None):
-        """Fit on X (n, p) and class labels y (n,); returns self."""
+        """Fit on X (n, p) and class labels y (n,) or a multilabel indicator; returns self."""
         X, y = check_X_y(self, X, y, y_numeric=False)
         Y, s = encode_classes(self, X, y, sample_weight)
         alpha = check_strength(self.alpha, "alpha")
@@ -189,16 +223,38 @@ class RidgeClassifier(SparseInputMixin, LinearClassifierMixin, ClassifierMixin, 
 
 
 def encode_classes(est, X, y, sample_weight) -> tuple[np.ndarray, np.ndarray]:
-    """±1 indicator targets (n, k) and sample weights with class weights folded in."""
-    y = check_labels(y)
+    """±1 indicator targets (n, k) and sample weights with class weights folded in.
+
+    Sets ``est.classes_`` and ``est.multilabel_`` (y a 0/1 indicator of shape (n, n_labels):
+    one ±1 column per label, ``classes_ = arange(n_labels)``).
+    """
+    if sp.issparse(y):
+        y = y.toarray()
+    est.multilabel_ = np.ndim(y) == 2 and type_of_target(y) == "multilabel-indicator"
+    if not est.multilabel_:
+        y = check_labels(y)
     binarizer = LabelBinarizer(pos_label=1, neg_label=-1)
     Y = binarizer.fit_transform(y).astype(np.float64)
     est.classes_ = binarizer.classes_
-    check_two_classes(est.classes_)
+    if not est.multilabel_:
+        check_two_classes(est.classes_)
     s = check_weights(sample_weight, X)
     if est.class_weight is not None:
         s = s * compute_sample_weight(est.class_weight, y)
     return Y, s
+
+
+def store_regression_coef(est, coef: np.ndarray, intercept: np.ndarray, squeeze: bool,
+                          dtype) -> None:
+    """:func:`store_coef` in scikit-learn 1.9's shapes and types for regressors: a 1-d y's
+    ``intercept_`` is a numpy scalar of ``dtype`` (``np.float64``, or ``np.float32`` for
+    float32 X), not a Python float; a y of shape (n, 1) gives ``coef_`` of shape (p,) and
+    ``intercept_`` of shape (1,)."""
+    store_coef(est, coef, intercept, squeeze, dtype)
+    if squeeze:
+        est.intercept_ = np.asarray(intercept, dtype=dtype)[0]
+    elif est.coef_.shape[0] == 1:
+        est.coef_ = est.coef_[0]
 
 
 def store_classifier_coef(est, coef: np.ndarray, intercept: np.ndarray, dtype) -> None:

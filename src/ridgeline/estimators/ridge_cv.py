@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import numbers
+import warnings
+
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, MultiOutputMixin, RegressorMixin
 
 from ridgeline.distributed import dask_source
-from ridgeline.estimators._base import (
-    LinearClassifierMixin,
-    LinearPredictMixin,
-    SparseInputMixin,
-    resolve_solver,
-    store_coef,
-)
+from ridgeline.estimators._base import LinearPredictMixin, SparseInputMixin, resolve_solver
 from ridgeline.estimators._validation import (
     as_2d_targets,
     check_grid,
@@ -22,10 +20,16 @@ from ridgeline.estimators._validation import (
     is_source,
     source_cv,
 )
-from ridgeline.estimators.ridge import encode_classes, store_classifier_coef
+from ridgeline.estimators.ridge import (
+    RidgeClassifierMixin,
+    encode_classes,
+    store_classifier_coef,
+    store_regression_coef,
+)
 from ridgeline.selection.engine import select_ridge, select_ridge_moments
 from ridgeline.selection.loo import loo_residuals, projected_rows
 from ridgeline.selection.loo_moments import select_ridge_exact_moments
+from ridgeline.selection.scoring import scores_weighted
 
 _GCV_MODES = {None: "auto", "auto": "auto", "svd": "svd", "eigen": "eigh"}
 
@@ -34,46 +38,58 @@ class _RidgeCVMixin:
     """Grid handling, selection and the final fit shared by the two CV estimators."""
 
     def _grid(self, sw: float):
-        """(canonical λ grid or None for automatic, convention, alpha→λ scale)."""
+        """(canonical λ grid or None for automatic, convention, map from λ to alpha).
+
+        The map returns a given ``alphas`` grid's own values (``alpha_`` is then exactly one
+        of them, as in scikit-learn), not ``λ·n_w``, which may differ in the last bit.
+        """
         if self.lambdas is not None:
-            return check_grid(self.lambdas, "lambdas"), "canonical"
+            return check_grid(self.lambdas, "lambdas"), "canonical", lambda g: g * sw
         if isinstance(self.alphas, str):
             if self.alphas != "auto":
                 raise ValueError(f"alphas must be numbers or 'auto', got {self.alphas!r}")
-            return None, "fixed"
-        return check_grid(self.alphas, "alphas") / sw, "fixed"
+            return None, "fixed", lambda g: g * sw
+        check_alpha_types(self.alphas)
+        alphas = check_grid(self.alphas, "alphas")
+        lam = alphas / sw
+        return lam, "fixed", exact_alphas(lam, alphas, sw)
 
-    def _select(self, X, Y, s, *, per_target, classes=None, y_labels=None, y_split=None,
-                groups=None):
+    def _select(self, X, Y, s, *, per_target, weighted, squeeze=False, classes=None,
+                y_labels=None, y_split=None, groups=None):
+        if self.store_cv_results and self.cv is not None:
+            raise ValueError("cv!=None and store_cv_results=True are incompatible")
         sw = float(s.sum())
-        lam, convention = self._grid(sw)
+        lam, convention, to_alpha = self._grid(sw)
         solver = resolve_solver(self.solver)
         if solver == "auto" and self.cv is None:
-            solver = _GCV_MODES.get(getattr(self, "gcv_mode", None), "auto")
+            solver = _GCV_MODES.get(gcv_mode_for(X, getattr(self, "gcv_mode", None)), "auto")
+        exact = self.cv is None or isinstance(self.cv, str)
         sel = select_ridge(
             X, Y, s, lambdas=lam, n_lambdas=self.n_lambdas, cv=self.cv, scoring=self.scoring,
             rule=self.rule, fit_intercept=self.fit_intercept, standardize=self.standardize,
             per_target=per_target, solver=solver, convention=convention,
             extend=self.extend_grid, groups=groups, y_split=y_split, classes=classes,
-            y_labels=y_labels, to_alpha=lambda g: g * sw,
+            y_labels=y_labels, to_alpha=to_alpha,
             warn_stacklevel=4,  # the user's call to fit()
+            score_weighted=scores_weighted(self.scoring, weights_given=weighted, exact=exact),
         )
         coef, inter = self._chosen(sel, sw, Y.shape[1], per_target)
         if self.store_cv_results:
-            self._store_loo(X, Y, s, sel, sel.result.lambdas * sw, y_labels is not None)
+            self._store_loo(X, Y, s, sel, classifier=y_labels is not None, squeeze=squeeze)
         return coef, inter
 
     def _chosen(self, sel, sw: float, k: int, per_target: bool):
-        """Store the selection's attributes; the full-data fit at the chosen λ."""
+        """Store the selection's attributes; the full-data fit at the chosen α."""
         res = sel.result
         self.selection_ = res
         self.lambda_ = res.lambda_ if per_target else float(res.lambda_)
-        # alpha_ is the grid value itself (not λ·n_w recomputed, which may differ in the last bit)
+        # alpha_ is the grid value itself (not λ·n_w recomputed, which may differ in the last
+        # bit), and the refit uses it: coef_ is Ridge(alpha=alpha_)'s
         self.alpha_ = res.alphas[res.index_] if per_target else float(res.alphas[res.index_])
         self.best_score_ = res.best_score
         if sel.factor is None:
             return sel.lsqr_coef, sel.lsqr_intercept
-        pen = np.broadcast_to(np.atleast_1d(self.lambda_) * sw, (k,))
+        pen = np.broadcast_to(np.atleast_1d(self.alpha_).astype(np.float64), (k,))
         F = sel.factor
         F.check_penalties(pen)
         coef = F.coef_per_target(pen)
@@ -104,11 +120,11 @@ class _RidgeCVMixin:
         sw = float(stats.total.sw)
         k = stats.total.n_targets
         per_target = bool(self.alpha_per_target) and k > 1
-        lam, convention = self._grid(sw)
+        lam, convention, to_alpha = self._grid(sw)
         common = dict(lambdas=lam, n_lambdas=self.n_lambdas, scoring=self.scoring,
                       rule=self.rule, fit_intercept=self.fit_intercept,
                       standardize=self.standardize, extend=self.extend_grid,
-                      per_target=per_target, to_alpha=lambda g: g * sw, warn_stacklevel=4)
+                      per_target=per_target, to_alpha=to_alpha, warn_stacklevel=4)
         if isinstance(method, str):
             sel = select_ridge_exact_moments(
                 stats.total, method=method, **common,
@@ -116,20 +132,65 @@ class _RidgeCVMixin:
         else:
             sel = select_ridge_moments(stats.total, stats.folds, convention=convention, **common)
         coef, inter = self._chosen(sel, sw, k, per_target)
-        store_coef(self, coef, inter, k == 1, np.float64)
+        store_regression_coef(self, coef, inter, k == 1, np.float64)
         self.n_rows_ = stats.n_rows
         return self
 
-    def _store_loo(self, X, Y, s, sel, penalties, classifier):
-        if self.cv is not None:
-            raise ValueError("cv!=None and store_cv_results=True are incompatible")
+    def _store_loo(self, X, Y, s, sel, *, classifier: bool, squeeze: bool):
+        """``cv_results_``: per-sample LOO squared errors (``s_i e_i²``), or the LOO predictions
+        with a scorer, of shape (n, n_alphas) for a 1-d y of a regressor, else (n, k, n_alphas);
+        float32 for float32 X (as scikit-learn)."""
         F = sel.factor
+        penalties = sel.result.alphas
         U = projected_rows(X, F)
         out = np.empty((Y.shape[0], Y.shape[1], penalties.size))
         for i, a in enumerate(penalties):
             e = loo_residuals(U, F, Y, s, float(a), self.fit_intercept)
             out[:, :, i] = s[:, None] * e * e if self.scoring is None else Y - e
-        self.cv_results_ = out[:, 0, :] if (Y.shape[1] == 1) else out
+        out = out[:, 0, :] if squeeze and not classifier else out
+        self.cv_results_ = out.astype(X.dtype, copy=False)
+
+
+def check_alpha_types(alphas) -> None:
+    """Every value of an ``alphas`` grid is a real number (TypeError otherwise, as
+    scikit-learn: a string such as ``"1"`` is not converted)."""
+    if isinstance(alphas, numbers.Real):
+        return
+    arr = alphas if isinstance(alphas, np.ndarray) else np.asarray(alphas, dtype=object)
+    if arr.dtype.kind in "biuf":
+        return
+    for i, a in enumerate(arr.ravel().tolist()):
+        if not isinstance(a, numbers.Real):
+            raise TypeError(f"alphas[{i}] must be an instance of float, not "
+                            f"{type(a).__name__} ({a!r})")
+
+
+def exact_alphas(lam: np.ndarray, alphas: np.ndarray, sw: float):
+    """Map from λ to alpha: the given grid value for a λ of the grid ``lam = alphas/sw``,
+    ``λ·sw`` for any other λ (a grid extended past its edge)."""
+    given = dict(zip(lam.tolist(), alphas.tolist(), strict=True))
+
+    def to_alpha(grid):
+        grid = np.asarray(grid, dtype=np.float64)
+        vals = [given.get(v, v * sw) for v in grid.ravel().tolist()]
+        return np.array(vals, dtype=np.float64).reshape(grid.shape)
+
+    return to_alpha
+
+
+def gcv_mode_for(X, gcv_mode):
+    """``gcv_mode`` as used for X: ``"svd"`` on sparse X warns and is ``"eigen"`` (as
+    scikit-learn 1.9; X is never densified for it)."""
+    if gcv_mode == "svd" and sp.issparse(X):
+        warnings.warn(
+            "The 'svd' mode is not supported for sparse X: gcv_mode='eigen' is used instead "
+            "(scikit-learn 1.11 will refuse it); leave the default or pass gcv_mode='eigen' "
+            "to silence this warning",
+            FutureWarning,
+            stacklevel=4,
+        )
+        return "eigen"
+    return gcv_mode
 
 
 class RidgeCV(SparseInputMixin, _RidgeCVMixin, LinearPredictMixin, MultiOutputMixin,
@@ -151,13 +212,18 @@ class RidgeCV(SparseInputMixin, _RidgeCVMixin, LinearPredictMixin, MultiOutputMi
     scoring : None, str or callable
         None: MSE for LOO/GCV and R² for K-fold (as scikit-learn). Also ``"r2"``,
         ``"neg_mean_squared_error"``, ``"neg_root_mean_squared_error"`` (from statistics),
-        ``"neg_mean_absolute_error"`` and any scikit-learn scorer (from predictions).
+        ``"neg_mean_absolute_error"`` and any scikit-learn scorer (from predictions). With
+        sample weights, held-out scores are weighted as scikit-learn 1.9 routes the weights: a
+        scorer callable gets ``sample_weight=`` under LOO, under K-fold when its metric takes
+        ``sample_weight``, and as its ``set_score_request`` says under metadata routing.
     cv : None, int, "loo", "gcv", CV splitter or iterable of splits
     gcv_mode : {None, "auto", "svd", "eigen"}
-        Factorization used for LOO (as scikit-learn).
+        Factorization used for LOO (as scikit-learn); ``"svd"`` on sparse X warns
+        (FutureWarning) and is ``"eigen"``, as in scikit-learn 1.9 (X is never densified).
     store_cv_results : bool, default=False
-        Keep per-sample LOO squared errors (or predictions with a scorer) in ``cv_results_``
-        (in memory only: a statistics source's passes return sums, so it is refused there).
+        Keep per-sample LOO squared errors (or predictions with a scorer) in ``cv_results_``,
+        of shape (n, n_alphas) for a 1-d y, else (n, n_targets, n_alphas) (in memory only: a
+        statistics source's passes return sums, so it is refused there).
     alpha_per_target : bool, default=False
         Choose α separately for each target (with K-fold too, unlike scikit-learn).
     lambdas : array-like, optional
@@ -178,6 +244,7 @@ class RidgeCV(SparseInputMixin, _RidgeCVMixin, LinearPredictMixin, MultiOutputMi
     Attributes
     ----------
     alpha_ : float or ndarray (n_targets,)
+        One of the given ``alphas`` exactly (the final fit is ``Ridge(alpha=alpha_)``'s).
     lambda_ : float or ndarray (n_targets,)
         Canonical λ = alpha_ / n_w.
     best_score_ : float or ndarray
@@ -225,18 +292,21 @@ class RidgeCV(SparseInputMixin, _RidgeCVMixin, LinearPredictMixin, MultiOutputMi
         Y, squeeze = as_2d_targets(y)
         s = check_weights(sample_weight, X)
         per_target = bool(self.alpha_per_target) and Y.shape[1] > 1
-        coef, inter = self._select(X, Y, s, per_target=per_target, groups=groups)
-        store_coef(self, coef, inter, squeeze, X.dtype)
+        coef, inter = self._select(X, Y, s, per_target=per_target, squeeze=squeeze,
+                                   weighted=sample_weight is not None, groups=groups)
+        store_regression_coef(self, coef, inter, squeeze, X.dtype)
         return self
 
 
-class RidgeClassifierCV(SparseInputMixin, _RidgeCVMixin, LinearClassifierMixin, ClassifierMixin,
+class RidgeClassifierCV(SparseInputMixin, _RidgeCVMixin, RidgeClassifierMixin, ClassifierMixin,
                         BaseEstimator):
     """Ridge classifier with α chosen by exact LOO (default) or K-fold CV, as scikit-learn's.
 
     Under K-fold the default score is accuracy (stratified folds, as ``GridSearchCV``); under
-    LOO it is the squared error of the ±1 indicator targets, as scikit-learn. Parameters and
-    attributes follow :class:`RidgeCV`, plus ``class_weight`` and ``classes_``.
+    LOO it is the squared error of the ±1 indicator targets, as scikit-learn. A multilabel y
+    (0/1 indicator) is fitted as :class:`RidgeClassifier` does (``cv_results_`` is always
+    (n, n_targets, n_alphas)). Parameters and attributes follow :class:`RidgeCV`, plus
+    ``class_weight``, ``classes_`` and ``multilabel_``.
     """
 
     def __init__(self, alphas=(0.1, 1.0, 10.0), *, fit_intercept=True, scoring=None, cv=None,
@@ -256,11 +326,18 @@ class RidgeClassifierCV(SparseInputMixin, _RidgeCVMixin, LinearClassifierMixin, 
         self.solver = solver
 
     def fit(self, X, y, sample_weight=None, groups=None):
-        """Choose α and fit on X (n, p) and labels y (n,); returns self."""
+        """Choose α and fit on X (n, p) and labels y (n,) or a multilabel indicator (n, k);
+        returns self."""
         X, y = check_X_y(self, X, y, y_numeric=False)
         Y, s = encode_classes(self, X, y, sample_weight)
-        y = np.asarray(y).ravel()
-        coef, inter = self._select(X, Y, s, per_target=False, classes=self.classes_,
-                                   y_labels=y, y_split=y, groups=groups)
+        y = np.asarray(y.toarray() if sp.issparse(y) else y)
+        y = y if self.multilabel_ else y.ravel()
+        labels, classes = y, self.classes_
+        if self.multilabel_ and (self.cv is None or isinstance(self.cv, str)):
+            # a LOO scorer sees the arg-max label of each row, as scikit-learn's
+            labels, classes = np.argmax(Y, axis=1), np.arange(Y.shape[1])
+        coef, inter = self._select(
+            X, Y, s, per_target=False, classes=classes, y_labels=labels, y_split=y,
+            groups=groups, weighted=sample_weight is not None or self.class_weight is not None)
         store_classifier_coef(self, coef, inter, X.dtype)
         return self

@@ -20,10 +20,12 @@ class IdentityRegressor(RegressorMixin, BaseEstimator):
 
 
 class IdentityClassifier(ClassifierMixin, BaseEstimator):
-    """``decision_function(D)`` returns ``D``; ``predict`` takes the arg-max class."""
+    """``decision_function(D)`` returns ``D``; ``predict`` takes the arg-max class, or with
+    ``multilabel=True`` the 0/1 indicator ``D > 0`` (one column per label)."""
 
-    def __init__(self, classes=None):
+    def __init__(self, classes=None, multilabel=False):
         self.classes = classes
+        self.multilabel = multilabel
 
     def fit(self, X, y=None):  # pragma: no cover - never fitted
         return self
@@ -38,6 +40,8 @@ class IdentityClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, D):
         D = np.asarray(D)
+        if self.multilabel:
+            return (D > 0).astype(np.int64)
         if D.ndim == 1 or D.shape[1] == 1:
             return self.classes_[(D.ravel() > 0).astype(int)]
         return self.classes_[np.argmax(D, axis=1)]

@@ -69,7 +69,8 @@ def select_ridge(X, Y: np.ndarray, s: np.ndarray, *, lambdas: np.ndarray | None 
                  fit_intercept: bool = True, standardize: bool = False, per_target: bool = False,
                  solver: str = "auto", convention: str = "canonical", extend: bool | int = False,
                  warn_edge: bool = True, groups=None, y_split=None, classes=None,
-                 y_labels=None, to_alpha=None, warn_stacklevel: int = 2) -> RidgeSelection:
+                 y_labels=None, to_alpha=None, warn_stacklevel: int = 2,
+                 score_weighted: bool = True) -> RidgeSelection:
     """Score every λ of a grid by K-fold CV, exact LOO or GCV, and choose one.
 
     Parameters
@@ -97,6 +98,8 @@ def select_ridge(X, Y: np.ndarray, s: np.ndarray, *, lambdas: np.ndarray | None 
         Maps canonical λ to the caller's parameter convention (stored in the result).
     warn_stacklevel : int
         Where a :class:`GridEdgeWarning` points: 2 = the caller of this function.
+    score_weighted : bool, default=True
+        Weight held-out scores by ``s`` (and hand a scorer ``sample_weight=``); False: unweighted.
     """
     _check_rule_convention(rule, convention)
     route = choose_route(X, solver)
@@ -107,7 +110,7 @@ def select_ridge(X, Y: np.ndarray, s: np.ndarray, *, lambdas: np.ndarray | None 
     lam = None if lambdas is None else np.asarray(lambdas, dtype=np.float64)
     min_pen = 0.0 if lam is None else float(lam.min()) * sw
     ctx = _Context(X, Y, s, fit_intercept, standardize, convention, scorer, classifier,
-                   classes, y_labels, per_target, route)
+                   classes, y_labels, per_target, route, score_weighted=score_weighted)
     splits = None
     if method == "kfold":
         splits = _splits(cv, X, Y[:, 0] if y_split is None else y_split, groups, classifier)

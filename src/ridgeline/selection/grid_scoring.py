@@ -8,6 +8,8 @@ target or averaged), the min and 1-SE choices and the effective degrees of freed
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ridgeline.path.grid import extend_grid
@@ -30,12 +32,19 @@ def _score_grid(lam, evaluate, factor, method, scorer, rule, per_target, fit_int
     while True:
         result = _assemble(lam, evaluate(lam), factor, method, scorer, rule, per_target,
                            fit_intercept, to_alpha, sw)
-        sides = edge_sides(lam, result.index_)
+        nan = np.isnan(result.mean_score)
+        sides = set() if nan.all() else edge_sides(lam, result.index_)
         if not sides or rounds <= 0:
             break
         for side in sides:
             lam = extend_grid(lam, side)
         rounds -= 1
+    if nan.any():
+        warnings.warn(
+            f"{int(nan.sum())} of {nan.size} mean CV scores are NaN (e.g. R² of held-out folds "
+            "with fewer than two rows); a NaN score is never chosen"
+            + (" (all are: the first value of the grid is chosen)" if nan.all() else ""),
+            UserWarning, stacklevel=warn_stacklevel)
     if sides and warn_edge and (given or lam.size > 1):
         dof_max = factor.rank + (1 if fit_intercept else 0) if factor is not None else None
         warn_edges(sides, dof=result.dof, lambdas=lam, dof_max=dof_max,
@@ -62,7 +71,7 @@ def _assemble(lam, ev: dict, factor, method, scorer, rule, per_target, fit_inter
         mean, se = mean_t, se_t
     else:
         mean, se = mean_t.mean(axis=1), se_agg
-    idx_min = select_min(mean)
+    idx_min = select_min(np.where(np.isnan(mean), -np.inf, mean))  # NaN: never the best
     idx_1se = idx_min if np.isnan(se).all() else select_1se(lam, mean, se, idx_min)
     pick = (lambda i: lam[i]) if not per_target else (lambda i: lam[np.asarray(i)])
     dof = np.full(lam.size, np.nan)

@@ -24,8 +24,13 @@ class _Context:
     :func:`~ridgeline.selection.engine.select_ridge` call."""
 
     def __init__(self, X, Y, s, fit_intercept, standardize, convention, scorer: Scorer,
-                 classifier, classes, y_labels, per_target, route, sw=None):
+                 classifier, classes, y_labels, per_target, route, sw=None,
+                 score_weighted: bool = True):
         self.X, self.Y, self.s = X, Y, s
+        # held-out scores weighted by s (else unweighted, and a scorer callable gets no
+        # sample_weight=); statistics scorers need the fitting weights (or uniform ones)
+        self.score_weighted = score_weighted
+        self.stats_weights_ok = score_weighted or s is None or bool(np.all(s == s[0]))
         self.fit_intercept, self.standardize = fit_intercept, standardize
         self.convention, self.scorer = convention, scorer
         self.classifier, self.classes, self.y_labels = classifier, classes, y_labels
@@ -67,8 +72,9 @@ class _Context:
                 f.factor.check_penalties(pen)
             elif isinstance(f, DualFold):
                 f.check_penalties(pen)
-            if isinstance(f, PrimalFold) and self.scorer.kind == "stats":
-                sc = self.scorer.from_sse(f.sse(pen), f.sst(), f.held_sw())
+            if isinstance(f, PrimalFold) and self.scorer.kind == "stats" \
+                    and self.stats_weights_ok:
+                sc = self.scorer.from_sse(f.sse(pen), f.sst(), f.held_sw(), n_rows=f.held.n)
             else:
                 preds = self._predictions(f, pen)
                 sc = self._score_predictions(preds, f.test)
@@ -91,25 +97,27 @@ class _Context:
         return f.predictions(self.X, pen)
 
     def _score_predictions(self, preds: np.ndarray, test: np.ndarray) -> np.ndarray:
-        Yt, st = self.Y[test], self.s[test]
+        Yt = self.Y[test]
+        st = self.s[test] if self.score_weighted else np.ones(Yt.shape[0])
+        kw = {"sample_weight": st} if self.score_weighted else {}
         out = np.empty((preds.shape[0], Yt.shape[1]))
         for i, P in enumerate(preds):
-            out[i] = self._score_one(P, Yt, st, test)
+            out[i] = self._score_one(P, Yt, st, test, kw)
         return out
 
-    def _score_one(self, P, Yt, st, test) -> np.ndarray:
+    def _score_one(self, P, Yt, st, test, kw) -> np.ndarray:
         sc = self.scorer
         if sc.kind != "estimator":
             return sc.from_predictions(Yt, P, st)
         if self.classifier:
-            est = IdentityClassifier(classes=self.classes)
-            return np.full(Yt.shape[1], sc.fn(est, P, self.y_labels[test], sample_weight=st))
+            est = IdentityClassifier(classes=self.classes, multilabel=self.y_labels.ndim == 2)
+            return np.full(Yt.shape[1], sc.fn(est, P, self.y_labels[test], **kw))
         est = IdentityRegressor()
         if self.per_target:
-            return np.array([sc.fn(est, P[:, t], Yt[:, t], sample_weight=st)
+            return np.array([sc.fn(est, P[:, t], Yt[:, t], **kw)
                              for t in range(Yt.shape[1])])
         val = sc.fn(est, P if P.shape[1] > 1 else P[:, 0],
-                    Yt if Yt.shape[1] > 1 else Yt[:, 0], sample_weight=st)
+                    Yt if Yt.shape[1] > 1 else Yt[:, 0], **kw)
         return np.full(Yt.shape[1], val)
 
     # ---- LOO and GCV ------------------------------------------------------------------------
@@ -123,7 +131,8 @@ class _Context:
             ys = self.y_labels if self.classifier else \
                 (self.Y if self.Y.shape[1] > 1 else self.Y[:, 0])
         mean, se = loo_curve(self.X, self.Y, self.s, F, pen, self.scorer,
-                             fit_intercept=self.fit_intercept, score_estimator=est, y_score=ys)
+                             fit_intercept=self.fit_intercept, score_estimator=est, y_score=ys,
+                             score_weighted=self.score_weighted)
         return {"mean": mean, "se": se}
 
     def gcv(self, F: Factor, lam: np.ndarray) -> dict:
