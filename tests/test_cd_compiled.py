@@ -235,3 +235,18 @@ def test_group_gram_path_screening_and_polish():
                                **kw)
     assert np.all(loose.gaps <= POLISH_REL * loose.primal)
     np.testing.assert_allclose(loose.primal, on.primal, rtol=1e-12)
+
+
+@pytest.mark.parametrize("gram", [True, False])
+def test_iterations_never_exceed_max_epochs(gram):
+    X, y = _data(11, 120, 40, 0.95, k=15)
+    n, p = X.shape
+    a = np.full(p, 1e-4)
+    for max_epochs in (1, 2, 5):
+        if gram:
+            fit = solve_gram(X.T @ X / n, X.T @ y / n, y @ y / n, a, gap_tol=0.0,
+                             max_epochs=max_epochs)
+        else:
+            fit = solve_blocks(CDDesign(X, np.ones(n), center=False), y, Blocks.singletons(p),
+                               a, np.zeros(p), gap_tol=0.0, max_epochs=max_epochs)
+        assert fit.n_epochs <= max_epochs

@@ -162,7 +162,7 @@ def solve_blocks(design: CDDesign, y: np.ndarray, blocks: Blocks, a: np.ndarray,
         reached = cert.gap <= gap_tol or gap_tol <= 0
         if reached and (not polish or cert.gap <= POLISH_REL * cert.primal):
             break
-        fresh, last_try = epochs != last_try, epochs
+        fresh, last_try = epochs != last_try and epochs < max_epochs, epochs
         if fresh and trigger.step(state, y, w, b, nonneg, cert.primal, force=reached):
             epochs = last_try = epochs + 1  # a support step counts as an iteration
             acc = None

@@ -242,7 +242,7 @@ def gram_solve(Q, q, yy, a, smooth, Minv, nonneg, w, gap_tol, max_epochs, screen
         reached = gap <= gap_tol or gap_tol <= 0.0
         if reached and (not polish or gap <= POLISH_REL * primal):
             break
-        if epochs >= next_try and (reached or _cheap_support(w, a, p)):
+        if next_try <= epochs < max_epochs and (reached or _cheap_support(w, a, p)):
             next_try = epochs + _RETRY
             if _polish_step(Q, q, yy, a, w, Qw, nonneg, viol, primal):
                 epochs += 1  # a support step counts as an iteration

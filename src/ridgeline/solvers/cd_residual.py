@@ -114,7 +114,7 @@ def inner(state: Residual, y, w, b, blocks: Blocks, a, L, nonneg, ws, buf, targe
         cert = certify(state, y, w, b, v, blocks, a, nonneg, among=ws, extra=extra)
         if cert.gap <= target:
             break
-        if trigger.step(state, y, w, b, nonneg, cert.primal):
+        if done < budget and trigger.step(state, y, w, b, nonneg, cert.primal):
             history, acc, done = [], None, done + 1  # a support step counts as a sweep
         every = min(2 * every, 10)
     return done, acc
