@@ -44,6 +44,44 @@ def check_precompute(precompute) -> bool | str:
                      f"is not accepted: ridgeline forms its own), got {type(precompute).__name__}")
 
 
+def warn_alpha_zero(alpha: float, who: str, stacklevel: int = 2) -> None:
+    """A UserWarning for ``alpha=0`` (as scikit-learn warns): no penalty is least squares."""
+    if alpha == 0:
+        warnings.warn(
+            f"With alpha=0, {who} has no penalty: the fit is ordinary least squares, which "
+            "ridgeline solves exactly, but whose minimizer is not unique when the columns of "
+            "X are linearly dependent. You are advised to use the LinearRegression estimator "
+            "(or ridgeline.Ridge(alpha=0)).", UserWarning, stacklevel=stacklevel + 1)
+
+
+def check_unchecked_layout(X, check_input: bool, sample_weight, precompute) -> None:
+    """``check_input=False`` promises scikit-learn's layout; refuse a dense X that breaks it.
+
+    scikit-learn skips validation then: its solver needs float32/float64 X (another dtype
+    raises ``TypeError``), Fortran-ordered when it works on X itself (no ``sample_weight``, no
+    ``precompute``; a C-ordered X raises ``ValueError``). ridgeline validates anyway, but
+    keeps the contract, so that code passing ``check_input=False`` behaves alike on both.
+    """
+    if check_input or not isinstance(X, np.ndarray):
+        return
+    if X.dtype not in (np.float32, np.float64):
+        raise TypeError(f"check_input=False needs X as float32 or float64, got {X.dtype}: "
+                        "convert X or use check_input=True")
+    if sample_weight is None and precompute is False and not X.flags.f_contiguous:
+        raise ValueError("check_input=False needs X Fortran-ordered (the layout scikit-learn's "
+                         "solver requires without checks), got a C-ordered array: pass "
+                         "np.asfortranarray(X) or use check_input=True")
+
+
+def check_finite_fit(est) -> None:
+    """Non-finite ``coef_`` / ``intercept_`` after a fit: X or y overflowed float64."""
+    if not (np.all(np.isfinite(est.coef_)) and np.all(np.isfinite(est.intercept_))):
+        raise ValueError(
+            "Coordinate descent iterations resulted in non-finite parameter values: the "
+            "products of X and y overflow float64 (values near its largest, "
+            f"{np.finfo(np.float64).max:.3g}); rescale X and y (e.g. StandardScaler) and refit")
+
+
 def enet_penalty(l1_ratio, n_features: int, penalty_factor, positive: bool,
                  std: Standardization | None = None) -> ElasticNetPenalty:
     """The canonical penalty of scikit-learn's ``l1_ratio`` (ρ): mix = 2ρ/(1+ρ); ``std``
@@ -77,7 +115,11 @@ def fit_targets(X, Y: np.ndarray, s: np.ndarray, penalty, lam: float, *, fit_int
                 precompute, tol: float, max_iter: int, coef0=None,
                 groups: bool = False, std: Standardization | None = None) -> list[SparsePath]:
     """One single-λ path per target column of ``Y`` (n, k); with ``std``, of the standardized
-    problem (coefficients on the solver's scale: ``std.coef_out`` maps them back)."""
+    problem (coefficients on the solver's scale: ``std.coef_out`` maps them back).
+
+    A warm start ``coef0`` (k, p) that already meets ``tol`` is kept as it is, with 0
+    iterations (scikit-learn's contract: the gap is checked before the first sweep).
+    """
     std = std if std is not None else Standardization("none")
     Xf = std.data(X)
     out = []
@@ -85,7 +127,7 @@ def fit_targets(X, Y: np.ndarray, s: np.ndarray, penalty, lam: float, *, fit_int
         problem = std.problem(ls_problem(Xf, Y[:, t], s, fit_intercept, precompute, groups))
         w0 = None if coef0 is None else coef0[t]
         out.append(ls_path(problem, penalty, np.array([lam]), tol=tol, max_epochs=max_iter,
-                           w0=w0, polish=True))
+                           w0=w0, polish=True, keep_w0=w0 is not None))
     return out
 
 
@@ -110,18 +152,50 @@ def check_eps(eps) -> float:
     return float(eps)
 
 
+def check_alpha_values(alphas) -> np.ndarray:
+    """Given ``alphas`` (a sequence of non-negative reals) as float64, each entry checked as
+    scikit-learn checks them: ``TypeError`` for a non-number, ``ValueError`` for a negative or
+    non-finite value, naming the entry."""
+    if isinstance(alphas, (str, bytes, numbers.Number)) or np.ndim(alphas) != 1:
+        raise TypeError("alphas must be a count of alphas (an int ≥ 1) or a one-dimensional "
+                        f"sequence of alpha values, got {alphas!r}")
+    values = list(alphas)
+    if not values:
+        raise ValueError("alphas is empty: give a count (an int ≥ 1) or at least one alpha")
+    for i, a in enumerate(values):
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, numbers.Real):
+            raise TypeError(f"alphas[{i}] must be an instance of float, not "
+                            f"{type(a).__name__}")
+        if not a >= 0 or not np.isfinite(a):
+            raise ValueError(f"alphas[{i}] == {a!r}, must be >= 0.0 and finite: every alpha is "
+                             "a penalty strength")
+    return np.asarray(values, dtype=np.float64)
+
+
+#: the grid of a problem whose alpha_max is at most this is ``n`` copies of it (scikit-learn's
+#: rule for a target the features cannot explain, e.g. a constant y)
+ALPHA_FLOOR = float(np.finfo(np.float64).resolution)
+
+
 def alpha_grid(problem_lambda_max: float, alphas, eps: float, to_alpha: float) -> np.ndarray:
-    """sklearn's ``alphas`` (int: count; array: values) as a canonical λ grid (descending)."""
-    if isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool):
+    """scikit-learn's ``alphas`` (int: count; sequence: values) as its alpha grid, descending.
+
+    A count gives ``n`` log-spaced alphas from ``alpha_max = problem_lambda_max / to_alpha``
+    down to ``eps·alpha_max``, or, when ``alpha_max`` is at most :data:`ALPHA_FLOOR` (every
+    coefficient is zero for any alpha, e.g. a constant y), ``n`` copies of that floor, as
+    scikit-learn. Given values are checked (:func:`check_alpha_values`) and sorted. The
+    canonical λ of an alpha is ``alpha·to_alpha``.
+    """
+    if isinstance(alphas, numbers.Integral) and not isinstance(alphas, (bool, np.bool_)):
         if alphas < 1:
             raise ValueError(f"alphas as a count must be at least 1, got {alphas}")
-        grid = geometric_grid(problem_lambda_max, int(alphas), check_eps(eps))
-        return np.sort(grid)[::-1]
-    grid = np.asarray(alphas, dtype=np.float64).ravel()
-    if grid.size == 0 or not np.all(np.isfinite(grid)) or np.any(grid < 0):
-        raise ValueError("alphas must be a positive count or a non-empty array of finite, "
-                         "non-negative values")
-    return np.sort(grid)[::-1] * to_alpha
+        alpha_max = problem_lambda_max / to_alpha
+        if not alpha_max > ALPHA_FLOOR:
+            return np.full(int(alphas), ALPHA_FLOOR)
+        grid = geometric_grid(alpha_max, int(alphas), check_eps(eps))
+    else:
+        grid = check_alpha_values(alphas)
+    return np.sort(grid)[::-1]
 
 
 def warn_alpha_edge(alphas: np.ndarray, index: int, alpha_max: float, *, dof=None,

@@ -74,6 +74,8 @@ class GroupLasso(_GroupBase):
         Stop when the canonical duality gap is at most ``tol × var(y)`` (0: to the
         solver's rounding floor or ``max_iter``).
     warm_start : bool, default=False
+        Start from the previous ``coef_``; one that already meets ``tol`` is kept as it is
+        (``n_iter_ = 0``), as :class:`ridgeline.ElasticNet`.
     standardize : bool, default=False
         Penalize the groups of the standardized features ``x_j / σ_j`` (``σ_j`` the
         sample-weighted standard deviation; about zero without intercept; 1 for a constant
@@ -128,7 +130,7 @@ class GroupLasso(_GroupBase):
         problem = ls_problem(std.data(X), y, s, self.fit_intercept, "auto", groups=True)
         lam = 2.0 * alpha
         path = ls_path(problem, penalty, np.array([lam]), tol=self.tol,
-                       max_epochs=self.max_iter, w0=w0, polish=True)
+                       max_epochs=self.max_iter, w0=w0, polish=True, keep_w0=w0 is not None)
         warn_not_certified([path], "GroupLasso", self.tol)
         self._store(X, path, 0, lam, std)
         return self
@@ -191,11 +193,11 @@ class GroupLassoCV(_GroupBase):
         Xf = std.data(X)
         problem = ls_problem(Xf, y, s, self.fit_intercept, "auto", groups=True)
         lam_max = ls_lambda_max(problem, penalty)
-        lams = alpha_grid(lam_max, self.alphas, self.eps, 2.0)
+        self.alphas_ = alpha_grid(lam_max, self.alphas, self.eps, 2.0)
+        lams = 2.0 * self.alphas_
         cv = ls_cv(Xf, y, s, splits, penalty, lams, fit_intercept=self.fit_intercept,
                    tol=self.tol, max_epochs=self.max_iter, gram=problem.gram)
         warn_not_certified(cv.paths, "GroupLassoCV", self.tol)
-        self.alphas_ = lams / 2.0
         self.mse_path_ = -cv.fold_scores.T
         i = int(np.argmin(self.mse_path_.mean(axis=1)))
         self.alpha_ = float(self.alphas_[i])

@@ -18,10 +18,13 @@ from ridgeline.estimators._base import LinearPredictMixin, SparseInputMixin, sto
 from ridgeline.estimators._sparse import (
     check_alpha,
     check_cd_params,
+    check_finite_fit,
     check_precompute,
+    check_unchecked_layout,
     enet_lambda,
     enet_penalty,
     fit_targets,
+    warn_alpha_zero,
     warn_not_certified,
 )
 from ridgeline.estimators._standardize import Standardization
@@ -45,13 +48,29 @@ class _EnetBase(SparseInputMixin, LinearPredictMixin, MultiOutputMixin, Regresso
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
         sample_weight : array-like of shape (n_samples,), optional
         check_input : bool, default=True
-            Accepted for compatibility; input is always validated.
+            Input is always validated. ``False`` is scikit-learn's promise that a dense X
+            is float32/float64 (else ``TypeError``) and, without ``sample_weight`` or
+            ``precompute``, Fortran-ordered (else ``ValueError``); as in scikit-learn, a
+            broken promise raises.
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            When the fit is not finite (X or y so large that their products overflow), or a
+            warm start's previous ``coef_`` is not finite.
+
+        Warns
+        -----
+        UserWarning
+            For ``alpha=0`` (least squares, as scikit-learn warns).
         """
         alpha = check_alpha(self.alpha)
+        warn_alpha_zero(alpha, type(self).__name__)
+        check_unchecked_layout(X, check_input, sample_weight, self.precompute)
         check_cd_params(self.tol, self.max_iter)
         precompute = check_precompute(self.precompute)
         if self.selection not in ("cyclic", "random"):
@@ -72,6 +91,7 @@ class _EnetBase(SparseInputMixin, LinearPredictMixin, MultiOutputMixin, Regresso
                             std=std)
         warn_not_certified(paths, type(self).__name__, self.tol)
         self._store(paths, std, squeeze, X.dtype)
+        check_finite_fit(self)
         self.lambda_ = lam
         self.mix_ = penalty.mix
         return self
@@ -81,7 +101,12 @@ class _EnetBase(SparseInputMixin, LinearPredictMixin, MultiOutputMixin, Regresso
         if not self.warm_start or getattr(self, "coef_", None) is None:
             return None
         coef0 = np.atleast_2d(np.asarray(self.coef_, dtype=np.float64))
-        return coef0 if coef0.shape == (k, p) else None
+        if coef0.shape != (k, p):
+            return None
+        if not np.all(np.isfinite(coef0)):
+            raise ValueError("warm_start=True starts from the previous coef_, which holds "
+                             "non-finite values: refit with warm_start=False")
+        return coef0
 
     def _store(self, paths, std, squeeze: bool, dtype) -> None:
         coef = std.coef_out(np.stack([p.coefs[0] for p in paths]))
@@ -105,21 +130,32 @@ class ElasticNet(_EnetBase):
     ----------
     alpha : float, default=1.0
         scikit-learn's penalty strength (canonical ``lambda_ = alpha·(1 + l1_ratio)``).
+        ``alpha=0`` (least squares, solved exactly) warns as scikit-learn does.
     l1_ratio : float in [0, 1], default=0.5
         scikit-learn's mixing ρ (1 = lasso, 0 = ridge).
     fit_intercept : bool, default=True
     precompute : bool or "auto", default=False
         Use the Gram engine (cost per coordinate O(p), independent of n). ``"auto"`` (and
         ``False`` for n ≥ p ≤ 3000 dense problems, where it is always faster) picks it.
+        Unlike scikit-learn, a user-supplied Gram matrix (an array) is refused with a
+        ``ValueError``: ridgeline forms its own, from the weighted, centered X.
     max_iter : int, default=1000
-        Maximum coordinate sweeps.
+        Maximum coordinate sweeps (support steps count as one each).
     copy_X : bool, default=True
-        Accepted for compatibility; X is never modified.
+        Accepted for compatibility: X is never modified, also with ``copy_X=False``
+        (scikit-learn may then center or rescale it in place).
     tol : float, default=1e-4
         Stop when the duality gap of the canonical objective is at most ``tol`` times the
         weighted variance of y (the objective of the null model). ``tol=0`` (as in
-        scikit-learn) runs the solver to its rounding floor or ``max_iter``.
+        scikit-learn) runs the solver to its rounding floor or ``max_iter``. A solution that
+        meets tol is then polished to the optimum (about 1e-11 relative), so the
+        coefficients do not depend on tol; scikit-learn stops at tol.
     warm_start : bool, default=False
+        Start from the previous ``coef_`` (of the same shape). One that already meets
+        ``tol`` is kept as it is, with ``n_iter_ = 0``, as in scikit-learn. The solver's
+        working sets and screening start afresh on each fit, so two warm-started fits of
+        ``max_iter=k`` are not the iterate of one fit of ``2k`` (scikit-learn's plain cyclic
+        sweeps are); each is certified by ``dual_gap_``.
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
     random_state, selection :
@@ -145,7 +181,7 @@ class ElasticNet(_EnetBase):
         Duality gap of the canonical objective at the solution: a certificate that the
         objective is within ``dual_gap_`` of the optimum.
     n_iter_ : int or list of int
-        Coordinate sweeps.
+        Coordinate sweeps and support steps (0 for a warm start that already met tol).
     lambda_ : float
         Canonical λ; ``mix_``: canonical L1 share ``2ρ/(1+ρ)``.
     """
@@ -176,7 +212,10 @@ class Lasso(_EnetBase):
     """Lasso (L1), a drop-in for scikit-learn's ``Lasso``: the elastic net with ``l1_ratio=1``.
 
     The canonical ``lambda_ = 2·alpha``. See :class:`ElasticNet` for the parameters and
-    attributes.
+    attributes, and for the differences from scikit-learn: ``precompute`` takes True, False
+    or "auto" (a user-supplied Gram matrix is refused: ridgeline forms its own); ``copy_X``
+    is accepted for compatibility and X is never modified; solutions are polished past
+    ``tol`` to the optimum; a warm start keeps a start that already meets ``tol``.
     """
 
     def __init__(self, alpha=1.0, *, fit_intercept=True, precompute=False, copy_X=True,

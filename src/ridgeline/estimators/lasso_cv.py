@@ -9,15 +9,20 @@ small-alpha edge of the grid warns (:class:`~ridgeline.selection.GridEdgeWarning
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
+from sklearn import get_config
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.model_selection import check_cv
+from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
 from sklearn.utils.validation import column_or_1d
 
 from ridgeline.estimators._base import LinearPredictMixin, SparseInputMixin, store_coef
 from ridgeline.estimators._sparse import (
     alpha_grid,
     check_cd_params,
+    check_finite_fit,
     check_precompute,
     enet_penalty,
     ls_problem,
@@ -34,7 +39,7 @@ from ridgeline.solvers.ls_problem import use_gram
 class _EnetCVBase(SparseInputMixin, LinearPredictMixin, RegressorMixin, BaseEstimator):
     """Shared fit of :class:`LassoCV` and :class:`ElasticNetCV`."""
 
-    def _l1_ratios(self) -> tuple[np.ndarray, bool]:
+    def _l1_ratios(self) -> np.ndarray:
         raise NotImplementedError
 
     def fit(self, X, y, sample_weight=None, **params):
@@ -46,7 +51,10 @@ class _EnetCVBase(SparseInputMixin, LinearPredictMixin, RegressorMixin, BaseEsti
         y : array-like of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), optional
         **params
-            Accepted for compatibility (no metadata routing).
+            Parameters for the CV splitter's ``split`` (e.g. ``groups=`` for
+            ``GroupKFold``), routed as scikit-learn routes them: only with
+            ``sklearn.set_config(enable_metadata_routing=True)``; without it any such
+            parameter raises ``ValueError`` rather than being dropped.
 
         Returns
         -------
@@ -57,8 +65,8 @@ class _EnetCVBase(SparseInputMixin, LinearPredictMixin, RegressorMixin, BaseEsti
         X, y = check_X_y(self, X, y)
         y = column_or_1d(y, warn=True).astype(np.float64)
         s = check_weights(sample_weight, X)
-        ratios, listed = self._l1_ratios()
-        splits = list(check_cv(self.cv).split(X, y))
+        ratios = self._l1_ratios()
+        splits = cv_splits(self, X, y, sample_weight, params)
         gram = use_gram(X, X.shape[0], False, False, precompute)
         std = Standardization.plan(X, s, standardize=self.standardize,
                                    fit_intercept=self.fit_intercept,
@@ -73,8 +81,10 @@ class _EnetCVBase(SparseInputMixin, LinearPredictMixin, RegressorMixin, BaseEsti
         r, i = np.unravel_index(int(np.argmin(mean)), mean.shape)
         self.l1_ratio_ = float(ratios[r])
         self.alpha_ = float(grids[r][i])
-        self.alphas_ = np.array(grids) if listed else grids[0]
-        self.mse_path_ = np.array(mse) if listed else mse[0]
+        # scikit-learn's shapes: a given grid serves every l1_ratio, so it is stored once
+        counted = isinstance(self.alphas, numbers.Integral)
+        self.alphas_ = np.array(grids) if counted and len(grids) > 1 else grids[0]
+        self.mse_path_ = np.squeeze(np.array(mse))  # (R, L, K) without its length-1 axes
         self.selection_ = cvs[r].result(grids[r], "neg_mean_squared_error")
         self.fold_gaps_ = cvs[r].fold_certificates
         self.fold_converged_ = cvs[r].fold_converged
@@ -83,6 +93,18 @@ class _EnetCVBase(SparseInputMixin, LinearPredictMixin, RegressorMixin, BaseEsti
         self._refit(X, problem, grids[r][: i + 1] * (1.0 + self.l1_ratio_), std)
         return self
 
+    def get_metadata_routing(self):
+        """scikit-learn's metadata routing: ``fit``'s extra parameters go to the CV
+        splitter's ``split``.
+
+        Returns
+        -------
+        sklearn.utils.metadata_routing.MetadataRouter
+        """
+        return (MetadataRouter(owner=self).add_self_request(self)
+                .add(splitter=check_cv(self.cv),
+                     method_mapping=MethodMapping().add(caller="fit", callee="split")))
+
     def _cv_ratios(self, Xf, y, s, splits, ratios, std, folds, problem):
         """Per l1_ratio: the alpha grid (descending), alpha_max, the (L, K) held-out MSE and
         the :class:`~ridgeline.selection.sparse_cv.SparseCV`."""
@@ -90,12 +112,12 @@ class _EnetCVBase(SparseInputMixin, LinearPredictMixin, RegressorMixin, BaseEsti
         for rho in ratios:
             pen = enet_penalty(rho, Xf.shape[1], self.penalty_factor, self.positive, std)
             lam_max = ls_lambda_max(problem, pen)
-            lams = alpha_grid(lam_max, self.alphas, self.eps, 1.0 + rho)
-            cv = ls_cv(Xf, y, s, splits, pen, lams, fit_intercept=self.fit_intercept,
-                       tol=self.tol, max_epochs=self.max_iter, gram=folds.held is not None,
-                       folds=folds)
+            alphas = alpha_grid(lam_max, self.alphas, self.eps, 1.0 + rho)
+            cv = ls_cv(Xf, y, s, splits, pen, alphas * (1.0 + rho),
+                       fit_intercept=self.fit_intercept, tol=self.tol,
+                       max_epochs=self.max_iter, gram=folds.held is not None, folds=folds)
             warn_not_certified(cv.paths, type(self).__name__, self.tol, stacklevel=4)
-            grids.append(lams / (1.0 + rho))
+            grids.append(alphas)
             tops.append(lam_max / (1.0 + rho))
             mse.append(-cv.fold_scores.T)  # (L, K)
             cvs.append(cv)
@@ -108,10 +130,30 @@ class _EnetCVBase(SparseInputMixin, LinearPredictMixin, RegressorMixin, BaseEsti
         warn_not_certified([path], type(self).__name__, self.tol)
         store_coef(self, std.coef_out(path.coefs[-1])[:, None], path.intercepts[-1:], True,
                    X.dtype)
+        check_finite_fit(self)
         self.dual_gap_ = float(path.certificates[-1])
         self.n_iter_ = int(path.n_iter[-1])
         self.lambda_ = float(lams[-1])
         self.mix_ = pen.mix
+
+
+def cv_splits(est, X, y, sample_weight, params: dict) -> list:
+    """The (train, test) splits of ``est.cv``, given the splitter's routed ``params``.
+
+    As scikit-learn: extra ``fit`` parameters are routed to the splitter only while metadata
+    routing is enabled; otherwise they raise rather than being silently dropped.
+    """
+    cv = check_cv(est.cv)
+    if not get_config().get("enable_metadata_routing", False):
+        if params:
+            raise ValueError(
+                f"{type(est).__name__}.fit got {', '.join(sorted(params))}: passing extra "
+                "keyword arguments (for the CV splitter) to fit is only supported if "
+                "enable_metadata_routing=True (sklearn.set_config(enable_metadata_routing="
+                "True)); or pass the splits themselves as cv=")
+        return list(cv.split(X, y))
+    routed = process_routing(est, "fit", sample_weight=sample_weight, **params)
+    return list(cv.split(X, y, **routed.splitter.split))
 
 
 def _common_init(est, *, eps, alphas, fit_intercept, precompute, max_iter, tol, cv, copy_X,
@@ -148,7 +190,9 @@ class ElasticNetCV(_EnetCVBase):
         Number of alphas on the automatic grid, or the grid itself (scikit-learn's ``alpha``).
     fit_intercept, precompute, max_iter, tol, positive, penalty_factor :
         As :class:`ridgeline.ElasticNet` (tol: canonical duality gap ≤ tol × var(y); 0 is
-        accepted).
+        accepted; ``precompute`` is True, False or "auto": a user-supplied Gram matrix is
+        refused, ridgeline forms its own). Every fold's path is solved to the optimum, and
+        so is the refit, whatever tol.
     standardize : bool, default=False
         Penalize the standardized features, as :class:`ridgeline.ElasticNet`: the same as
         scaling X by the full data's weighted standard deviations before the fit (every fold
@@ -158,14 +202,19 @@ class ElasticNetCV(_EnetCVBase):
         its sparsity pattern).
     cv : int, cross-validation generator or iterable, default=None (5-fold)
     copy_X, verbose, n_jobs, random_state, selection :
-        Accepted for compatibility.
+        Accepted for compatibility (X is never modified, whatever ``copy_X``).
 
     Attributes
     ----------
     alpha_, l1_ratio_ : float
         The chosen values; ``lambda_`` and ``mix_`` are the canonical ones.
     alphas_ : ndarray (n_alphas,) or (n_l1_ratio, n_alphas)
-    mse_path_ : ndarray (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
+        Descending. (n_l1_ratio, n_alphas) only for a count of alphas with several l1_ratio
+        (each has its own alpha_max); given alphas serve every l1_ratio and are stored once,
+        as scikit-learn. For a target no feature explains (e.g. a constant y: alpha_max
+        ≤ ``np.finfo(float).resolution``) the automatic grid is that resolution, repeated.
+    mse_path_ : ndarray (n_l1_ratio, n_alphas, n_folds) without its length-1 axes
+        As scikit-learn (``np.squeeze``): (n_alphas, n_folds) for one l1_ratio.
     dual_gap_ : float
         Duality gap of the refit (canonical objective).
     fold_gaps_, fold_converged_ : ndarray (n_folds, n_alphas)
@@ -194,7 +243,6 @@ class ElasticNetCV(_EnetCVBase):
                      penalty_factor=penalty_factor, standardize=standardize)
 
     def _l1_ratios(self):
-        listed = np.ndim(self.l1_ratio) > 0
         ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
         if ratios.size == 0:
             raise ValueError("l1_ratio is an empty list")
@@ -203,7 +251,7 @@ class ElasticNetCV(_EnetCVBase):
         if np.any(ratios == 0) and isinstance(self.alphas, (int, np.integer)):
             raise ValueError("l1_ratio=0 (pure ridge) has no finite alpha_max: give alphas "
                              "explicitly, or use ridgeline.RidgeCV")
-        return ratios, listed
+        return ratios
 
 
 class LassoCV(_EnetCVBase):
@@ -224,4 +272,4 @@ class LassoCV(_EnetCVBase):
                      penalty_factor=penalty_factor, standardize=standardize)
 
     def _l1_ratios(self):
-        return np.array([1.0]), False
+        return np.array([1.0])

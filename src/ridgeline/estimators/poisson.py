@@ -57,6 +57,9 @@ class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
         original scale. Arrays only.
     fit_intercept : bool, default=True
     solver : {"auto", "newton", "lbfgs"} or scikit-learn's "newton-cholesky"
+        "newton-cholesky" is ridgeline's Newton, which also solves a singular Hessian (e.g.
+        collinear columns with ``alpha=0``): unlike scikit-learn's, it neither warns
+        (``LinAlgWarning``) nor falls back to lbfgs there.
     max_iter : int, default=100
     tol : float, default=1e-8
         Stop when the largest absolute gradient entry of the objective is ≤ tol; with
