@@ -525,7 +525,7 @@ BAD_FITS = [
     ("l1_ratio_out_of_range", _LR(l1_ratio=2.0), _X, _Y, None, ValueError, r"\[0, 1\]"),
     ("l1_ratios_out_of_range", _CV(l1_ratios=[0.5, 1.5]), _X, _Y, None, ValueError,
      r"\[0, 1\]"),
-    ("penalty_l1", _LR(penalty="l1"), _X, _Y, None, ValueError, "penalty='l1'"),
+    ("penalty", _LR(penalty="l3"), _X, _Y, None, ValueError, "penalty must be one of"),
     ("dual", _LR(dual=True), _X, _Y, None, ValueError, "dual=True"),
     ("dual_cv", _CV(dual=True), _X, _Y, None, ValueError, "dual=True"),
     ("solver", _LR(solver="cd"), _X, _Y, None, ValueError, "unknown solver 'cd'"),
@@ -538,7 +538,8 @@ BAD_FITS = [
     ("rule", _CV(rule="max"), _X, _Y, None, ValueError, "rule must be 'min' or '1se'"),
     ("scoring", _CV(scoring="nope"), _X, _Y, None, ValueError, "unknown scoring 'nope'"),
     ("tol", _LR(tol=0.0), _X, _Y, None, ValueError, "tol must be a positive"),
-    ("max_iter", _LR(max_iter=0), _X, _Y, None, ValueError, "max_iter must be a positive"),
+    ("max_iter", _LR(max_iter=-1), _X, _Y, None, ValueError,
+     "max_iter must be a non-negative"),
     ("max_iter_poisson", PoissonRegressor(max_iter=0), _X, _Y, None, ValueError,
      "max_iter must be a positive"),
     ("y_length", _LR(), _X, _Y[:10], None, ValueError, "inconsistent numbers of samples"),
@@ -630,7 +631,7 @@ def test_max_iter_too_small_warns_with_the_gradient_norm(solver, name):
 def test_max_iter_too_small_warns_cv_and_poisson():
     X, y = _data("iris")
     with pytest.warns(ConvergenceWarning, match="gradient") as rec:
-        LogisticRegressionCV(Cs=CS, cv=3, max_iter=1).fit(X, y)
+        LogisticRegressionCV(Cs=CS, cv=3, max_iter=1, l1_ratios=(0,), scoring=None).fit(X, y)
     assert _gradient_in_message(rec[0]) > 1e-8
     Xc, yc = _counts()
     with pytest.warns(ConvergenceWarning, match="gradient") as rec:

@@ -259,7 +259,7 @@ def test_positive_ridge_matches_sklearn(alpha):
 
 
 @parametrize_with_checks([Ridge(), RidgeCV(), RidgeClassifier(), RidgeClassifierCV(),
-                          LogisticRegression(), LogisticRegressionCV(), PoissonRegressor(),
+                          LogisticRegression(), LogisticRegressionCV(cv=3), PoissonRegressor(),
                           Lasso(), ElasticNet(), LassoCV(), ElasticNetCV(), GroupLasso(),
                           GroupLassoCV(), LogisticRegression(l1_ratio=0.5)])
 def test_sklearn_estimator_checks(estimator, check):

@@ -392,7 +392,9 @@ def test_logistic_cv_l1_matches_sklearn(K):
     np.testing.assert_allclose(ours.scores_, theirs.scores_, rtol=1e-6)
     assert (ours.C_, ours.l1_ratio_) == (theirs.C_, theirs.l1_ratio_)
     m = 1 if K == 2 else K
-    assert ours.coefs_paths_.shape == (3, 1, 2, m, 5) and ours.coef_.shape == (m, 4)
+    # every l1 ratio's paths, as scikit-learn's (n_folds, n_l1_ratios, n_Cs, m, p + 1)
+    assert ours.coefs_paths_.shape == theirs.coefs_paths_.shape == (3, 2, 2, m, 5)
+    assert ours.coef_.shape == (m, 4)
     np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-5)
     refit = rl.LogisticRegression(C=ours.C_, l1_ratio=ours.l1_ratio_, tol=1e-9).fit(X, codes)
     np.testing.assert_allclose(ours.coef_, refit.coef_, rtol=1e-10, atol=1e-13)

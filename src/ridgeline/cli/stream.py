@@ -121,7 +121,7 @@ def _estimator(opts: ModelOptions, n_rows: int | None):
             Cs = 1.0 / (2.0 * np.asarray(opts.lambdas) * n_rows)
         else:
             Cs = "auto"  # the in-memory CLI's grid; its size is set in _fit
-        return LogisticRegressionCV(Cs=Cs, cv=K, rule=opts.rule,
+        return LogisticRegressionCV(Cs=Cs, cv=K, rule=opts.rule, l1_ratios=(0.0,),
                                     scoring=opts.scoring or "neg_log_loss")
     if opts.model == "poisson":
         return None

@@ -87,29 +87,22 @@ def check_tol_iter(tol, max_iter) -> None:
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
 
 
-def check_penalty_alias(penalty, C: float) -> float:
-    """scikit-learn 1.8's deprecated ``penalty``: 'l2' is the default, None means C = inf."""
-    if penalty == "deprecated" or penalty == "l2":
-        return C
-    if penalty is None or penalty == "none":
-        return np.inf
-    raise ValueError(f"penalty={penalty!r} is not available: ridgeline's logistic regression "
-                     "fits the L2 penalty (use l1_ratio=0, and C=np.inf for no penalty)")
-
-
 def fit_glm(problem: GLMProblem, lam: float, *, solver: str, tol: float, max_iter: int,
-            start=None, summary=None, who: str = "the model",
+            start=None, summary=None, who: str = "the model", reuse: bool | None = None,
             stacklevel: int = 4) -> tuple[GLMFit, str]:
     """The full-data model at λ (from the null model through a subset of the rows, or from
     ``start = (W (1, p, m), b (1, m))``), Newton's polished to rounding level; warns
     (ConvergenceWarning) with the final gradient norm if needed. Returns the fit and the
     solver that ran.
 
+    ``reuse=False`` forms a fresh Hessian at every Newton step (plain Newton: each step is a
+    function of the current point only, so ``max_iter=2`` is two warm-started
+    ``max_iter=1`` fits); None lets the solver reuse Hessians while they pay.
     ``stacklevel`` as for :func:`warn_convergence` (4: the caller of the caller of this).
     """
     name = choose_solver(problem, solver)
     path = glm_path(problem, np.array([lam]), solver=name, tol=tol, max_iter=max_iter,
-                    start=start, summary=summary, polish=True)
+                    start=start, summary=summary, polish=True, reuse=reuse)
     fit = GLMFit(coef=path.coef[0], intercept=path.intercept[0], n_iter=path.n_iter[0],
                  grad_norm=path.grad_norm[0], converged=path.converged[0],
                  objective=path.objective[0], held_sw=path.held_sw[0],
@@ -140,8 +133,9 @@ def warn_convergence(fit, tol: float, max_iter: int, who: str, stacklevel: int =
         ConvergenceWarning, stacklevel=stacklevel)
 
 
-def warn_if_separable(fit: GLMFit, lam: float, who: str) -> None:
-    """Without a penalty, separable classes have no finite optimum: say so."""
+def warn_if_separable(fit: GLMFit, lam: float, who: str, stacklevel: int = 3) -> None:
+    """Without a penalty, separable classes have no finite optimum: say so (``stacklevel``
+    3: the caller of the caller of this)."""
     if lam > 0:
         return
     mean_loss = float(fit.objective[0])  # λ = 0: the objective is the mean loss
@@ -150,7 +144,7 @@ def warn_if_separable(fit: GLMFit, lam: float, who: str) -> None:
             f"{who}: the classes are linearly separable (training log loss {mean_loss:.1e}); "
             "without a penalty (C=inf) the coefficients grow without bound and the returned "
             "ones are cut off where the solver stopped. Use a finite C.",
-            ConvergenceWarning, stacklevel=3)
+            ConvergenceWarning, stacklevel=stacklevel)
 
 
 class LabeledBinomialLoss(BinomialLoss):

@@ -62,7 +62,8 @@ def fit_binary(X, y01, s, C: float, rho: float, *, fit_intercept: bool, penalty_
     problem = LogisticL1Problem(X, y01, s, fit_intercept)
     penalty = enet_penalty(rho, X.shape[1], penalty_factor, False)
     lam = float(sparse_lambda(C, rho, problem.n_w))
-    path = logistic_path(problem, penalty, np.array([lam]), tol=tol, max_iter=max_iter)
+    path = logistic_path(problem, penalty, np.array([lam]), tol=tol, max_iter=max_iter,
+                         polish=True)
     warn_not_certified([path], who, tol, stacklevel=5)
     return path, lam
 
@@ -74,7 +75,7 @@ def fit_multinomial(X, codes, s, C: float, rho: float, *, n_classes: int, groupe
     penalty = enet_penalty(rho, X.shape[1], None, False)
     lam = float(sparse_lambda(C, rho, problem.n_w))
     path = multinomial_path(problem, penalty, np.array([lam]), grouped=grouped, tol=tol,
-                            max_iter=max_iter)
+                            max_iter=max_iter, polish=True)
     warn_not_certified([path], who, tol, stacklevel=5)
     return path, lam
 

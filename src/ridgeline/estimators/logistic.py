@@ -11,16 +11,17 @@ With ``l1_ratio > 0`` the penalty is the elastic net (:mod:`._logistic_sparse`).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
 from ridgeline.distributed import dask_source
 from ridgeline.estimators._base import SparseInputMixin, store_coef
 from ridgeline.estimators._glm import (
-    check_C,
-    check_l1_ratio,
-    check_penalty_alias,
     check_tol_iter,
     fit_glm,
     label_problem,
@@ -29,6 +30,8 @@ from ridgeline.estimators._glm import (
     warn_if_separable,
 )
 from ridgeline.estimators._glm_standardize import check_standardize, standardized
+from ridgeline.estimators._logistic_callbacks import CallbackSupportMixin, callback_fit
+from ridgeline.estimators._logistic_params import check_max_iter, logistic_penalty, warn_n_jobs
 from ridgeline.estimators._logistic_sparse import (
     check_multinomial_penalty,
     check_weighted_classes,
@@ -52,7 +55,9 @@ class LogisticMixin(SparseInputMixin, ClassifierMixin):
         """Log-odds (n,) for two classes, class scores (n, K) otherwise."""
         check_is_fitted(self)
         X = check_X(self, X)
-        d = np.asarray(X @ self.coef_.T) + self.intercept_
+        coef = self.coef_
+        d = X @ coef.T
+        d = (d.toarray() if sp.issparse(d) else np.asarray(d)) + self.intercept_
         return d[:, 0] if d.shape[1] == 1 else d
 
     def predict_proba(self, X):
@@ -78,13 +83,44 @@ class LogisticMixin(SparseInputMixin, ClassifierMixin):
     def _loss(self):
         return BinomialLoss() if self.classes_.size == 2 else MultinomialLoss()
 
+    def densify(self):
+        """Convert a sparse ``coef_`` (see :meth:`sparsify`) back to a dense array; returns
+        self."""
+        check_is_fitted(self)
+        if sp.issparse(self.coef_):
+            self.coef_ = self.coef_.toarray()
+        return self
+
+    def sparsify(self):
+        """Store ``coef_`` as a scipy.sparse CSR matrix (worth it when most coefficients are
+        zero, as with ``l1_ratio > 0``); predictions are unchanged. Returns self."""
+        check_is_fitted(self)
+        self.coef_ = sp.csr_matrix(self.coef_)
+        return self
+
     def _store(self, coef: np.ndarray, intercept: np.ndarray, dtype) -> None:
         """coef (p, m), intercept (m,) → scikit-learn's ``coef_`` (m, p), ``intercept_`` (m,)."""
         inter = intercept if self.fit_intercept else np.zeros_like(intercept)
         store_coef(self, coef, inter, False, dtype)
 
 
-class LogisticRegression(LogisticMixin, BaseEstimator):
+def centered_classes(coef: np.ndarray, intercept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial ``coef`` (..., p, K) and ``intercept`` (..., K) with every feature's class
+    coefficients and the intercepts centered to sum to zero (two classes, K = 1: unchanged).
+
+    The softmax does not see a shift common to all classes, so centering leaves the loss as it
+    is, and it can only lower ``‖W‖²``: the L2-penalized (and, among its minimizers, the
+    unpenalized) optimum is the centered one (Zhu & Hastie 2004, "Classification of gene
+    microarrays by penalized logistic regression", Biostatistics 5(3)). Solvers stop near the
+    optimum, where the sum is small but not zero; this makes it zero to rounding.
+    """
+    if coef.shape[-1] < 3:
+        return coef, intercept
+    return (coef - coef.mean(axis=-1, keepdims=True),
+            intercept - intercept.mean(axis=-1, keepdims=True))
+
+
+class LogisticRegression(CallbackSupportMixin, LogisticMixin, BaseEstimator):
     """L2-regularized logistic regression (binary or multinomial), a drop-in for scikit-learn's.
 
     Minimizes ``(1/n_w) Σ s_i ℓ(y_i, x_iᵀW + b) + λ‖W‖²`` with ``λ = 1/(2 C n_w)``
@@ -95,13 +131,18 @@ class LogisticRegression(LogisticMixin, BaseEstimator):
 
     Parameters
     ----------
-    penalty : deprecated
-        As in scikit-learn 1.8+: use ``l1_ratio=0`` (L2) and ``C=np.inf`` (no penalty).
+    penalty : {"l1", "l2", "elasticnet", None}, deprecated
+        As in scikit-learn 1.8+, deprecated (FutureWarning) in favour of ``l1_ratio`` and
+        ``C``, and read as scikit-learn 1.9 reads it: ``"l1"`` is ``l1_ratio=1``, ``"l2"``
+        ``l1_ratio=0``, ``"elasticnet"`` takes ``l1_ratio``, None is ``C=np.inf`` (a ``C``
+        other than 1.0 is then ignored, with scikit-learn's UserWarning; so is an
+        ``l1_ratio`` that contradicts ``"l1"``/``"l2"``).
     C : float, default=1.0
         Inverse regularization strength (> 0); ``np.inf`` for none.
     l1_ratio : float, default=0.0
-        0 is the L2 penalty; in (0, 1] the elastic net ``ρ‖W‖₁ + ½(1-ρ)‖W‖²`` in place of
-        ``½‖W‖²`` (arrays in memory), by a certified proximal Newton solver: canonical
+        0 is the L2 penalty (None too, deprecated as in scikit-learn); in (0, 1] the elastic
+        net ``ρ‖W‖₁ + ½(1-ρ)‖W‖²`` in place of ``½‖W‖²`` (arrays in memory), by a certified
+        proximal Newton solver (solved past the tolerance by one polishing step): canonical
         ``λ = (1+ρ)/(2 C n_w)``, ``mix = 2ρ/(1+ρ)``. More than two classes fit the
         multinomial model (scikit-learn saga's objective).
     multinomial_penalty : {"ungrouped", "grouped"}, default="ungrouped"
@@ -121,18 +162,35 @@ class LogisticRegression(LogisticMixin, BaseEstimator):
         scikit-learn's lbfgs uses too). The default is tighter than scikit-learn's 1e-4, which
         stops short of the optimum; Newton reaches 1e-8 in one or two more steps.
     fit_intercept : bool, default=True
-    intercept_scaling, random_state, verbose, n_jobs :
+    intercept_scaling, random_state, verbose :
         Accepted for compatibility; unused (no liblinear, no randomness).
+    n_jobs : None
+        Has no effect; any other value draws scikit-learn 1.9's FutureWarning.
     class_weight : dict or "balanced", optional
         Multiplies the sample weights.
     solver : {"auto", "newton", "lbfgs"} or a scikit-learn name, default="auto"
         ``auto``: Newton (eigen-solve of ``XᵀWX + 2λI``, Hessians reused while they pay) when
         the Hessian has at most 1000 rows (5000 over files), else L-BFGS (gradient passes
-        only). scikit-learn's ``"newton-cholesky"`` maps to Newton, the others
-        (``"newton-cg"``, ``"liblinear"``, ``"sag"``, ``"saga"``) to auto.
+        only). scikit-learn's ``"newton-cholesky"`` and ``"newton-cg"`` run plain Newton (a
+        fresh Hessian at every step, so that ``max_iter=2`` is two warm-started
+        ``max_iter=1`` fits, as for scikit-learn's Newton solvers) where ``auto`` picks
+        Newton; ``"liblinear"``, ``"sag"`` and ``"saga"`` map to auto: float32 input gives
+        float32 coefficients whatever the solver name (scikit-learn's liblinear returns
+        float64). The elastic net (``l1_ratio > 0``) always runs proximal Newton.
     max_iter : int, default=100
+        0 returns the starting model (zero coefficients and intercepts, or the previous fit's
+        with ``warm_start``) with a ConvergenceWarning, as scikit-learn does.
     warm_start : bool, default=False
         Start from the previous fit's coefficients when shapes match.
+
+    Notes
+    -----
+    A multinomial L2 (or unpenalized) fit reports coefficients whose sum over the classes is
+    zero for every feature, and intercepts that sum to zero: the softmax does not see a common
+    shift, and the centered solution is the penalized optimum (Zhu & Hastie 2004).
+    :meth:`sparsify` / :meth:`densify` store ``coef_`` as a scipy.sparse matrix and back.
+    scikit-learn ≥ 1.9 callbacks (:meth:`set_callbacks`) are supported for ``solver="lbfgs"``
+    as scikit-learn supports them, but reported after the solve (see :meth:`set_callbacks`).
 
     Attributes
     ----------
@@ -175,6 +233,23 @@ class LogisticRegression(LogisticMixin, BaseEstimator):
         self.warm_start = warm_start
         self.n_jobs = n_jobs
 
+    def set_callbacks(self, *callbacks):
+        """Set scikit-learn (≥ 1.9) fit callbacks (``sklearn.callback``); returns self.
+
+        As in scikit-learn, only ``solver="lbfgs"`` supports them (other solvers warn and
+        ignore them). ridgeline's solvers have no per-iteration hook: the callbacks see the
+        fit's tasks — the fit, one task per iteration and a closing empty one, as scikit-learn
+        reports them — once the solver has run, and a ``fitted_estimator`` of iteration ``i``
+        is the model after ``i`` iterations, recomputed (as a fit with ``max_iter=i``) only
+        when a callback asks for it.
+        """
+        if self.solver != "lbfgs":
+            warnings.warn(f"Callbacks are only supported in {type(self).__name__} for "
+                          f"solver='lbfgs'. This estimator has solver={self.solver!r}, "
+                          "callbacks will be ignored during the solving of the regression.",
+                          UserWarning, stacklevel=2)
+        return super().set_callbacks(*callbacks)
+
     def fit(self, X, y=None, sample_weight=None):
         """Fit on X (n, p) dense or sparse and labels y (n,); returns self.
 
@@ -184,47 +259,48 @@ class LogisticRegression(LogisticMixin, BaseEstimator):
         (binary or multinomial); over a Dask collection a few partitions are fit first and
         their Hessian is reused, so most passes over all the rows form gradients only.
         """
-        C = check_penalty_alias(self.penalty, check_C(self.C))
-        rho = float(check_l1_ratio(self.l1_ratio)[0])
-        check_tol_iter(self.tol, self.max_iter)
+        C, rho = logistic_penalty(self)
+        warn_n_jobs(self.n_jobs)
+        max_iter = check_max_iter(self.max_iter)
+        check_tol_iter(self.tol, max(max_iter, 1))
         if self.dual:
             raise ValueError("dual=True is not available: ridgeline solves the primal problem")
         resolve_solver(self.solver)
+        if self.solver == "lbfgs" and getattr(self, "_skl_callbacks", None):
+            return callback_fit(self, X, y, sample_weight, lambda: self._fit(
+                X, y, sample_weight, C, rho, max_iter))
+        return self._fit(X, y, sample_weight, C, rho, max_iter)
+
+    def _fit(self, X, y, sample_weight, C: float, rho: float, max_iter: int):
         grouped = check_multinomial_penalty(self.multinomial_penalty)
         standardize = check_standardize(self.standardize)
         if (src := dask_source(X, y, sample_weight)) is not None:
             X, y, sample_weight = src, None, None
         summary, scale = None, None
-        if is_source(X) and standardize:
-            raise ValueError("standardize=True is not available on a statistics source or "
-                             "Dask collection: standardize the columns beforehand")
         if is_source(X):
-            check_source_fit(self, X, y, sample_weight, class_weight=self.class_weight,
-                             warm_start=self.warm_start)
-            if rho > 0:
-                raise ValueError("l1_ratio > 0 is not available on a statistics source")
-            if not np.isfinite(C):
-                raise ValueError("C=inf (no penalty) is not available on a statistics source")
-            summary = X.target_summary(1, progress=getattr(X, "progress", None))
-            self.classes_ = source_classes(X, summary)
-            problem, dtype, n_w = source_problem(X, self.classes_, self.fit_intercept), \
-                np.float64, float(summary.sw.sum())
+            problem, summary = self._source_problem(X, y, sample_weight, C, rho, standardize)
+            dtype, n_w = np.float64, float(summary.sw.sum())
         else:
             X, y = check_X_y(self, X, y, y_numeric=False)
             problem = label_problem(self, X, y, sample_weight, self.fit_intercept)
             dtype, n_w = X.dtype, float(problem.source.weights.sum())
+            if max_iter == 0:
+                return self._initial(problem, dtype)
             X, scale = standardized(X, problem.source.weights, standardize, self.fit_intercept)
             if rho > 0 and np.isfinite(C):
-                return self._fit_sparse(X, problem, C, rho, grouped, scale)
+                return self._fit_sparse(X, problem, C, rho, grouped, scale, max_iter)
             if standardize:
                 problem = label_problem(self, X, y, sample_weight, self.fit_intercept)
+        if max_iter == 0:
+            return self._initial(problem, dtype)
         lam = float(lambda_from_C(C, n_w))
-        fit, name = fit_glm(problem, lam, solver=self.solver, tol=self.tol,
-                            max_iter=self.max_iter, start=self._start(problem, scale),
-                            summary=summary, who="LogisticRegression")
-        warn_if_separable(fit, lam, "LogisticRegression")
+        reuse = False if self.solver in ("newton-cholesky", "newton-cg") else None
+        fit, name = fit_glm(problem, lam, solver=self.solver, tol=self.tol, max_iter=max_iter,
+                            start=self._start(problem, scale), summary=summary,
+                            who="LogisticRegression", reuse=reuse, stacklevel=5)
+        warn_if_separable(fit, lam, "LogisticRegression", stacklevel=4)
         coef = fit.coef[0] if scale is None else fit.coef[0] / scale[:, None]
-        self._store(coef, fit.intercept[0], dtype)
+        self._store(*centered_classes(coef, fit.intercept[0]), dtype)
         self.n_iter_ = np.array([int(fit.n_iter[0])])
         self.lambda_, self.solver_, self.grad_norm_ = lam, name, float(fit.grad_norm[0])
         self.n_passes_ = int(fit.n_passes) + (summary is not None)
@@ -232,14 +308,47 @@ class LogisticRegression(LogisticMixin, BaseEstimator):
             self.n_rows_ = summary.n_rows
         return self
 
-    def _fit_sparse(self, X, problem, C: float, rho: float, grouped: bool, scale):
+    def _source_problem(self, source, y, sample_weight, C: float, rho: float,
+                        standardize: bool):
+        """``(problem, target summary)`` of a statistics source (L2 only)."""
+        if standardize:
+            raise ValueError("standardize=True is not available on a statistics source or "
+                             "Dask collection: standardize the columns beforehand")
+        check_source_fit(self, source, y, sample_weight, class_weight=self.class_weight,
+                         warm_start=self.warm_start)
+        if rho > 0:
+            raise ValueError("l1_ratio > 0 is not available on a statistics source")
+        if not np.isfinite(C):
+            raise ValueError("C=inf (no penalty) is not available on a statistics source")
+        summary = source.target_summary(1, progress=getattr(source, "progress", None))
+        self.classes_ = source_classes(source, summary)
+        return source_problem(source, self.classes_, self.fit_intercept), summary
+
+    def _initial(self, problem, dtype):
+        """``max_iter=0``: the starting model — every coefficient and intercept zero, or the
+        previous fit's with ``warm_start`` — with a ConvergenceWarning, as scikit-learn
+        returns it."""
+        m = problem.n_outputs
+        start = self._start(problem)
+        if start is None:
+            self._store(np.zeros((problem.n_features, m)), np.zeros(m), dtype)
+        else:
+            self._store(start[0][0], start[1][0], dtype)
+        self.n_iter_ = np.array([0])
+        self.lambda_, self.solver_, self.grad_norm_, self.n_passes_ = np.nan, "none", np.nan, 0
+        warnings.warn("LogisticRegression did not converge: max_iter=0 returns the starting "
+                      "model.", ConvergenceWarning, stacklevel=4)
+        return self
+
+    def _fit_sparse(self, X, problem, C: float, rho: float, grouped: bool, scale,
+                    max_iter: int):
         """``l1_ratio > 0``: certified proximal Newton (binary or multinomial), on the
         columns of X divided by ``scale`` when standardizing."""
         codes, s = problem.source.y, problem.source.weights
         check_weighted_classes(codes, s, self.classes_, "LogisticRegression")
         coef, inter, lam, path = fit_sparse(X, codes, s, C, rho, n_classes=self.classes_.size,
                                             grouped=grouped, fit_intercept=self.fit_intercept,
-                                            tol=self.tol, max_iter=self.max_iter,
+                                            tol=self.tol, max_iter=max_iter,
                                             who="LogisticRegression")
         if scale is not None:
             coef = coef / scale[:, None]

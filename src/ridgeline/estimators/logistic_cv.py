@@ -11,12 +11,12 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import check_cv
+from sklearn.utils.metadata_routing import UNUSED
 
 from ridgeline.distributed import dask_source
+from ridgeline.estimators import _logistic_cv_support as support
 from ridgeline.estimators._glm import (
     check_C,
-    check_l1_ratio,
-    check_penalty_alias,
     check_tol_iter,
     fit_glm,
     label_problem,
@@ -24,6 +24,7 @@ from ridgeline.estimators._glm import (
     source_problem,
     warn_convergence,
 )
+from ridgeline.estimators._logistic_params import cv_l1_ratios, cv_scoring
 from ridgeline.estimators._logistic_sparse import (
     check_multinomial_penalty,
     check_weighted_classes,
@@ -38,7 +39,7 @@ from ridgeline.estimators._validation import (
     is_source,
     source_folds,
 )
-from ridgeline.estimators.logistic import LogisticMixin, lambda_from_C
+from ridgeline.estimators.logistic import LogisticMixin, centered_classes, lambda_from_C
 from ridgeline.path.glm_path import auto_glm_grid
 from ridgeline.selection.glm_alo import alo_glm
 from ridgeline.selection.glm_scoring import resolve_glm_scorer
@@ -66,7 +67,10 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
         99% of the rank (see :func:`ridgeline.path.auto_glm_grid`); on a statistics source
         the same grid, from one more pass at the null model.
     l1_ratios : None, "warn" or a list of l1 ratios in [0, 1]
-        ``(0,)`` (the default) is the L2 penalty; ratios > 0 add the elastic net of
+        The default ``"warn"`` and None are ``(0,)``, the L2 penalty, with scikit-learn 1.9's
+        FutureWarnings (its default becomes ``(0.0,)`` in 1.10; None is deprecated). With
+        ``use_legacy_attributes=True`` a given list keeps an l1-ratio axis in the
+        attributes, as scikit-learn's does. Ratios > 0 add the elastic net of
         :class:`LogisticRegression` (``method="kfold"``, arrays in memory), and every
         ``(l1_ratio, C)`` pair is scored on certified proximal-Newton paths (binary, or
         multinomial for more classes).
@@ -76,10 +80,15 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
     cv : int, splitter or iterable, default=None (5-fold stratified)
     dual : must be False
     penalty : deprecated, as :class:`LogisticRegression`
-    scoring : str or callable, default=None
-        ``None``/"warn" → accuracy (scikit-learn's current default). ``"neg_log_loss"`` and
-        ``"accuracy"`` are computed directly; any scikit-learn scorer works (``roc_auc``,
-        ``neg_brier_score``, ...).
+        ``'l1'``, ``'l2'``, ``'elasticnet'`` read as scikit-learn 1.9 reads them, with its
+        FutureWarning.
+    scoring : str or callable, default="warn"
+        ``None`` → accuracy; the default ``"warn"`` is accuracy with scikit-learn 1.9's
+        FutureWarning (its default becomes ``"neg_log_loss"`` in 1.11). ``"neg_log_loss"``
+        and ``"accuracy"`` are computed directly; any scikit-learn scorer works
+        (``roc_auc``, ``neg_brier_score``, ...), and a metric that takes ``labels`` is told
+        all the classes, so that a held-out fold missing a class is still scored. Also the
+        rule of :meth:`score`.
     solver, tol, max_iter, class_weight : as :class:`~ridgeline.LogisticRegression`
     refit : bool, default=True
         Refit on all the data at the best C (``method="kfold"``); otherwise average the
@@ -90,16 +99,20 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
     n_jobs, verbose, intercept_scaling, random_state : accepted, unused.
     use_legacy_attributes : bool, default=False
         True gives scikit-learn's older dict layout of ``scores_``/``coefs_paths_`` and arrays
-        for ``C_``.
+        for ``C_``. The default is the layout scikit-learn 1.10 makes its default (1.9's
+        default is the legacy one, with a FutureWarning that ridgeline does not emit).
 
     Attributes
     ----------
     C_ : float
     Cs_ : ndarray (n_cs,)
-    l1_ratio_ : float (0.0), l1_ratios_ : ndarray ([0.])
-    scores_ : ndarray (n_folds, 1, n_cs) (K-fold) or (1, 1, n_cs) (ALO: one "fold")
-    coefs_paths_ : ndarray (n_folds, 1, n_cs, n_classes', n_features + intercept)
-    n_iter_ : ndarray (n_folds, 1, n_cs)
+    l1_ratio_ : float, l1_ratios_ : ndarray (n_l1,)
+        The chosen and the given l1 ratios (``[0.]`` for the L2 penalty).
+    scores_ : ndarray (n_folds, n_l1, n_cs) (K-fold) or (1, 1, n_cs) (ALO: one "fold")
+    coefs_paths_ : ndarray (n_folds, n_l1, n_cs, n_classes', n_features + intercept)
+        Multinomial L2 paths centered over the classes, as ``coef_`` (see
+        :class:`LogisticRegression`).
+    n_iter_ : ndarray (n_folds, n_l1, n_cs)
     coef_, intercept_, classes_ : as :class:`LogisticRegression`
     lambda_ : float
         Canonical λ of ``C_`` on the full data.
@@ -107,8 +120,10 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
         The CV curve (mean ± SE per C), λ_min and λ_1se.
     """
 
+    __metadata_request__score = {"sample_weight": UNUSED}  # noqa: RUF012 (sklearn's protocol)
+
     def __init__(self, *, Cs=10, l1_ratios="warn", fit_intercept=True, cv=None, dual=False,
-                 penalty="deprecated", scoring=None, solver="auto", tol=1e-8, max_iter=100,
+                 penalty="deprecated", scoring="warn", solver="auto", tol=1e-8, max_iter=100,
                  class_weight=None, n_jobs=None, verbose=0, refit=True, intercept_scaling=1.0,
                  random_state=None, use_legacy_attributes=False, method="kfold", rule="min",
                  multinomial_penalty="ungrouped"):
@@ -152,11 +167,8 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
 
     def _check_params(self) -> np.ndarray:
         """Validate the parameters; returns the l1 ratios (``[0]`` for the L2 penalty)."""
-        if self.penalty not in ("deprecated", "l2"):
-            check_penalty_alias(self.penalty, 1.0)
-        ratios = np.array([0.0])
-        if not (isinstance(self.l1_ratios, str) and self.l1_ratios == "warn"):
-            ratios = check_l1_ratio(self.l1_ratios, "l1_ratios")
+        ratios, self._ratios_given = cv_l1_ratios(self, stacklevel=5)
+        self._scoring = cv_scoring(self.scoring, stacklevel=5)
         check_tol_iter(self.tol, self.max_iter)
         if self.dual:
             raise ValueError("dual=True is not available: ridgeline solves the primal problem")
@@ -170,7 +182,16 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
                              "penalty)")
         return ratios
 
-    def fit(self, X, y=None, sample_weight=None):
+    def _scorer(self, loss, weighted: bool):
+        """The resolved scorer (told the classes; unweighted where routing says so)."""
+        scorer = resolve_glm_scorer(self._scoring, loss, self.classes_)
+        if weighted:
+            return scorer
+        if scorer.per_sample is not None:  # held-out sums are weighted: score predictions
+            scorer = resolve_glm_scorer(support.sk_scorer(self._scoring), loss, self.classes_)
+        return scorer.unweighted()
+
+    def fit(self, X, y=None, sample_weight=None, **params):
         """Choose C on X (n, p) and labels y (n,), then fit at it; returns self.
 
         ``X`` may also be a statistics source (``ridgeline.read_parquet(path, target=...)``,
@@ -179,25 +200,29 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
         5; folds from the source's fold rule) with all K folds advanced by one pass per
         iteration, then the refit at the chosen C. Two classes in the target column fit the
         binary model, 3 to 64 (numeric labels) the multinomial one.
+
+        ``**params`` go to the splitter and the scorer by scikit-learn's metadata routing
+        (``sklearn.set_config(enable_metadata_routing=True)``); without it they are refused.
         """
         if (src := dask_source(X, y, sample_weight)) is not None:
             X, y, sample_weight = src, None, None
         Cs = self._grid()
         ratios = self._check_params()
+        split_params, weighted = support.fit_routing(self, sample_weight, params)
         if is_source(X):
             problem, K, summary, labels, dtype = self._source_problem(X, y, sample_weight, ratios)
         else:
             X, y = check_X_y(self, X, y, y_numeric=False)
             if np.any(ratios > 0):
-                return self._fit_sparse_cv(X, y, sample_weight, Cs, ratios)
+                return self._fit_sparse_cv(X, y, sample_weight, Cs, ratios, split_params,
+                                           weighted)
             splits = None if self.method == "alo" else \
-                list(check_cv(self.cv, y, classifier=True).split(X, y))
+                list(check_cv(self.cv, y, classifier=True).split(X, y, **split_params))
             problem = label_problem(self, X, y, sample_weight, self.fit_intercept, splits)
             K = 1 if splits is None else len(splits)
             summary = problem.source.target_summary(K)
             labels, dtype = y, X.dtype
-        scorer = resolve_glm_scorer(None if self.scoring == "warn" else self.scoring,
-                                    problem.loss)
+        scorer = self._scorer(problem.loss, weighted)
         n_w = float(summary.sw.sum())
         passes = 1 if labels is None else 0  # the target summary of a source
         if Cs is None:  # "auto": 20 values spanning 5%..99% of the null model's dof
@@ -209,15 +234,27 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
             self._fit_alo(problem, labels, lambdas, Cs, scorer, dtype)
         else:
             passes += self._fit_kfold(problem, K, summary, labels, lambdas, Cs, scorer, dtype)
-        self.Cs_ = Cs
-        self.l1_ratio_ = 0.0
-        self.l1_ratios_ = np.array([0.0])
+        self.Cs_, self.l1_ratio_, self.l1_ratios_ = Cs, float(ratios[0]), ratios
         self.n_passes_ = passes
         if labels is None:
             self.n_rows_ = summary.n_rows
         if self.use_legacy_attributes:
-            legacy_layout(self)
+            support.legacy_layout(self, self._ratios_given)
         return self
+
+    def score(self, X, y, sample_weight=None, **score_params):
+        """The ``scoring`` rule's score (accuracy for None and the default) on ``(X, y)``.
+
+        ``score_params`` go to the scorer by scikit-learn's metadata routing (refused
+        without it); ``sample_weight`` reaches the scorer without routing, and with routing
+        when the scorer requested it.
+        """
+        return support.score(self, X, y, sample_weight, score_params)
+
+    def get_metadata_routing(self):
+        """scikit-learn's metadata routing of ``fit`` (to the splitter and the scorer) and of
+        ``score`` (to the scorer)."""
+        return support.metadata_router(self)
 
     def _source_problem(self, source, y, sample_weight, ratios):
         """``(problem, K, summary, labels=None, dtype)`` of a statistics source."""
@@ -241,29 +278,29 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
                         max_iter=self.max_iter, rule=self.rule, warn_stacklevel=4)
         path, res = sel.path, sel.result
         warn_convergence(path, self.tol, self.max_iter, "LogisticRegressionCV", stacklevel=4)
+        coefs, inters = centered_classes(path.coef, path.intercept)  # (L, F, p, m), (L, F, m)
         idx = int(res.index_)
         passes = path.n_passes
         self.solver_ = path.solver
         if self.refit:
             C, lam = float(Cs[idx]), float(lambdas[idx])
-            start = (path.coef[idx].mean(axis=0)[None], path.intercept[idx].mean(axis=0)[None])
+            start = (coefs[idx].mean(axis=0)[None], inters[idx].mean(axis=0)[None])
             fit, self.solver_ = fit_glm(problem, lam, solver=self.solver, tol=self.tol,
                                         max_iter=self.max_iter, start=start, summary=summary,
                                         who="LogisticRegressionCV (refit)", stacklevel=5)
-            coef, inter = fit.coef[0], fit.intercept[0]
+            coef, inter = centered_classes(fit.coef[0], fit.intercept[0])
             passes += fit.n_passes
         else:
             best = np.argmax(res.fold_scores[:, :, 0], axis=1)
-            coef = np.mean([path.coef[best[k], k] for k in range(K)], axis=0)
-            inter = np.mean([path.intercept[best[k], k] for k in range(K)], axis=0)
+            coef = np.mean([coefs[best[k], k] for k in range(K)], axis=0)
+            inter = np.mean([inters[best[k], k] for k in range(K)], axis=0)
             C = float(np.mean(Cs[best]))
             lam = float(lambda_from_C(C, float(summary.sw.sum())))
         self._store(coef, inter, dtype)
         self.C_, self.lambda_, self.cv_result_ = C, lam, res
         self.scores_ = res.fold_scores[:, :, 0][:, None, :]
         self.n_iter_ = path.n_iter.T[:, None, :]
-        self.coefs_paths_ = self._paths(path.coef.transpose(1, 0, 2, 3),
-                                        path.intercept.transpose(1, 0, 2))
+        self.coefs_paths_ = self._paths(coefs.transpose(1, 0, 2, 3), inters.transpose(1, 0, 2))
         return passes
 
     def _fit_alo(self, problem, labels, lambdas, Cs, scorer, dtype):
@@ -281,29 +318,31 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
         warn_convergence(path, self.tol, self.max_iter, "LogisticRegressionCV", stacklevel=4)
         res = sel.result
         idx = int(res.index_)
-        self._store(path.coef[idx, 0], path.intercept[idx, 0], dtype)
+        coefs, inters = centered_classes(path.coef, path.intercept)
+        self._store(coefs[idx, 0], inters[idx, 0], dtype)
         self.C_ = float(Cs[idx])
         self.lambda_ = float(lambdas[idx])
         self.solver_ = "newton"
         self.cv_result_ = res
         self.scores_ = res.mean_score[None, None, :]
         self.n_iter_ = path.n_iter.T[:, None, :]
-        self.coefs_paths_ = self._paths(path.coef.transpose(1, 0, 2, 3),
-                                        path.intercept.transpose(1, 0, 2))
+        self.coefs_paths_ = self._paths(coefs.transpose(1, 0, 2, 3), inters.transpose(1, 0, 2))
 
-    def _fit_sparse_cv(self, X, labels, sample_weight, Cs, ratios):
+    def _fit_sparse_cv(self, X, labels, sample_weight, Cs, ratios, split_params: dict,
+                       weighted: bool):
         """K-fold over every (l1_ratio, C) with certified proximal-Newton paths (binary or
         multinomial)."""
         grouped = check_multinomial_penalty(self.multinomial_penalty)
         problem = label_problem(self, X, labels, sample_weight, self.fit_intercept)
         codes, s, loss = problem.source.y, problem.source.weights, problem.loss
         K = self.classes_.size
-        scorer = resolve_glm_scorer(None if self.scoring == "warn" else self.scoring, loss)
+        scorer = self._scorer(loss, weighted)
         if Cs is None:
             Cs = 1.0 / (2.0 * auto_glm_grid(problem, 20) * s.sum())
         Cs = np.asarray(Cs, dtype=np.float64)
         check_weighted_classes(codes, s, self.classes_, "LogisticRegressionCV")
-        splits = list(check_cv(self.cv, labels, classifier=True).split(X, labels))
+        splits = list(check_cv(self.cv, labels, classifier=True).split(X, labels,
+                                                                      **split_params))
         Y = codes if K == 2 else np.eye(K)[codes.astype(np.int64)]  # the scorer's targets
 
         def score(rows, eta):
@@ -317,9 +356,10 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
         rho = float(ratios[r])
         self.cv_result_ = cvs[r].result(Cs, scorer.name, self.rule)
         i = int(self.cv_result_.index_)
-        coefs, inters = path_arrays(cvs[r].paths)  # (F, L, p, m), (F, L, m)
+        every = [path_arrays(cv.paths) for cv in cvs]  # per ratio: (F, L, p, m), (F, L, m)
+        coefs, inters = every[r]
         self.scores_, self.Cs_, self.l1_ratios_, self.l1_ratio_ = scores, Cs, ratios, rho
-        self.coefs_paths_ = self._paths(coefs, inters)
+        self.coefs_paths_ = np.concatenate([self._paths(c, b) for c, b in every], axis=1)
         self.n_iter_ = np.array([[p.n_iter for p in cv.paths] for cv in cvs]).transpose(1, 0, 2)
         if self.refit:
             C = float(Cs[i])
@@ -334,7 +374,7 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
         self._store(coef, inter, X.dtype)
         self.C_, self.lambda_, self.solver_ = C, float(lam), "prox-newton"
         if self.use_legacy_attributes:
-            legacy_layout(self)
+            support.legacy_layout(self, self._ratios_given)
         return self
 
     def _paths(self, coef, intercept):
@@ -344,20 +384,3 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
             C = np.concatenate([C, intercept[..., None]], axis=-1)
         return C[:, None]
 
-
-def legacy_layout(est) -> None:
-    """scikit-learn's older attribute layout (dicts keyed by class; the l1-ratio axis is
-    kept when ``l1_ratios`` was given, as scikit-learn does)."""
-    keys = est.classes_[1:] if est.classes_.size == 2 else est.classes_
-    n_cls = len(keys)
-    axis = not (est.l1_ratios is None or isinstance(est.l1_ratios, str))
-    scores = est.scores_.transpose(0, 2, 1)  # (F, L, 1)
-    paths = est.coefs_paths_[:, 0]  # (F, L, m, d)
-    est.scores_ = {k: scores if axis else scores[:, :, 0] for k in keys}
-    cols = [0] if est.classes_.size == 2 else range(n_cls)
-    est.coefs_paths_ = {k: paths[:, :, i, None, :] if axis else paths[:, :, i, :]
-                         for k, i in zip(keys, cols, strict=True)}
-    est.C_ = np.full(n_cls, est.C_)
-    est.l1_ratio_ = np.full(n_cls, est.l1_ratio_)
-    n_iter = est.n_iter_.transpose(0, 2, 1)[None]  # (1, F, L, 1)
-    est.n_iter_ = n_iter if axis else n_iter[..., 0]

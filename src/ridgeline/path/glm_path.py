@@ -80,7 +80,7 @@ class GLMPath:
 def glm_path(problem: GLMProblem, lambdas, *, held_out=None, n_folds: int = 1,
              lambda_scale=None, solver: str = "auto", tol: float = 1e-8, max_iter: int = 100,
              start: tuple[np.ndarray, np.ndarray] | None = None, summary=None,
-             polish: bool = False) -> GLMPath:
+             polish: bool = False, reuse: bool | None = None) -> GLMPath:
     """Solve members ``held_out`` for every λ, warm-starting each from its larger neighbour.
 
     Parameters
@@ -104,6 +104,10 @@ def glm_path(problem: GLMProblem, lambdas, *, held_out=None, n_folds: int = 1,
     polish : bool
         Newton: end every solve with one more evaluated step, the gradient at rounding level
         (for final models; a CV path needs only the tolerance).
+    reuse : bool, optional
+        Newton: reuse Hessians while they pay (default: as
+        :func:`~ridgeline.solvers.glm_fit.reuses_curvature` says for
+        the source); False forms one at every step.
     """
     lambdas = np.asarray(lambdas, dtype=np.float64)
     held_out = np.array([-1]) if held_out is None else np.asarray(held_out, dtype=np.int64)
@@ -125,7 +129,7 @@ def glm_path(problem: GLMProblem, lambdas, *, held_out=None, n_folds: int = 1,
         res = fit(problem, lambdas[i] * scale, W, b, held_out, n_folds, solver=name, tol=tol,
                   max_iter=max_iter, curvature0=curvature, start=point,
                   subset_first=curvature is None and start is None, feature_scale=scales,
-                  polish=polish)
+                  polish=polish, reuse=reuse)
         W, b, curvature, point = res.coef, res.intercept, res.curvature, res.point
         out.record(i, res)
     out.n_passes += extra

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ridgeline.path.sparse_path import SparsePath, unpenalized_columns
+from ridgeline.path.sparse_path import SparsePath
 from ridgeline.penalties import ElasticNetPenalty
 from ridgeline.solvers.prox_newton_multinomial import (
     MultinomialL1Problem,
@@ -65,12 +65,11 @@ def multinomial_penalty(penalty: ElasticNetPenalty, lam: float,
 
 def _null_multinomial(problem: MultinomialL1Problem, penalty: ElasticNetPenalty,
                       grouped: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Unpenalized features and intercepts fitted, penalized coefficients zero."""
+    """The λ → ∞ model: intercepts and unpenalized features fitted, the others zero."""
     p, K = problem.X.shape[1], problem.n_classes
-    free = unpenalized_columns(penalty)
-    if free.size == 0:
+    pen = penalty.factors > 0  # a ridge (mix = 0) feature is penalized: zero at λ → ∞
+    if pen.all():
         return np.zeros((p, K)), problem.null_intercept()
-    pen = penalty.factors > 0 if penalty.mix > 0 else np.zeros(p, dtype=bool)
     held = MultinomialPenalty(np.where(pen, 1e30, 0.0), np.zeros(p), grouped)
     fit = solve_multinomial(problem, held, kkt_tol=1e-12, max_iter=200)
     return fit.coef, fit.intercept
@@ -95,7 +94,7 @@ def multinomial_lambda_max(problem: MultinomialL1Problem, penalty: ElasticNetPen
 
 def multinomial_path(problem: MultinomialL1Problem, penalty: ElasticNetPenalty,
                      lambdas: np.ndarray, *, grouped: bool, tol: float, max_iter: int,
-                     max_epochs: int = 100_000) -> MultinomialPath:
+                     max_epochs: int = 100_000, polish: bool = False) -> MultinomialPath:
     """Multinomial path; stop each λ at KKT residual ≤ ``tol · ‖∇(null model)‖_∞``.
 
     Parameters
@@ -110,6 +109,11 @@ def multinomial_path(problem: MultinomialL1Problem, penalty: ElasticNetPenalty,
         Relative KKT tolerance.
     max_iter : int
         Newton steps per λ.
+    max_epochs : int
+        Coordinate sweeps per λ.
+    polish : bool
+        Then one more Newton step at each λ (kept if it lowers the residual), as
+        :func:`~ridgeline.path.sparse_path.logistic_path`.
 
     Returns
     -------
@@ -124,7 +128,7 @@ def multinomial_path(problem: MultinomialL1Problem, penalty: ElasticNetPenalty,
     for i in np.argsort(-lambdas, kind="stable"):
         fit = solve_multinomial(problem, multinomial_penalty(penalty, lambdas[i], grouped),
                                 W0=W, b0=b, kkt_tol=kkt_tol, max_iter=max_iter,
-                                max_epochs=max_epochs)
+                                max_epochs=max_epochs, polish=polish)
         W, b = fit.coef, fit.intercept
         out.record(i, fit, kkt_tol)
     return out

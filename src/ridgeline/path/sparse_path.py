@@ -119,13 +119,16 @@ def ls_lambda_max(problem: LSProblem, penalty) -> float:
 
 def ls_path(problem: LSProblem, penalty: ElasticNetPenalty | GroupPenalty, lambdas: np.ndarray,
             *, tol: float, max_epochs: int, screen: bool = True, tikhonov=None,
-            w0: np.ndarray | None = None, polish: bool | str = False) -> SparsePath:
+            w0: np.ndarray | None = None, polish: bool | str = False,
+            keep_w0: bool = False) -> SparsePath:
     """Squared-loss path; stop each λ at canonical gap ≤ ``tol · var_w(y)``.
 
     ``polish``: True takes every solution on to the rounding floor of its gap (objective at
     the optimum to about 1e-11 relative, see :mod:`ridgeline.solvers.cd_gram`); ``"last"``
     only the smallest λ's (the one a refit keeps). An elastic-net or group-lasso path in Gram
-    form is one compiled call.
+    form is one compiled call. ``keep_w0`` (one λ, ``tol > 0``): a start ``w0`` whose gap
+    already meets the tolerance is the solution as it is, unpolished, with ``n_iter`` 0 (a
+    warm start from a converged fit, as scikit-learn's solver checks the gap first).
     """
     order = np.argsort(-lambdas, kind="stable")
     if polish == "last" and lambdas.size > 1:
@@ -140,6 +143,9 @@ def ls_path(problem: LSProblem, penalty: ElasticNetPenalty | GroupPenalty, lambd
     gap_tol = 0.5 * tol * problem.yy
     w = np.zeros(p) if w0 is None else np.asarray(w0, dtype=np.float64)
     out.certificate_tols[:] = 2.0 * gap_tol
+    kept = keep_w0 and w0 is not None and lambdas.size == 1 and gap_tol > 0
+    if kept and _kept_start(out, problem, penalty, w, nonneg, gap_tol, tikhonov):
+        return out
     polish = bool(polish)
     if problem.gram and tikhonov is None:
         parts = [split_penalty(penalty, lam, 0.5, p) for lam in lambdas[order]]
@@ -159,6 +165,24 @@ def ls_path(problem: LSProblem, penalty: ElasticNetPenalty | GroupPenalty, lambd
         _store(out, [i], problem, w[None], [fit.primal], [fit.gap], [fit.converged],
                [fit.n_epochs])
     return out
+
+
+def _kept_start(out: SparsePath, problem: LSProblem, penalty, w0: np.ndarray, nonneg: bool,
+                gap_tol: float, tikhonov) -> bool:
+    """Store ``w0`` as the solution of ``out``'s one λ, if its gap is at most ``gap_tol``.
+
+    A solve allowed no sweep certifies ``w0`` (after the exact minimization over the
+    unpenalized coordinates, which is not an iteration); a support step taken instead counts
+    as one, and then the caller solves from ``w0`` as usual.
+    """
+    p = problem.n_features
+    blocks, a, b = split_penalty(penalty, out.lambdas[0], 0.5, p, tikhonov)
+    fit = problem.solve(blocks, a, b, nonneg=nonneg, w0=w0, gap_tol=gap_tol, max_epochs=0,
+                        screen=False, polish=False)
+    if fit.n_epochs != 0 or not fit.gap <= gap_tol:
+        return False
+    _store(out, [0], problem, np.asarray(fit.coef)[None], [fit.primal], [fit.gap], [True], [0])
+    return True
 
 
 def _joined(lambdas: np.ndarray, order: np.ndarray, head: SparsePath,
@@ -182,15 +206,26 @@ def _store(out: SparsePath, rows, problem: LSProblem, coefs, primal, gaps, conv,
     out.n_iter[rows] = epochs
 
 
+def _logistic_free_columns(penalty) -> np.ndarray:
+    """Columns with no penalty at all (factor 0, group weight 0): the only ones the null
+    model (λ → ∞) fits. A ridge (``mix = 0``) column is penalized: zero at the null model."""
+    if isinstance(penalty, GroupPenalty):
+        return unpenalized_columns(penalty)
+    return np.flatnonzero(penalty.factors == 0)
+
+
 def _null_logistic(problem: LogisticL1Problem, penalty):
-    """Unpenalized columns and intercept fitted, penalized coefficients zero."""
+    """The λ → ∞ model: intercept and unpenalized columns fitted, the others zero."""
     p = problem.X.shape[1]
-    free = unpenalized_columns(penalty)
+    free = _logistic_free_columns(penalty)
     if free.size == 0:
         return np.zeros(p), problem.null_intercept()
-    blocks, a, b = split_penalty(penalty, 1.0, 1.0, p)
-    a = np.where(a > 0, 1e30, 0.0)
-    fit = solve_logistic(problem, blocks, a, b * 0, kkt_tol=1e-12, max_iter=200)
+    blocks, _, _ = split_penalty(penalty, 1.0, 1.0, p)
+    held = np.ones(p, dtype=bool)
+    held[free] = False
+    a = np.array([1e30 if held[blocks.idx[blocks.ptr[k]:blocks.ptr[k + 1]]].any() else 0.0
+                  for k in range(blocks.n_blocks)])
+    fit = solve_logistic(problem, blocks, a, np.zeros(p), kkt_tol=1e-12, max_iter=200)
     return fit.coef, fit.intercept
 
 
@@ -203,8 +238,12 @@ def logistic_lambda_max(problem: LogisticL1Problem, penalty) -> float:
 
 
 def logistic_path(problem: LogisticL1Problem, penalty, lambdas: np.ndarray, *, tol: float,
-                  max_iter: int, max_epochs: int = 100_000) -> SparsePath:
+                  max_iter: int, max_epochs: int = 100_000, polish: bool = False) -> SparsePath:
     """Binary logistic path; stop each λ at KKT residual ≤ ``tol · ‖∇(null model)‖_∞``.
+
+    ``polish``: then one more Newton step at each λ (kept if it lowers the residual; see
+    :class:`~ridgeline.solvers.prox_newton_inner.OuterStop`), so that a solution does not
+    depend on the warm start to the tolerance's loose extent.
 
     ``problem`` may be any :class:`~ridgeline.solvers.prox_newton.SparseGLMProblem` (a
     :class:`~ridgeline.solvers.prox_newton.PoissonL1Problem` gives the Poisson path); the
@@ -219,7 +258,8 @@ def logistic_path(problem: LogisticL1Problem, penalty, lambdas: np.ndarray, *, t
     for i in np.argsort(-lambdas, kind="stable"):
         blocks, a, b = split_penalty(penalty, lambdas[i], 1.0, p)
         fit = solve_logistic(problem, blocks, a, b, nonneg=nonneg, w0=w, b0=b0,
-                             kkt_tol=kkt_tol, max_iter=max_iter, max_epochs=max_epochs)
+                             kkt_tol=kkt_tol, max_iter=max_iter, max_epochs=max_epochs,
+                             polish=polish)
         w, b0 = fit.coef, fit.intercept
         out.record(i, fit, kkt_tol)
     return out

@@ -326,7 +326,7 @@ def _fit_logistic(kind, X, y, *, cv, splits, grid, n_lambdas, rule, scoring, sta
     else:
         lam = np.sort(grid)[::-1].copy()
     Cs = np.asarray(conventions.sklearn_C(lam, n_w), dtype=np.float64)
-    est = LogisticRegressionCV(Cs=Cs, cv=splits, scoring=scoring, rule=rule,
+    est = LogisticRegressionCV(Cs=Cs, cv=splits, scoring=scoring, rule=rule, l1_ratios=(0.0,),
                                method="alo" if cv == "alo" else "kfold")
     est.fit(X, y)
     res = est.cv_result_

@@ -190,7 +190,7 @@ def ls_cv(X, y: np.ndarray, s: np.ndarray, splits, penalty, lambdas: np.ndarray,
 
 def logistic_cv(X, y01: np.ndarray, s: np.ndarray, splits, penalty, lambdas: np.ndarray, *,
                 fit_intercept: bool, tol: float, max_iter: int, score, n_classes: int = 2,
-                grouped: bool = False, same_C: bool = False) -> SparseCV:
+                grouped: bool = False, same_C: bool = False, polish: bool = True) -> SparseCV:
     """Held-out scores of a logistic sparse path; ``score(test_rows, eta)`` → float.
 
     Two classes (``y01`` in {0, 1}): the binary path, ``eta`` (n_test,). More (``y01`` the
@@ -198,7 +198,9 @@ def logistic_cv(X, y01: np.ndarray, s: np.ndarray, splits, penalty, lambdas: np.
     (n_test, n_classes); the paths are :class:`~ridgeline.path.glm_sparse_path.MultinomialPath`.
     ``same_C`` (scikit-learn's convention): training fold k solves at
     ``λ·n_w/n_w,train,k`` — the same ``C`` — rather than at the same canonical λ; the result
-    keeps the full-data grid ``lambdas``.
+    keeps the full-data grid ``lambdas``. ``polish`` (default) takes every solution one Newton
+    step past the tolerance (see :func:`~ridgeline.path.sparse_path.logistic_path`), so that
+    the CV curve hardly depends on ``tol`` or on the warm starts.
     """
     scores, paths = np.empty((len(splits), lambdas.size)), []
     n_w = float(s.sum())
@@ -207,13 +209,14 @@ def logistic_cv(X, y01: np.ndarray, s: np.ndarray, splits, penalty, lambdas: np.
         if n_classes > 2:
             problem = MultinomialL1Problem(X[tr], y01[tr], s[tr], fit_intercept, n_classes)
             path = multinomial_path(problem, penalty, lams, grouped=grouped, tol=tol,
-                                    max_iter=max_iter)
+                                    max_iter=max_iter, polish=polish)
             Xte = X[te]
             scores[k] = [score(te, np.asarray(Xte @ path.coefs[i]) + path.intercepts[i])
                          for i in range(lambdas.size)]
         else:
             problem = LogisticL1Problem(X[tr], y01[tr], s[tr], fit_intercept)
-            path = logistic_path(problem, penalty, lams, tol=tol, max_iter=max_iter)
+            path = logistic_path(problem, penalty, lams, tol=tol, max_iter=max_iter,
+                                 polish=polish)
             eta = _held_out_predictions(X, te, path)
             scores[k] = [score(te, eta[:, i]) for i in range(lambdas.size)]
         paths.append(path)

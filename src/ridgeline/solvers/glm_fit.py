@@ -73,14 +73,15 @@ def fit(problem: GLMProblem, lam, W0: np.ndarray, b0: np.ndarray, held_out, n_fo
         solver: str = "newton", tol: float = 1e-8, max_iter: int = 100, curvature0=None,
         start: PassPoint | None = None, subset_first: bool = False,
         feature_scale: tuple[np.ndarray, np.ndarray] | None = None,
-        polish: bool = False) -> GLMFit:
+        polish: bool = False, reuse: bool | None = None) -> GLMFit:
     """Solve B models (members ``held_out`` (B,)) at penalties ``lam`` (B,) from (W0, b0).
 
     ``solver`` is ``"newton"`` or ``"lbfgs"`` (see :func:`choose_solver`). Newton takes a
     starting ``curvature0`` and ``start`` point (see :func:`~ridgeline.solvers.newton.newton`),
     with ``subset_first`` fits a subset of the rows first, and with ``polish`` ends with one
     more evaluated step (the gradient at rounding level); L-BFGS is preconditioned with
-    ``feature_scale = (means, standard deviations)``.
+    ``feature_scale = (means, standard deviations)``. ``reuse`` overrides
+    :func:`reuses_curvature` for Newton's Hessians (False: a fresh one every step).
     """
     held_out = np.asarray(held_out, dtype=np.int64)
     lam = np.broadcast_to(np.asarray(lam, dtype=np.float64), held_out.shape).copy()
@@ -99,7 +100,7 @@ def fit(problem: GLMProblem, lam, W0: np.ndarray, b0: np.ndarray, held_out, n_fo
                      x_mean=mean, x_scale=scale, null_curvature=null_curvature(problem, b0))
 
     def run(prob, W, b, **kw):
-        kw.setdefault("reuse", reuses_curvature(prob.source))
+        kw.setdefault("reuse", reuses_curvature(prob.source) if reuse is None else reuse)
         return newton(make_model(prob, held_out, n_folds), lam, W, b,
                       fit_intercept=prob.fit_intercept, tol=kw.pop("tol", tol),
                       max_iter=max_iter, **kw)

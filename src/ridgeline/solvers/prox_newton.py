@@ -6,9 +6,10 @@ Objective (canonical scale)::
 
 with ℓ the binary log loss (:class:`~ridgeline.losses.BinomialLoss`) or the Poisson deviance
 (:class:`~ridgeline.losses.PoissonLoss`, log link). Each outer step minimizes the second-order
-model of the loss plus the exact penalty, a weighted lasso solved by
-:func:`ridgeline.solvers.cd.solve_blocks` (IRLS weights ``s·ℓ''``, the intercept profiled out
-by weighted centering), then takes the longest step of the form ``2^-k`` that satisfies the
+model of the loss plus the exact penalty, a weighted lasso (IRLS weights ``s·ℓ''``, the
+intercept profiled out by weighted centering) solved inexactly — to a KKT residual that falls
+with the outer one — in Gram or residual form (:mod:`ridgeline.solvers.prox_newton_inner`),
+then takes the longest step of the form ``2^-k`` that satisfies the
 Armijo condition on the composite objective. Lee, Sun & Saunders (2014), "Proximal
 Newton-type methods for minimizing composite functions", SIAM J. Optim. 24(3); Friedman,
 Hastie & Tibshirani (2010), "Regularization paths for generalized linear models via
@@ -28,15 +29,12 @@ import numpy as np
 
 from ridgeline.losses.binomial import BinomialLoss
 from ridgeline.losses.poisson import PoissonLoss
-from ridgeline.solvers.cd import solve_blocks
 from ridgeline.solvers.cd_certificate import Blocks
 from ridgeline.solvers.cd_design import CDDesign
+from ridgeline.solvers.prox_newton_inner import OuterStop, newton_model, solve_inner
 
 _CURVATURE_FLOOR = 1e-10
 _ROUNDING = 64 * np.finfo(np.float64).eps
-#: the inner duality gap is asked for no less than this times Φ: below it the gap is rounding
-#: (a gap is a difference of two values of size Φ), so no number of sweeps would certify it
-GAP_FLOOR = 16 * np.finfo(np.float64).eps
 
 
 @dataclass
@@ -138,7 +136,7 @@ def kkt_residual(w, grad, gb, blocks: Blocks, a, b, nonneg: bool, fit_intercept:
 def solve_prox_newton(problem: SparseGLMProblem, blocks: Blocks, a: np.ndarray, b: np.ndarray,
                       *, nonneg: bool = False, w0: np.ndarray | None = None,
                       b0: float | None = None, kkt_tol: float, max_iter: int = 100,
-                      max_epochs: int = 100_000) -> ProxNewtonFit:
+                      max_epochs: int = 100_000, polish: bool = False) -> ProxNewtonFit:
     """Minimize the objective of the module docstring by proximal Newton.
 
     Parameters
@@ -149,62 +147,47 @@ def solve_prox_newton(problem: SparseGLMProblem, blocks: Blocks, a: np.ndarray, 
     w0, b0 : warm start (default: zero coefficients and the null model's intercept).
     kkt_tol : float
         Stop when the KKT residual is at most this.
+    polish : bool
+        Then take one more step (kept if it lowers the residual), see
+        :class:`~ridgeline.solvers.prox_newton_inner.OuterStop`.
     """
     p = problem.X.shape[1]
     w = np.zeros(p) if w0 is None else np.array(w0, dtype=np.float64)
     b_ = problem.null_intercept() if b0 is None else float(b0)
     eta = problem.eta(w, b_)
     phi = problem.loss(eta) + penalty_value(w, blocks, a, b)
-    decrease, epochs, kkt = phi, 0, np.inf
+    epochs, rule = 0, OuterStop(kkt_tol, polish)
     for it in range(max_iter + 1):
         grad, gb, g, h = problem.gradient(eta)
         kkt = kkt_residual(w, grad, gb, blocks, a, b, nonneg, problem.fit_intercept)
-        if kkt <= kkt_tol or it == max_iter or epochs >= max_epochs:
+        stop, (w, b_, phi, kkt, it) = rule.check(kkt, (w, b_, phi, kkt, it))
+        if stop or it == max_iter or epochs >= max_epochs:
             break
         hw = problem.s * np.maximum(h, _CURVATURE_FLOOR)
         design = CDDesign(problem.X, hw, problem.fit_intercept, n_w=problem.n_w)
         z = -g / np.maximum(h, _CURVATURE_FLOOR)
         z_mean = float(hw @ z) / float(hw.sum()) if problem.fit_intercept else 0.0
         target = (z - z_mean) + design.matvec(w)
-        inner = solve_blocks(design, target, blocks, a, b, nonneg=nonneg, w0=w,
-                             **inner_target(decrease, phi, max_epochs - epochs))
+        inner = solve_inner(newton_model(design, target, blocks, b), blocks, a, nonneg=nonneg,
+                            w0=w, target=rule.target(kkt), budget=max_epochs - epochs)
         epochs += inner.n_epochs
         dw = inner.coef - w
         db = z_mean - float(design.mu @ dw) if problem.fit_intercept else 0.0
         step = _armijo(problem, blocks, a, b, w, b_, eta, phi, grad @ dw + gb * db, dw, db)
         if step is None:
+            if rule.polishing:
+                w, b_, phi, kkt, it = rule.saved[1]
             break
-        t, eta, phi_new = step
+        t, eta, phi = step
         w = w + t * dw
         if nonneg:
             np.maximum(w, 0.0, out=w)
         b_ += t * db
-        decrease, phi = max(phi - phi_new, 0.0), phi_new
-    return ProxNewtonFit(w, b_, phi, kkt, kkt_tol, kkt <= kkt_tol, it, epochs)
+    return ProxNewtonFit(w, b_, phi, kkt, kkt_tol, rule.converged(kkt), it, epochs)
 
 
 #: the binary solver's former name
 solve_logistic = solve_prox_newton
-
-#: coordinate sweeps of an inner solve once its gap has reached rounding level (see below)
-POLISH_EPOCHS = 20
-
-
-def inner_target(decrease: float, phi: float, budget: int) -> dict:
-    """Keyword arguments ``gap_tol``, ``max_epochs``, ``screen`` of the next inner solve.
-
-    The inner duality gap is asked for ``1e-3`` of the last decrease of Φ (an inexact Newton
-    step, Lee, Sun & Saunders 2014, section 3.3), but never for less than ``GAP_FLOOR·Φ``:
-    below that the computed gap is rounding (the gap is quadratic in the optimality residual,
-    so a residual of 1e-10 leaves a gap of 1e-20), and no number of sweeps would certify it.
-    At that floor a solve gets at most ``POLISH_EPOCHS`` sweeps, without gap-safe screening
-    (whose radius would be rounding too); the outer KKT residual decides.
-    """
-    if 1e-3 * decrease > GAP_FLOOR * phi:
-        return {"gap_tol": 1e-3 * decrease, "max_epochs": budget, "screen": True}
-    return {"gap_tol": GAP_FLOOR * phi, "max_epochs": min(budget, POLISH_EPOCHS),
-            "screen": False}
-
 
 def _armijo(problem, blocks, a, b, w, b_, eta, phi, slope, dw, db):
     """``(t, η(t), Φ(t))`` for the first ``t = 2^-k`` with sufficient decrease, or None."""

@@ -18,9 +18,9 @@ Each outer step is a proximal Newton step with the exact Hessian (Lee, Sun & Sau
 per-sample Hessian ``H_i = diag(p_i) − p_i p_iᵀ`` equals ``Σ_m p_im (e_m − p_i)(e_m − p_i)ᵀ``,
 so the second-order model is a weighted least-squares problem on K rows per sample — row
 ``(i, m)`` has weight ``s_i p_im``, entries ``x_ij (δ_mk − p_ik)`` for coefficient ``(j, k)``
-and response ``(y_im − p_im)/p_im`` — solved with the penalty by
-:func:`ridgeline.solvers.cd.solve_blocks` (singletons, or one block per feature). The softmax
-is unchanged by adding a constant to every class, so one class's intercept (and its
+and response ``(y_im − p_im)/p_im`` — solved inexactly with the penalty (singletons, or one
+block per feature) in Gram or residual form (:mod:`ridgeline.solvers.prox_newton_inner`).
+The softmax is unchanged by adding a constant to every class, so one class's intercept (and its
 coefficient on each unpenalized feature) is held fixed, which leaves the model strictly
 convex in the rest. An Armijo backtracking step on the composite objective follows. The stop
 is the KKT residual, as in :mod:`ridgeline.solvers.prox_newton`. The expanded design has
@@ -39,10 +39,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from ridgeline.losses.multinomial import MultinomialLoss
-from ridgeline.solvers.cd import solve_blocks
 from ridgeline.solvers.cd_certificate import Blocks
 from ridgeline.solvers.cd_design import CDDesign
-from ridgeline.solvers.prox_newton import inner_target, line_search
+from ridgeline.solvers.prox_newton import line_search
+from ridgeline.solvers.prox_newton_inner import OuterStop, newton_model, solve_inner
 
 _CURVATURE_FLOOR = 1e-10
 
@@ -167,8 +167,8 @@ class MultinomialPenalty:
 
 def solve_multinomial(problem: MultinomialL1Problem, penalty: MultinomialPenalty, *,
                       W0: np.ndarray | None = None, b0: np.ndarray | None = None,
-                      kkt_tol: float, max_iter: int = 100,
-                      max_epochs: int = 100_000) -> MultinomialFit:
+                      kkt_tol: float, max_iter: int = 100, max_epochs: int = 100_000,
+                      polish: bool = False) -> MultinomialFit:
     """Minimize the objective of the module docstring by proximal Newton.
 
     Parameters
@@ -183,6 +183,9 @@ def solve_multinomial(problem: MultinomialL1Problem, penalty: MultinomialPenalty
         Newton steps.
     max_epochs : int
         Coordinate sweeps over all inner solves.
+    polish : bool
+        Then take one more step (kept if it lowers the residual), see
+        :class:`~ridgeline.solvers.prox_newton_inner.OuterStop`.
     """
     p, K = problem.X.shape[1], problem.n_classes
     W = np.zeros((p, K)) if W0 is None else np.array(W0, dtype=np.float64)
@@ -190,16 +193,19 @@ def solve_multinomial(problem: MultinomialL1Problem, penalty: MultinomialPenalty
     layout = _Layout(penalty, p, K, problem.fit_intercept)
     eta = problem.eta(W, b)
     phi = problem.loss(eta) + penalty.value(W)
-    decrease, epochs, kkt = phi, 0, np.inf
+    epochs, rule = 0, OuterStop(kkt_tol, polish)
     for it in range(max_iter + 1):
         G, gb, P = problem.gradient(eta)
         kkt = penalty.kkt(W, G, gb, problem.fit_intercept)
-        if kkt <= kkt_tol or it == max_iter or epochs >= max_epochs:
+        stop, (W, b, phi, kkt, it) = rule.check(kkt, (W, b, phi, kkt, it))
+        if stop or it == max_iter or epochs >= max_epochs:
             break
         theta = layout.pack(W, b + problem.mu @ W)  # intercepts of the centered design
         design, target = _newton_model(problem, P, layout, theta)
-        inner = solve_blocks(design, target, layout.blocks, layout.a, layout.b, w0=theta,
-                             **inner_target(decrease, phi, max_epochs - epochs))
+        inner = solve_inner(newton_model(design, target, layout.blocks, layout.b),
+                            layout.blocks, layout.a, nonneg=False, w0=theta,
+                            target=rule.target(kkt),
+                            budget=max_epochs - epochs)
         epochs += inner.n_epochs
         dW, dc = layout.unpack(inner.coef - theta)
         db = dc - problem.mu @ dW
@@ -207,15 +213,16 @@ def solve_multinomial(problem: MultinomialL1Problem, penalty: MultinomialPenalty
         step = line_search(_trial(problem, penalty, W, eta, dW, db), phi, delta,
                            moved=bool(np.any(dW) or np.any(db)))
         if step is None:
+            if rule.polishing:
+                W, b, phi, kkt, it = rule.saved[1]
             break
-        t, eta, phi_new = step
+        t, eta, phi = step
         W, b = W + t * dW, b + t * db
-        decrease, phi = max(phi - phi_new, 0.0), phi_new
     # the softmax sees no common shift: report centered intercepts and unpenalized rows
     free = (penalty.a == 0) & (penalty.b == 0)
     W[free] -= W[free].mean(axis=1, keepdims=True)
     shift = b.mean() if problem.fit_intercept else 0.0
-    return MultinomialFit(W, b - shift, phi, kkt, kkt_tol, kkt <= kkt_tol, it, epochs)
+    return MultinomialFit(W, b - shift, phi, kkt, kkt_tol, rule.converged(kkt), it, epochs)
 
 
 def _trial(problem, penalty, W, eta, dW, db):
