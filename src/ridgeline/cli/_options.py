@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -167,3 +168,21 @@ def load_table(data: Path | None, target: list[str] | None, features: str | None
     tgt = target[0] if len(target) == 1 else list(target)
     return read_table(data, target=tgt, features=feats, impute=impute,
                       max_categories=max_categories, labels=kind == "logistic")
+
+
+def check_output_file(path: Path | None, what: str = "--output") -> None:
+    """Refuse an output file that cannot be written, before any fitting starts.
+
+    The file may exist (it is replaced atomically) but must not be a directory, and its
+    directory must exist and be writable: otherwise a long fit would end in a failed save.
+    """
+    if path is None:
+        return
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise BadInput(f"{what} {path} is a directory: give a file name")
+    if not parent.is_dir():
+        raise BadInput(f"{what} {path}: the directory {parent} does not exist (create it first)")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise BadInput(f"{what} {path}: the directory {parent} is not writable")

@@ -41,6 +41,7 @@ from ridgeline.cli._options import (
     SeedOpt,
     StandardizeOpt,
     TargetOpt,
+    check_output_file,
     load_table,
     parse_model_options,
 )
@@ -155,6 +156,7 @@ def fit(
     try:
         opts = parse_model_options(model, cv, lambdas, n_lambdas, rule, scoring, standardize,
                                    l1_ratio, seed)
+        check_output_file(output)
         streamed = wants_stream(data, stream, memory)
     except (BadInput, ValueError, OSError) as exc:
         fail(str(exc), EXIT_BAD_INPUT)

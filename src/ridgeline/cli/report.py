@@ -38,6 +38,7 @@ from ridgeline.cli._options import (
     SeedOpt,
     StandardizeOpt,
     TargetOpt,
+    check_output_file,
     load_table,
     parse_model_options,
 )
@@ -121,6 +122,7 @@ def report(
                            f"{bv_rounds}")
         opts = parse_model_options(model, cv, lambdas, n_lambdas, rule, scoring, standardize,
                                    l1_ratio, seed)
+        check_output_file(output)
         table = load_table(data, target, features, dataset, kind=opts.model, impute=impute,
                            max_categories=max_categories)
     except (BadInput, ValueError, OSError) as exc:

@@ -30,23 +30,23 @@ returns it with the estimator.  Files without it load as before (format version 
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import importlib.metadata
 import json
 import math
 import os
 import re
-import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
+
+from ridgeline.io.atomic import atomic_write
 
 __all__ = [
     "FORMAT_NAME",
@@ -69,7 +69,6 @@ _META_MEMBER = "meta.json"
 _RESERVED_KEYS = frozenset({"format", "format_version", "ridgeline_version", "created", "arrays"})
 _ARRAY_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
 _FITTED_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*_\Z")
-_NEW_FILE_MODE = 0o644
 
 
 class _NotJSONableError(ValueError):
@@ -375,62 +374,6 @@ def _write_zip(fh: IO[bytes], payload: bytes, arrays: Mapping[str, np.ndarray]) 
         for name, array in arrays.items():
             with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
                 np.lib.format.write_array(member, array, allow_pickle=False)
-
-
-def atomic_write(target: str | os.PathLike[str], write: Callable[[IO[bytes]], Any]) -> None:
-    """Write a file atomically: a temporary file in the same directory, fsync, then rename.
-
-    Parameters
-    ----------
-    target : str or os.PathLike
-        Destination.  An existing file is replaced only once the new content is
-        complete, and keeps its permissions (new files get ``rw-r--r--``).
-    write : callable
-        ``write(fh)`` writes the content to the binary file object ``fh``.
-
-    Raises
-    ------
-    OSError
-        If the file cannot be written; the temporary file is removed and the
-        destination is left as it was.  Exceptions from ``write`` propagate likewise.
-    """
-    target = Path(target)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, _mode_for(target))
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_directory(target.parent)
-
-
-def _mode_for(target: Path) -> int:
-    """Keep an existing file's permissions; new files get rw-r--r--."""
-    try:
-        return target.stat().st_mode & 0o777
-    except OSError:
-        return _NEW_FILE_MODE
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Persist the rename (POSIX only; best effort)."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-# --------------------------------------------------------------------------- reading helpers
 
 
 def _existing_file(path: Path) -> Path:
