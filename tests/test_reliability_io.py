@@ -66,3 +66,12 @@ def test_cli_refuses_an_unusable_output_before_fitting(tmp_path, command):
         locked.mkdir(mode=0o500)
         res = runner.invoke(app, [command, "--dataset", "diabetes", "-o", str(locked / "x")])
         assert res.exit_code == 2 and "not writable" in res.output
+
+
+@pytest.mark.parametrize("groups", [[0, 0, np.nan, 1], [0, 0, None, 1], ["a", "a", None, "b"],
+                                    [0.0, 0.0, np.inf, 1.0]])
+def test_group_labels_missing_are_refused(groups):
+    X = np.random.default_rng(1).standard_normal((20, 4))
+    for est in (rl.GroupLasso(groups=groups, alpha=0.01), rl.GroupLassoCV(groups=groups, cv=3)):
+        with pytest.raises(ValueError, match=r"no label for feature\(s\) \[2\]"):
+            est.fit(X, X[:, 0])

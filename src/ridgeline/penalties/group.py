@@ -38,10 +38,25 @@ def groups_from_spec(groups, n_features: int) -> list[np.ndarray]:
             raise ValueError(f"groups as labels needs one label per feature ({n_features}), "
                              f"got {len(seq)}")
         labels = np.asarray(seq)
+        _check_labels(labels)
         _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
         order = np.argsort(first)
         return [np.flatnonzero(inverse == k) for k in order]
     return _check_index_groups([np.asarray(g) for g in seq], n_features)
+
+
+def _check_labels(labels: np.ndarray) -> None:
+    """Refuse missing group labels (NaN, None): every feature must belong to a group."""
+    if labels.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(labels))
+    elif labels.dtype.kind == "O":
+        bad = np.flatnonzero([v is None or (isinstance(v, float) and not np.isfinite(v))
+                              for v in labels])
+    else:
+        return
+    if bad.size:
+        raise ValueError(f"groups has no label for feature(s) {bad[:10].tolist()} (NaN or "
+                         "None): give every feature a group label")
 
 
 def _check_index_groups(groups: list[np.ndarray], n_features: int) -> list[np.ndarray]:
