@@ -35,7 +35,14 @@ import numpy as np
 
 from ridgeline.solvers.cd_certificate import Blocks, safe_to_discard
 from ridgeline.solvers.cd_design import CDDesign
-from ridgeline.solvers.cd_gram import POLISH_REL, converged, gram_solve, smooth_inverse
+from ridgeline.solvers.cd_gram import (
+    POLISH_REL,
+    PROGRESS,
+    STALL,
+    converged,
+    gram_solve,
+    smooth_inverse,
+)
 from ridgeline.solvers.cd_residual import Residual, candidate, certify, inner
 from ridgeline.solvers.cd_support import SupportTrigger
 
@@ -182,19 +189,18 @@ def solve_blocks(design: CDDesign, y: np.ndarray, blocks: Blocks, a: np.ndarray,
 
 
 class _Stall:
-    """Tracks the best gap; stalled after ``STALL`` checks without a 1% improvement."""
-
-    STALL = 16
+    """Tracks the best gap; stalled after ``STALL`` checks without a ``PROGRESS`` improvement
+    (the rule of the compiled engines, :mod:`ridgeline.solvers.cd_gram`)."""
 
     def __init__(self):
         self.best, self.since = np.inf, 0
 
     def stalled(self, gap: float) -> bool:
-        if gap < 0.99 * self.best:
+        if gap < (1.0 - PROGRESS) * self.best:
             self.best, self.since = gap, 0
         else:
             self.since += 1
-        return self.since >= self.STALL
+        return self.since >= STALL
 
 
 def _feature_weights(blocks: Blocks, a: np.ndarray, p: int) -> np.ndarray | None:

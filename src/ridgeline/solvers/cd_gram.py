@@ -34,13 +34,13 @@ from numba import njit
 
 #: with ``polish``, sweep on until ``gap ≤ POLISH_REL · primal`` (or the gap stalls)
 POLISH_REL = 1e-11
-#: polish sweeps without a new best gap (by ``_PROGRESS``) before the gap counts as stalled
-_STALL = 16
-_PROGRESS = 0.01
+#: polish sweeps without a new best gap (by ``PROGRESS``) before the gap counts as stalled
+STALL = 16
+PROGRESS = 0.01
 #: sweeps between two tries of the support solve while polishing
 _RETRY = 8
 #: recompute ``Qw = Q @ w`` from scratch every this many sweeps (drift of the updates)
-_REFRESH = 32
+REFRESH = 32
 
 
 @njit(cache=True, nogil=True)
@@ -89,7 +89,7 @@ def _sweep(Q, q, w, Qw, a, nonneg, coords):
 
 
 @njit(cache=True, nogil=True)
-def _smooth_step(Q, q, w, Qw, smooth, Minv):
+def smooth_step(Q, q, w, Qw, smooth, Minv):
     """Minimize exactly over the unpenalized coordinates ``smooth`` (``Minv = Q_SS⁻¹``)."""
     k = smooth.shape[0]
     if k == 0:
@@ -235,8 +235,8 @@ def gram_solve(Q, q, yy, a, smooth, Minv, nonneg, w, gap_tol, max_epochs, screen
     since_best = 0
     next_try = 0
     while True:
-        _smooth_step(Q, q, w, Qw, smooth, Minv)
-        if epochs % _REFRESH == _REFRESH - 1:
+        smooth_step(Q, q, w, Qw, smooth, Minv)
+        if epochs % REFRESH == REFRESH - 1:
             Qw = Q @ w
         primal, gap, s = _certify(q, yy, a, w, Qw, nonneg, viol)
         reached = gap <= gap_tol or gap_tol <= 0.0
@@ -247,12 +247,12 @@ def gram_solve(Q, q, yy, a, smooth, Minv, nonneg, w, gap_tol, max_epochs, screen
             if _polish_step(Q, q, yy, a, w, Qw, nonneg, viol, primal):
                 epochs += 1  # a support step counts as an iteration
                 continue
-        if gap < (1.0 - _PROGRESS) * best:
+        if gap < (1.0 - PROGRESS) * best:
             best = gap
             since_best = 0
         else:
             since_best += 1
-        if epochs >= max_epochs or (reached and since_best >= _STALL):
+        if epochs >= max_epochs or (reached and since_best >= STALL):
             break
         if screen:
             count = _screen(Q, w, Qw, a, viol, s, gap, screened)

@@ -25,11 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ridgeline.solvers.cd_gram import POLISH_REL, _smooth_step
-
-_STALL = 16
-_PROGRESS = 0.01
-_REFRESH = 32
+from ridgeline.solvers.cd_gram import POLISH_REL, PROGRESS, REFRESH, STALL, smooth_step
 
 
 @njit(cache=True, nogil=True)
@@ -116,18 +112,18 @@ def group_solve(Q, q, yy, gidx, gptr, a, L, smooth, Minv, w, gap_tol, max_epochs
     buf = np.empty(max(1, int(np.max(gptr[1:] - gptr[:-1]))))
     epochs, best, since = 0, np.inf, 0
     while True:
-        _smooth_step(Q, q, w, Qw, smooth, Minv)
-        if epochs % _REFRESH == _REFRESH - 1:
+        smooth_step(Q, q, w, Qw, smooth, Minv)
+        if epochs % REFRESH == REFRESH - 1:
             Qw = Q @ w
         primal, gap, s = _certify(q, yy, gidx, gptr, a, w, Qw, viol)
         reached = gap <= gap_tol or gap_tol <= 0.0
         if reached and (not polish or gap <= POLISH_REL * primal):
             break
-        if gap < (1.0 - _PROGRESS) * best:
+        if gap < (1.0 - PROGRESS) * best:
             best, since = gap, 0
         else:
             since += 1
-        if epochs >= max_epochs or (reached and since >= _STALL):
+        if epochs >= max_epochs or (reached and since >= STALL):
             break
         if screen:
             order = _screen(Q, w, Qw, gidx, gptr, a, L, viol, s, gap, screened)
