@@ -63,12 +63,20 @@ class DummyRidge(BaseEstimator):
         self.feature_names_in_ = np.array([f"x{i}" for i in range(p)], dtype=object)
         self.best_score_ = float("nan")
         self.history_ = [1, 2.5, "done"]
-        self.report_ = _Report(score=0.9)
         self._private_ = 3
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return X @ self.coef_ + self.intercept_
+
+
+class DummyWithReport(DummyRidge):
+    """DummyRidge that also keeps an object no model file can hold faithfully."""
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> DummyWithReport:
+        super().fit(X, y)
+        self.report_ = _Report(score=0.9)
+        return self
 
 
 REGISTRY = {"ridgeline.tests_dummy.DummyRidge": DummyRidge}
@@ -368,23 +376,22 @@ def test_load_never_unpickles_object_array(tmp_path: Path) -> None:
         load_model_file(path)
 
 
-def test_load_uses_allow_pickle_false(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = save_model_file(tmp_path / "m.ridgeline", {}, {"a": np.ones(2), "b": np.zeros(1)})
-    original = np.lib.format.read_array
-    seen: list[Any] = []
-
-    def spy(fp: Any, allow_pickle: bool = True, **kwargs: Any) -> np.ndarray:
-        seen.append(allow_pickle)
-        return original(fp, allow_pickle=allow_pickle, **kwargs)
+def test_load_never_uses_pickle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader parses .npy headers itself and fills checked arrays; pickle is unreachable."""
+    arrays = {"a": np.ones(2), "b": np.zeros(1, np.int32), "s": np.array(["x", "yz"])}
+    path = save_model_file(tmp_path / "m.ridgeline", {}, arrays)
 
     def no_pickle(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("pickle must never be used")
 
-    monkeypatch.setattr(np.lib.format, "read_array", spy)
+    monkeypatch.setattr(np.lib.format, "read_array", no_pickle)
+    monkeypatch.setattr(np, "load", no_pickle)
     monkeypatch.setattr(pickle, "load", no_pickle)
     monkeypatch.setattr(pickle, "loads", no_pickle)
-    load_model_file(path)
-    assert seen == [False, False]
+    loaded = load_model_file(path)[1]
+    for name, array in arrays.items():
+        np.testing.assert_array_equal(loaded[name], array)
+        assert loaded[name].dtype == array.dtype
 
 
 # --------------------------------------------------------------------------- estimators
@@ -413,16 +420,38 @@ def test_estimator_meta_content(tmp_path: Path) -> None:
     meta, arrays = load_model_file(path)
     assert meta["class"] == "DummyRidge" and meta["module"] == "ridgeline.tests_dummy"
     assert meta["params"]["alphas"] == [0.1, 1.0]
-    assert meta["skipped_attributes"] == ["report_"]
+    assert meta["skipped_attributes"] == []
+    assert meta["array_specs"] == {"best_score_": {"shape": [], "dtype": "<f8"},
+                                   "coef_": {"shape": [3], "dtype": "<f8"},
+                                   "feature_names_in_": {"shape": [3], "dtype": "<U2"}}
     assert "_private_" not in meta["fitted"] and "_private_" not in arrays
     assert arrays["feature_names_in_"].dtype.kind == "U"
     assert set(arrays) == {"coef_", "feature_names_in_", "best_score_"}
 
 
-def test_skipped_attribute_not_restored(tmp_path: Path) -> None:
+def test_unstorable_attribute_refused_and_old_file_kept(tmp_path: Path) -> None:
     path = save_estimator(_fitted_dummy(), tmp_path / "dummy.ridgeline")
-    loaded = load_estimator(path, registry={"DummyRidge": DummyRidge})
-    assert not hasattr(loaded, "report_")
+    before = path.read_bytes()
+    est = DummyWithReport().fit(np.eye(3), np.ones(3))
+    with pytest.raises(modelfile.ModelFileError,
+                       match=r"cannot save DummyWithReport: fitted attribute report_ is a "
+                             r"_Report object, which a model file cannot store faithfully"):
+        save_estimator(est, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["dummy.ridgeline"]
+
+
+@pytest.mark.filterwarnings("ignore::ridgeline.selection.result.GridEdgeWarning")
+def test_selection_report_skipped_not_restored(tmp_path: Path) -> None:
+    import ridgeline as rl
+
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    est = rl.RidgeCV().fit(X, X @ [1.0, 2.0, 3.0])
+    path = save_estimator(est, tmp_path / "r.ridgeline")
+    assert load_model_file(path)[0]["skipped_attributes"] == ["selection_"]
+    loaded = load_estimator(path)
+    assert not hasattr(loaded, "selection_")
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
 
 
 def test_unserializable_params_get_defaults(tmp_path: Path) -> None:
@@ -474,9 +503,9 @@ def test_unknown_ridgeline_module(tmp_path: Path) -> None:
 
 
 def test_imported_class_that_cannot_be_built(tmp_path: Path) -> None:
-    meta = {"class": "Table", "module": "ridgeline.io.tables", "params": {}}
+    meta = {"class": "ArraySpec", "module": "ridgeline.io.model_schema", "params": {}}
     path = save_model_file(tmp_path / "m.ridgeline", meta, {})
-    with pytest.raises(ValueError, match="could not rebuild Table"):
+    with pytest.raises(ValueError, match="could not rebuild ArraySpec"):
         load_estimator(path)
 
 

@@ -91,6 +91,3 @@ def _fsync_directory(directory: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-# --------------------------------------------------------------------------- reading helpers
