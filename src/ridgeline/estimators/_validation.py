@@ -14,11 +14,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ridgeline.estimators._range import check_range
 from ridgeline.stats.source import is_source
 
 
 def check_X_y(est, X, y, *, reset: bool = True, y_numeric: bool = True):
-    """Validate X (dense float32/float64 or sparse) and y; at least 2 samples, all finite."""
+    """Validate X (dense float32/float64 or sparse) and y; at least 2 samples, all finite,
+    within the range a float64 fit can factor (:func:`check_fit_range`)."""
     X, y = validate_data(
         est,
         X,
@@ -32,7 +34,20 @@ def check_X_y(est, X, y, *, reset: bool = True, y_numeric: bool = True):
     )
     if sp.issparse(X) and X.format == "coo":
         X = X.tocsr()
+    check_fit_range(est, X, y if y_numeric else None)
     return X, y
+
+
+def check_fit_range(est, X, y=None) -> None:
+    """:func:`~ridgeline.estimators._range.check_range` with the estimator's own limits: its
+    ``_max_scale_ratio`` (None: overflow only; also with ``standardize=True``), centering when
+    it fits an intercept, and its ``feature_names_in_`` in the messages."""
+    names = getattr(est, "feature_names_in_", None)
+    ratio = None if getattr(est, "standardize", False) else getattr(est, "_max_scale_ratio",
+                                                                      None)
+    check_range(X, y, names=None if names is None else [str(v) for v in names],
+                center=bool(getattr(est, "fit_intercept", True)), ratio_limit=ratio,
+                who=type(est).__name__)
 
 
 def check_X(est, X):

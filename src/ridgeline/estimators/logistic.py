@@ -37,6 +37,7 @@ from ridgeline.estimators._logistic_sparse import (
     check_weighted_classes,
     fit_sparse,
 )
+from ridgeline.estimators._range import NEWTON_RATIO_LIMIT
 from ridgeline.estimators._validation import check_source_fit, check_X, check_X_y, is_source
 from ridgeline.losses import BinomialLoss, MultinomialLoss
 from ridgeline.solvers.glm_fit import resolve_solver
@@ -50,6 +51,8 @@ def lambda_from_C(C, n_w: float):
 
 class LogisticMixin(SparseInputMixin, ClassifierMixin):
     """Prediction for fitted ``coef_`` (1 or K, p) and ``intercept_``."""
+
+    _max_scale_ratio = NEWTON_RATIO_LIMIT  # columns' ranges further apart are refused
 
     def decision_function(self, X):
         """Log-odds (n,) for two classes, class scores (n, K) otherwise."""

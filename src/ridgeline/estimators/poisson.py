@@ -22,6 +22,7 @@ from ridgeline.distributed import dask_source
 from ridgeline.estimators._base import SparseInputMixin
 from ridgeline.estimators._glm import check_l1_ratio, check_tol_iter, fit_glm
 from ridgeline.estimators._glm_standardize import check_standardize, standardized
+from ridgeline.estimators._range import NEWTON_RATIO_LIMIT
 from ridgeline.estimators._sparse import enet_lambda, enet_penalty, warn_not_certified
 from ridgeline.estimators._validation import (
     check_source_fit,
@@ -90,6 +91,8 @@ class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
         self.tol = tol
         self.warm_start = warm_start
         self.verbose = verbose
+
+    _max_scale_ratio = NEWTON_RATIO_LIMIT  # columns' ranges further apart are refused
 
     def fit(self, X, y=None, sample_weight=None):
         """Fit on X (n, p) and counts y (n,) ≥ 0; returns self.

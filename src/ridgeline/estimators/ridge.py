@@ -18,6 +18,7 @@ from ridgeline.estimators._base import (
     solve_ridge,
     store_coef,
 )
+from ridgeline.estimators._range import SINGLE_RIDGE_RATIO_LIMIT
 from ridgeline.estimators._validation import (
     as_2d_targets,
     check_labels,
@@ -59,6 +60,8 @@ class Ridge(SparseInputMixin, LinearPredictMixin, MultiOutputMixin, RegressorMix
     random_state : ignored (no randomized solver); kept for compatibility.
     standardize : bool, default=False
         Penalize standardized features; coefficients are reported on the original scale.
+        Without it, columns whose ranges differ by more than 1e10 are refused (the
+        eigendecomposition would lose the smaller columns' digits).
 
     Attributes
     ----------
@@ -84,6 +87,8 @@ class Ridge(SparseInputMixin, LinearPredictMixin, MultiOutputMixin, RegressorMix
         self.positive = positive
         self.random_state = random_state
         self.standardize = standardize
+
+    _max_scale_ratio = SINGLE_RIDGE_RATIO_LIMIT
 
     def fit(self, X, y=None, sample_weight=None):
         """Fit on X (n, p) dense or sparse and y (n,) or (n, k); returns self.
@@ -204,6 +209,8 @@ class RidgeClassifier(SparseInputMixin, RidgeClassifierMixin, ClassifierMixin, B
         self.positive = positive
         self.random_state = random_state
         self.standardize = standardize
+
+    _max_scale_ratio = SINGLE_RIDGE_RATIO_LIMIT
 
     def fit(self, X, y, sample_weight=None):
         """Fit on X (n, p) and class labels y (n,) or a multilabel indicator; returns self."""

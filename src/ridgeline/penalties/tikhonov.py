@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ridgeline._lapack import eigvalsh, solve
+
 
 def check_psd(P, n_features: int, name: str = "penalty_matrix") -> np.ndarray:
     """A symmetric positive semi-definite ``(n_features, n_features)`` float64 matrix."""
@@ -19,7 +21,7 @@ def check_psd(P, n_features: int, name: str = "penalty_matrix") -> np.ndarray:
     if asym > 1e-10 * scale:
         raise ValueError(f"{name} must be symmetric: max |P - Pᵀ| = {asym:.3g}")
     M = 0.5 * (M + M.T)
-    e_min = float(np.linalg.eigvalsh(M)[0])
+    e_min = float(eigvalsh(M, f"the penalty matrix {name}")[0])
     if e_min < -1e-10 * scale * n_features:
         raise ValueError(f"{name} must be positive semi-definite: smallest eigenvalue "
                          f"{e_min:.3g}")
@@ -57,7 +59,7 @@ class TikhonovPenalty:
     def prox(self, v: np.ndarray, step: float) -> np.ndarray:
         """``argmin_w ½‖w - v‖² + step·wᵀMw = (I + 2·step·M)⁻¹ v``."""
         A = np.eye(self.matrix.shape[0]) + 2.0 * step * self.matrix
-        return np.linalg.solve(A, np.asarray(v, dtype=np.float64))
+        return solve(A, np.asarray(v, dtype=np.float64), "the penalty's proximal system")
 
     def subdiff_distance(self, w: np.ndarray, grad: np.ndarray, lam: float) -> np.ndarray:
         return np.abs(np.asarray(grad) + lam * self.gradient(w))

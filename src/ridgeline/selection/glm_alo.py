@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ridgeline._lapack import solve
 from ridgeline.path.glm_path import GLMPath
 from ridgeline.selection.glm_scoring import GLMScorer
 from ridgeline.selection.glm_select import GLMSelection, finish, target_matrix
@@ -167,7 +168,8 @@ def alo_predictors(problem: GLMProblem, W: np.ndarray, b: np.ndarray,
     Bm = problem.loss.hessian_blocks(P)
     K = P.shape[1]
     A = np.eye(K)[None] - om[:, None, None] * np.einsum("ikl,ilm->ikm", Bm, J)
-    step = np.einsum("ikl,il->ik", J, np.linalg.solve(A, (om[:, None] * g)[..., None])[..., 0])
+    r = solve(A, (om[:, None] * g)[..., None], "the ALO system")[..., 0]
+    step = np.einsum("ikl,il->ik", J, r)
     dof = float(np.sum(om * np.einsum("ikl,ilk->i", Bm, J)))
     return eta + step, dof
 

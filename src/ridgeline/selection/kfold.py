@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ridgeline._lapack import eigh
 from ridgeline.solvers.dual import centered_kernel, weighted_means, weighted_scale
 from ridgeline.solvers.iterative import lsqr_path
 from ridgeline.solvers.spectral import Factor, factor_from_moments, needs_svd, svd_factor
@@ -218,7 +219,7 @@ def dual_folds(
         my = (st @ Y[train]) / sw if fit_intercept else np.zeros(Y.shape[1])
         root = np.sqrt(st)
         Ktr = Ksub[: train.size] * root[:, None] * root[None, :]
-        e, Q = np.linalg.eigh(0.5 * (Ktr + Ktr.T))
+        e, Q = eigh(0.5 * (Ktr + Ktr.T), "a training fold's kernel matrix")
         keep = e > max(e[-1], 0.0) * train.size * np.finfo(np.float64).eps
         e, Q = e[keep], Q[:, keep]
         yt = (Y[train] - my) * root[:, None]

@@ -32,6 +32,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ridgeline._lapack import pinv
+
 #: with ``polish``, sweep on until ``gap ≤ POLISH_REL · primal`` (or the gap stalls)
 POLISH_REL = 1e-11
 #: polish sweeps without a new best gap (by ``PROGRESS``) before the gap counts as stalled
@@ -300,7 +302,8 @@ def smooth_inverse(Q: np.ndarray, smooth: np.ndarray) -> np.ndarray:
     singular when free columns are collinear; every minimizer then has the same fit)."""
     if smooth.size == 0:
         return np.zeros((0, 0))
-    return np.linalg.pinv(Q[np.ix_(smooth, smooth)], hermitian=True)
+    return pinv(Q[np.ix_(smooth, smooth)], "the unpenalized columns' Gram block",
+                hermitian=True)
 
 
 def converged(gap: float, gap_tol: float, epochs: int, max_epochs: int) -> bool:

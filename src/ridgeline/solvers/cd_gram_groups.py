@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ridgeline._lapack import eigvalsh
 from ridgeline.solvers.cd_gram import POLISH_REL, PROGRESS, REFRESH, STALL, smooth_step
 
 
@@ -155,6 +156,6 @@ def block_lipschitz(Q: np.ndarray, gidx: np.ndarray, gptr: np.ndarray) -> np.nda
     out = np.empty(gptr.size - 1)
     for g in range(out.size):
         cols = gidx[gptr[g]:gptr[g + 1]]
-        out[g] = Q[cols[0], cols[0]] if cols.size == 1 else np.linalg.eigvalsh(
-            Q[np.ix_(cols, cols)])[-1]
+        out[g] = Q[cols[0], cols[0]] if cols.size == 1 else eigvalsh(
+            Q[np.ix_(cols, cols)], "a group's Gram block")[-1]
     return out

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.linalg import solve_triangular
 
+from ridgeline._lapack import eigh, pinv
+
 
 @dataclass
 class Curvature:
@@ -51,7 +53,8 @@ class Curvature:
         ``H_wb`` (d, m), ``H_bb`` (m, m) (the last two ignored without an intercept)."""
         if not fit_intercept:
             return cls(S=0.5 * (Hww + Hww.T), Hwb=None, Hbb_pinv=None)
-        Hbb_pinv = np.linalg.pinv(0.5 * (Hbb + Hbb.T), rcond=1e-12, hermitian=True)
+        Hbb_pinv = pinv(0.5 * (Hbb + Hbb.T), "the intercept block of the Hessian",
+                        rcond=1e-12, hermitian=True)
         S = Hww - Hwb @ Hbb_pinv @ Hwb.T
         return cls(S=0.5 * (S + S.T), Hwb=Hwb, Hbb_pinv=Hbb_pinv)
 
@@ -65,7 +68,7 @@ class Curvature:
 
     def _eigen(self):
         if self._eig is None:
-            e, V = np.linalg.eigh(self.S)
+            e, V = eigh(self.S, "the Hessian XᵀWX")
             self._eig = (np.maximum(e, 0.0), V)
         return self._eig
 
@@ -98,22 +101,33 @@ class Curvature:
         return V @ (inv * (V.T @ r))
 
     def _cholesky(self, lam: float):
-        """The Cholesky factor of ``S + 2λI`` (cached), or None when the shift is below
-        ``1e-8 ·`` the mean eigenvalue of S (then the eigendecomposition is the safe route)."""
+        """A Cholesky factor ``L`` of ``S + 2λI`` (cached), or None when the matrix is too
+        close to singular for it (then the eigendecomposition is the safe route).
+
+        Scaled before it is factored: with ``D`` the powers of two nearest ``sqrt(diag S)``
+        (exact scaling), ``Â = D⁻¹SD⁻¹ + 2λD⁻²`` is factored and ``L = D·L̂``. Columns on very
+        different scales (one in units of 1e9, another of 1e-3) then lose no digits; unscaled,
+        the shift test ``2λ > 1e-8 · mean eigenvalue of S`` sent them to the
+        eigendecomposition, whose error ``ε·‖S‖`` wiped out the small columns. ``Â`` is
+        accepted when its smallest pivot is above ``1e-8 ·`` its mean diagonal."""
         if self._chol is None:
             self._chol = {}
         if lam not in self._chol:
-            d = self.S.shape[0]
-            scale = max(float(np.trace(self.S)) / max(d, 1), 1e-300)
             factor = None
-            if 2.0 * lam > 1e-8 * scale:
-                A = self.S.copy()
-                A[np.diag_indices(d)] += 2.0 * lam
+            if np.all(np.isfinite(self.S)) and lam >= 0:
+                diag = np.diag(self.S)
+                D = np.exp2(np.round(0.5 * np.log2(np.where(diag > 0, diag, 1.0))))
+                A = self.S / np.outer(D, D)
+                A[np.diag_indices_from(A)] += 2.0 * lam / D**2
                 try:  # numpy's LAPACK: SciPy's separately bundled OpenBLAS threads would
                     # fight numpy's for the cores between the passes' products (measured
                     # 16 ms instead of 5 ms per d = 650 factor on digits); the solves with the
                     # factor are single-threaded triangular ones
-                    factor = np.linalg.cholesky(A)
+                    L = np.linalg.cholesky(A)
+                    pivots = np.diag(L) ** 2
+                    mean = max(float(np.trace(A)) / max(A.shape[0], 1), 1e-300)
+                    if pivots.size == 0 or pivots.min() > 1e-8 * mean:
+                        factor = D[:, None] * L
                 except np.linalg.LinAlgError:
                     factor = None
             if len(self._chol) >= 4:

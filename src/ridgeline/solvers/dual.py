@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from ridgeline._lapack import eigh
 from ridgeline.solvers.spectral import Factor, feature_scale
 
 #: Columns per block when forming the kernel of dense data (bounds the working copy).
@@ -118,7 +119,7 @@ def dual_factor(
         centered_kernel(X, s, mean_x, scale)
     root = np.sqrt(s)
     Kt = K * root[:, None] * root[None, :]
-    e, Q = np.linalg.eigh(Kt)
+    e, Q = eigh(Kt, "the kernel matrix XXᵀ")
     e = np.maximum(e, 0.0)
     keep = e > (e[-1] * n * np.finfo(np.float64).eps if e.size and e[-1] > 0 else 0.0)
     e, Q = e[keep], Q[:, keep]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ridgeline._lapack import lstsq
 from ridgeline.solvers.cd import CDFit, solve_blocks, solve_gram
 from ridgeline.solvers.cd_certificate import Blocks
 from ridgeline.solvers.cd_design import CDDesign
@@ -112,7 +113,7 @@ class LSProblem:
             QSS = np.column_stack([self.design.rmatvec(XS[:, t]) for t in range(cols.size)])
             QSS = QSS[cols] / self.design.n_w
             rhs = self.design.rmatvec(self.y)[cols] / self.design.n_w
-        w[cols] = np.linalg.lstsq(QSS, rhs, rcond=None)[0]
+        w[cols] = lstsq(QSS, rhs, "the unpenalized columns' normal equations")[0]
         return w
 
     def solve_path(self, A: np.ndarray, Bd: np.ndarray, *, nonneg: bool, w0: np.ndarray,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from ridgeline._lapack import eigh, svd
 from ridgeline.stats.chunks import iter_row_chunks
 from ridgeline.stats.moments import CenteredMoments
 
@@ -172,7 +173,7 @@ def factor_from_moments(
         scale = feature_scale(np.diag(G), cm.sw)
         G = G / np.outer(scale, scale)
         C = C / scale[:, None]
-    e, V = np.linalg.eigh(G)  # numpy LAPACK: same thread pool as the BLAS calls around it
+    e, V = eigh(G)  # numpy LAPACK: same thread pool as the BLAS calls around it
     e = np.maximum(e, 0.0)
     Z = V.T @ C
     return Factor(
@@ -222,7 +223,7 @@ def svd_factor(
     Yr = Y[rows] if rows is not None else Y
     root = np.sqrt(sr)[:, None]
     A = (Xd.astype(np.float64) - mean_x) / scale * root
-    U, sig, Vt = np.linalg.svd(A, full_matrices=False)
+    U, sig, Vt = svd(A)
     Yc = (Yr - mean_y) * root
     Z = sig[:, None] * (U.T @ Yc)
     order = np.argsort(sig)
