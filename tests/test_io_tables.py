@@ -179,7 +179,10 @@ def test_pandas_missing_values_are_reported() -> None:
 def test_pandas_text_columns_are_one_hot_encoded() -> None:
     df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "city": ["x", "y", "x"], "mixed": [1, "a", 1],
                        "y": [1.0, 2.0, 3.0]})
-    table = table_from_frame(df, "y")
+    with pytest.raises(ValueError, match=r"column 'mixed' .* numbers except for 'a' "
+                                         r"\(data row 2\)"):
+        table_from_frame(df, "y")  # numbers but for one value: text only when asked for
+    table = table_from_frame(df, "y", text_columns=["mixed"])
     assert table.feature_names == ["a", "city=x", "city=y", "mixed=1", "mixed=a"]
     np.testing.assert_array_equal(table.X, [[1, 1, 0, 1, 0], [2, 0, 1, 0, 1], [3, 1, 0, 1, 0]])
     assert table.encoding.categories == {"city": ("x", "y"), "mixed": ("1", "a")}
