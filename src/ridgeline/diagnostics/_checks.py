@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from ridgeline.estimators._validation import check_weights
+from ridgeline.path.budget import check_grid_budget, point_bytes
 
 
 def check_data(X, y=None, *, sample_weight=None, y_numeric: bool = True, name: str = "X"):
@@ -64,6 +65,31 @@ def check_count(value, name: str, minimum: int) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}")
     return int(value)
+
+
+def check_grid_cost(grid, n_lambdas: int, *, iterative: bool, members: int = 1,
+                    per_member: float = 0.0) -> None:
+    """Refuse, before any fit, a grid (given, else ``n_lambdas`` automatic points) whose
+    memory, or number of iterative solves, is out of bounds
+    (:func:`ridgeline.path.budget.check_grid_budget`).
+
+    Each λ is fit ``members`` times (folds, bootstrap rounds), each fit keeping
+    ``per_member`` float64 values (coefficients, held-out predictions).
+    """
+    name, size = ("n_lambdas", n_lambdas) if grid is None else ("lambdas", grid.size)
+    check_grid_budget(name, int(size), given=grid is not None, unit="λ",
+                      bytes_per_point=point_bytes(members * (per_member + 16)),
+                      solves_per_point=members if iterative else 0,
+                      stored=f"{members} fit(s) of {per_member:,.0f} values each")
+
+
+def check_rounds_grid(spec, grid, n_lambdas: int, n_rounds: int, X, X_test) -> None:
+    """:func:`check_grid_cost` of ``bias_variance``: ``n_rounds`` fits at every λ, each
+    keeping its coefficients and its predictions at the test points (nothing for an estimator
+    that is not ridgeline's, ``spec`` None: it is fit once per round, as given)."""
+    if spec is not None:
+        check_grid_cost(grid, n_lambdas, iterative=spec.kind != "ridge", members=n_rounds,
+                        per_member=X_test.shape[0] + X.shape[1])
 
 
 def feature_names_of(estimator, n_features: int, given=None) -> list[str]:

@@ -50,7 +50,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone, is_classifier
 
-from ridgeline.diagnostics._checks import check_count, check_data, check_lambdas
+from ridgeline.diagnostics._checks import check_count, check_data, check_lambdas, check_rounds_grid
 from ridgeline.diagnostics._fits import as_dense, ridge_factor, weight_sum
 from ridgeline.diagnostics._models import model_spec
 from ridgeline.diagnostics._table import text_table, to_dict
@@ -209,6 +209,7 @@ def bias_variance(estimator, X, y, *, lambdas=None, n_lambdas: int = 10,
                                                          test_size, loss, rng)
     draw, method_name = _sampler(method, X, y, f_train, noise, train_size, rng)
     spec, lam, params, pname = _grid(estimator, X, y, lambdas, n_lambdas)
+    check_rounds_grid(spec, lam if lambdas is not None else None, n_lambdas, n_rounds, X, X_test)
     preds = _predict_rounds(estimator, spec, lam, draw, n_rounds, X_test)  # (R, L, m)
     name = type(estimator).__name__
     if loss == "squared":

@@ -21,7 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ridgeline.diagnostics._checks import check_count, check_data, check_lambdas
+from ridgeline.diagnostics._checks import (
+    check_count,
+    check_data,
+    check_grid_cost,
+    check_lambdas,
+)
 from ridgeline.diagnostics._fits import ridge_factor
 from ridgeline.diagnostics._models import model_spec, own_grid, own_lambda
 from ridgeline.diagnostics._table import fmt, text_table, to_dict
@@ -154,6 +159,7 @@ def shrinkage_factors(estimator, X, y=None, *, lambdas=None, n_lambdas: int = 50
     keep = e > e.max(initial=0.0) * max(n, p) * np.finfo(np.float64).eps
     order, e = order[keep], e[keep]
     grid = check_lambdas(lambdas) if lambdas is not None else own_grid(estimator, spec, sw)
+    check_grid_cost(grid, n_lambdas, iterative=False, per_member=e.size + p)
     lam = grid if grid is not None else auto_lambda_grid(e, sw, n_lambdas)
     a = lam[:, None] * sw
     den = e[None, :] + a

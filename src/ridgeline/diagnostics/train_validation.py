@@ -24,7 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.model_selection import check_cv
 
-from ridgeline.diagnostics._checks import check_count, check_data, check_lambdas
+from ridgeline.diagnostics._checks import (
+    check_count,
+    check_data,
+    check_grid_cost,
+    check_lambdas,
+)
 from ridgeline.diagnostics._fits import (
     glm_problem,
     ridge_factor,
@@ -41,6 +46,7 @@ from ridgeline.diagnostics._models import (
 from ridgeline.diagnostics._table import text_table, to_dict
 from ridgeline.estimators import LogisticRegressionCV, RidgeCV
 from ridgeline.estimators._glm import warn_convergence
+from ridgeline.estimators._grid_budget import n_splits
 from ridgeline.estimators._sparse import ls_problem
 from ridgeline.path.glm_path import auto_glm_grid
 from ridgeline.path.grid import auto_lambda_grid
@@ -188,6 +194,9 @@ def train_validation_curve(estimator, X, y, *, lambdas=None, n_lambdas: int = 30
     n_w = weight_sum(spec, X, y, s)
     grid = check_lambdas(lambdas) if lambdas is not None else own_grid(estimator, spec, n_w)
     cv = own_cv(estimator) if cv is None else cv
+    K, k = n_splits(cv, X.shape[0]), y.shape[1] if y.ndim == 2 else 1
+    check_grid_cost(grid, n_lambdas, iterative=spec.kind != "ridge", members=K,
+                    per_member=(X.shape[1] + X.shape[0] // K + 1) * k)  # coef, held-out
     run = {"ridge": _ridge, "logistic": _glm, "poisson": _glm, "enet": _sparse,
            "group": _sparse}[spec.kind]
     lam, train, valid, dof, method = run(spec, X, y, s, grid, n_lambdas, cv, groups, error,

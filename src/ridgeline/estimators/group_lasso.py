@@ -17,6 +17,7 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.validation import column_or_1d
 
 from ridgeline.estimators._base import LinearPredictMixin, SparseInputMixin, store_coef
+from ridgeline.estimators._grid_budget import sparse_cv_grid
 from ridgeline.estimators._sparse import (
     alpha_grid,
     check_alpha,
@@ -190,6 +191,7 @@ class GroupLassoCV(_GroupBase):
         X, y, s, penalty, std = self._data(X, y, sample_weight)
         self.groups_ = penalty.groups
         splits = list(check_cv(self.cv).split(X, y))
+        sparse_cv_grid(self.alphas, 1, X.shape[0], X.shape[1], splits)
         Xf = std.data(X)
         problem = ls_problem(Xf, y, s, self.fit_intercept, "auto", groups=True)
         lam_max = ls_lambda_max(problem, penalty)

@@ -19,6 +19,7 @@ from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, proces
 from sklearn.utils.validation import column_or_1d
 
 from ridgeline.estimators._base import LinearPredictMixin, SparseInputMixin, store_coef
+from ridgeline.estimators._grid_budget import sparse_cv_grid
 from ridgeline.estimators._sparse import (
     alpha_grid,
     check_cd_params,
@@ -67,6 +68,7 @@ class _EnetCVBase(SparseInputMixin, LinearPredictMixin, RegressorMixin, BaseEsti
         s = check_weights(sample_weight, X)
         ratios = self._l1_ratios()
         splits = cv_splits(self, X, y, sample_weight, params)
+        sparse_cv_grid(self.alphas, ratios.size, X.shape[0], X.shape[1], splits)
         gram = use_gram(X, X.shape[0], False, False, precompute)
         std = Standardization.plan(X, s, standardize=self.standardize,
                                    fit_intercept=self.fit_intercept,
@@ -177,7 +179,8 @@ def _common_init(est, *, eps, alphas, fit_intercept, precompute, max_iter, tol, 
 
 
 class ElasticNetCV(_EnetCVBase):
-    """Elastic net with (l1_ratio, alpha) chosen by K-fold CV; drop-in for scikit-learn's.
+    """Elastic net with (l1_ratio, alpha) chosen by K-fold CV (the smallest mean held-out
+    MSE); drop-in for scikit-learn's.
 
     Parameters
     ----------
@@ -255,7 +258,8 @@ class ElasticNetCV(_EnetCVBase):
 
 
 class LassoCV(_EnetCVBase):
-    """Lasso with alpha chosen by K-fold CV; drop-in for scikit-learn's ``LassoCV``.
+    """Lasso with alpha chosen by K-fold CV (the smallest mean held-out MSE); drop-in for
+    scikit-learn's ``LassoCV``.
 
     See :class:`ElasticNetCV` for the parameters (``standardize`` included), attributes and
     warnings; here ``l1_ratio`` is fixed at 1 and ``lambda_ = 2·alpha_``.

@@ -11,6 +11,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MultiOutputMixin, Regre
 
 from ridgeline.distributed import dask_source
 from ridgeline.estimators._base import LinearPredictMixin, SparseInputMixin, resolve_solver
+from ridgeline.estimators._grid_budget import ridge_cv_grid
+from ridgeline.estimators._range import SPECTRAL_RATIO_LIMIT
 from ridgeline.estimators._validation import (
     as_2d_targets,
     check_grid,
@@ -26,6 +28,7 @@ from ridgeline.estimators.ridge import (
     store_classifier_coef,
     store_regression_coef,
 )
+from ridgeline.path.budget import check_count
 from ridgeline.selection.engine import select_ridge, select_ridge_moments
 from ridgeline.selection.loo import loo_residuals, projected_rows
 from ridgeline.selection.loo_moments import select_ridge_exact_moments
@@ -36,6 +39,8 @@ _GCV_MODES = {None: "auto", "auto": "auto", "svd": "svd", "eigen": "eigh"}
 
 class _RidgeCVMixin:
     """Grid handling, selection and the final fit shared by the two CV estimators."""
+
+    _max_scale_ratio = SPECTRAL_RATIO_LIMIT
 
     def _grid(self, sw: float):
         """(canonical λ grid or None for automatic, convention, map from λ to alpha).
@@ -48,6 +53,7 @@ class _RidgeCVMixin:
         if isinstance(self.alphas, str):
             if self.alphas != "auto":
                 raise ValueError(f"alphas must be numbers or 'auto', got {self.alphas!r}")
+            check_count(self.n_lambdas, "n_lambdas", bytes_per_point=0)  # memory: with X
             return None, "fixed", lambda g: g * sw
         check_alpha_types(self.alphas)
         alphas = check_grid(self.alphas, "alphas")
@@ -60,6 +66,7 @@ class _RidgeCVMixin:
             raise ValueError("cv!=None and store_cv_results=True are incompatible")
         sw = float(s.sum())
         lam, convention, to_alpha = self._grid(sw)
+        ridge_cv_grid(self, lam, X.shape[0], X.shape[1], Y.shape[1])
         solver = resolve_solver(self.solver)
         if solver == "auto" and self.cv is None:
             solver = _GCV_MODES.get(gcv_mode_for(X, getattr(self, "gcv_mode", None)), "auto")
@@ -107,6 +114,8 @@ class _RidgeCVMixin:
                              "statistics source does not return (its passes give sums): fit "
                              "in memory, or use selection_.mean_score for the CV curve")
         check_source_fit(self, source, y, sample_weight, groups=groups)
+        if isinstance(self.alphas, str) and self.lambdas is None:
+            check_count(self.n_lambdas, "n_lambdas")  # before the pass; with p after it
         method = source_cv(self.cv)
         if resolve_solver(self.solver) not in ("auto", "eigh") or self.gcv_mode == "svd":
             what = f"solver={self.solver!r}" if self.gcv_mode != "svd" else "gcv_mode='svd'"
@@ -121,6 +130,7 @@ class _RidgeCVMixin:
         k = stats.total.n_targets
         per_target = bool(self.alpha_per_target) and k > 1
         lam, convention, to_alpha = self._grid(sw)
+        ridge_cv_grid(self, lam, int(stats.n_rows), stats.total.G.shape[0], k, source=True)
         common = dict(lambdas=lam, n_lambdas=self.n_lambdas, scoring=self.scoring,
                       rule=self.rule, fit_intercept=self.fit_intercept,
                       standardize=self.standardize, extend=self.extend_grid,

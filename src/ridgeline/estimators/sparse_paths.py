@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_array, check_consistent_length
 from ridgeline.estimators._sparse import check_cd_params, check_eps, warn_not_certified
 from ridgeline.estimators._standardize import Standardization
 from ridgeline.estimators._validation import check_weights
+from ridgeline.path.budget import check_grid_budget, grid_size, point_bytes
 from ridgeline.path.sparse_path import SparsePath, geometric_grid, ls_lambda_max, ls_path
 from ridgeline.penalties import ElasticNetPenalty, GroupPenalty, TikhonovPenalty
 from ridgeline.penalties.elastic_net import check_factors
@@ -24,6 +25,15 @@ def _data(X, y, sample_weight):
         raise ValueError(f"y must be one-dimensional, got shape {y.shape}")
     check_consistent_length(X, y)
     return X, y, check_weights(sample_weight, X)
+
+
+def _check_size(lambdas, p: int) -> None:
+    """The grid (a count or the values) against the solve cap and memory, before any work:
+    each λ is a coordinate-descent solve that keeps a coefficient vector of ``p``."""
+    size, given = grid_size(lambdas)
+    check_grid_budget("lambdas", size, given=given, solves_per_point=1,
+                      bytes_per_point=point_bytes(p + 8),
+                      stored=f"a coefficient vector of {p:,} features")
 
 
 def _grid(problem: LSProblem, penalty, lambdas, eps: float) -> np.ndarray:
@@ -82,6 +92,7 @@ def enet_path(X, y, *, mix: float = 1.0, lambdas=100, eps: float = 1e-3, sample_
     """
     check_cd_params(tol, max_iter)
     X, y, s = _data(X, y, sample_weight)
+    _check_size(lambdas, X.shape[1])
     P = None if tikhonov is None else TikhonovPenalty.make(tikhonov, X.shape[1]).matrix
     base = ElasticNetPenalty.make(mix, X.shape[1], check_factors(penalty_factor, X.shape[1]),
                                   positive)
@@ -111,6 +122,7 @@ def group_lasso_path(X, y, groups, *, lambdas=100, eps: float = 1e-3, group_weig
     """
     check_cd_params(tol, max_iter)
     X, y, s = _data(X, y, sample_weight)
+    _check_size(lambdas, X.shape[1])
     penalty = GroupPenalty.make(groups, X.shape[1], group_weights)
     std = Standardization.plan(X, s, standardize=standardize, fit_intercept=fit_intercept,
                                l1_only=False, gram=False)

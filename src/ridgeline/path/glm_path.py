@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ridgeline._lapack import eigvalsh
+from ridgeline.path.budget import check_count, check_grid_budget, point_bytes
 from ridgeline.solvers.glm_fit import choose_solver, fit
 from ridgeline.solvers.problem import GLMProblem
 
@@ -113,6 +115,7 @@ def glm_path(problem: GLMProblem, lambdas, *, held_out=None, n_folds: int = 1,
     held_out = np.array([-1]) if held_out is None else np.asarray(held_out, dtype=np.int64)
     name = choose_solver(problem, solver)
     B = held_out.size
+    _check_grid(lambdas.size, B, problem.n_features, problem.n_outputs)
     scale = np.ones(B) if lambda_scale is None else np.asarray(lambda_scale, dtype=np.float64)
     out = GLMPath.empty(lambdas, B, problem.n_features, problem.n_outputs, name)
     extra = 0
@@ -136,6 +139,14 @@ def glm_path(problem: GLMProblem, lambdas, *, held_out=None, n_folds: int = 1,
     return out
 
 
+def _check_grid(L: int, B: int, p: int, m: int) -> None:
+    """L points × B members, each a solve keeping (p, m) coefficients: within the budgets
+    (:func:`ridgeline.path.budget.check_grid_budget`), before the first solve."""
+    check_grid_budget("lambdas", L, given=True, solves_per_point=B,
+                      bytes_per_point=point_bytes(B * (p * m + m + 8)),
+                      stored=f"{B} member(s) × {m} output(s) × {p:,} coefficients")
+
+
 #: Effective degrees of freedom (as fractions of the rank) the automatic grid spans.
 DOF_RANGE = (0.05, 0.99)
 
@@ -152,6 +163,7 @@ def auto_glm_grid(problem: GLMProblem, n_lambdas: int = 20, dof_range=DOF_RANGE,
     without an intercept), ``mean_c f_c(1 − f_c)`` for the softmax (class frequencies f_c; 1/C
     each without an intercept), ``2μ`` for Poisson.
     """
+    n_lambdas = check_count(n_lambdas, "n_lambdas", solved=True)  # before the pass
     full = np.array([-1])
     src = problem.source
     if problem.multi:
@@ -203,7 +215,7 @@ def grid_from_curvature(S: np.ndarray, n_lambdas: int,
     dof_range : (float, float)
         Smallest and largest dof as fractions of the rank.
     """
-    e = np.clip(np.linalg.eigvalsh(0.5 * (S + S.T)), 0.0, None)
+    e = np.clip(eigvalsh(0.5 * (S + S.T), "the Hessian XᵀWX"), 0.0, None)
     e = e[e > 1e-12 * max(e.max(initial=0.0), 1e-300)]
     if e.size == 0:
         return np.logspace(0, -4, n_lambdas)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ridgeline.path.budget import check_count
+
 
 def _dof(e: np.ndarray, a: float) -> float:
     return float(np.sum(e / (e + a)))
@@ -44,7 +46,8 @@ def auto_lambda_grid(
     sw : float
         Sum of sample weights; the penalty ``a = sw·λ``.
     n_lambdas : int
-        Number of grid points.
+        Number of grid points (an integer ≥ 1 whose grid fits in memory, see
+        :func:`ridgeline.path.budget.check_count`).
     dof_low, dof_high_fraction : float
         Effective degrees of freedom at the two ends (the upper end as a fraction of the rank).
     min_ratio : float
@@ -54,8 +57,7 @@ def auto_lambda_grid(
     -------
     ndarray of shape (n_lambdas,), decreasing.
     """
-    if n_lambdas < 1:
-        raise ValueError(f"n_lambdas must be at least 1, got {n_lambdas}")
+    n_lambdas = check_count(n_lambdas, "n_lambdas")
     e = np.sort(np.asarray(eigenvalues, dtype=np.float64))
     e = e[e > (e[-1] * 1e-14 if e.size and e[-1] > 0 else 0)]
     if e.size == 0:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ridgeline.path.budget import check_grid_budget, point_bytes
 from ridgeline.solvers.spectral import Factor
 
 
@@ -33,6 +34,9 @@ class RidgePath:
 def ridge_path(factor: Factor, lambdas: np.ndarray, *, fit_intercept: bool = True) -> RidgePath:
     """Evaluate a :class:`Factor` along canonical λ values (penalty ``a = n_w·λ``)."""
     lambdas = np.asarray(lambdas, dtype=np.float64)
+    p, r, k = factor.V.shape[0], factor.e.size, factor.Z.shape[1]
+    check_grid_budget("lambdas", lambdas.size, given=True, bytes_per_point=point_bytes(
+        (p + r) * k, k, 8), stored=f"{p:,} × {k} coefficients")
     penalties = lambdas * factor.sw
     factor.check_penalties(penalties)
     coef = factor.coef(penalties)

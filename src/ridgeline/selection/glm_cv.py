@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ridgeline.path.budget import check_count
 from ridgeline.path.glm_path import GLMPath, auto_glm_grid
 from ridgeline.selection.glm_scoring import resolve_glm_scorer
 from ridgeline.selection.glm_select import check_scorer_fits, kfold_glm
@@ -70,8 +71,8 @@ def glm_cv(problem: GLMProblem, n_folds: int, *, lambdas=None, n_lambdas: int = 
         grid of ``n_lambdas`` values (one more pass).
     n_lambdas : int, default=20
     scoring : str, optional
-        Default mean Poisson deviance (Poisson) or accuracy (binary); over files and Dask a
-        per-sample scorer.
+        Default: the mean held-out Poisson deviance (Poisson) or log loss (binary), negated;
+        over files and Dask a per-sample scorer.
     rule : {"min", "1se"}
     tol, max_iter : stopping rule of each fold's solve.
     warn_stacklevel : int
@@ -90,8 +91,8 @@ def glm_cv(problem: GLMProblem, n_folds: int, *, lambdas=None, n_lambdas: int = 
         if lambdas.size == 0 or not np.all(np.isfinite(lambdas)) or np.any(lambdas < 0):
             raise ValueError("the λ grid must be non-empty, finite and non-negative")
         lambdas = np.sort(lambdas)[::-1].copy()  # strong to weak: the warm-start order
-    elif n_lambdas < 1:
-        raise ValueError(f"n_lambdas must be at least 1, got {n_lambdas}")
+    else:  # an integer ≥ 1 within the solve cap, refused before any pass
+        n_lambdas = check_count(n_lambdas, "n_lambdas", solved=True)
     scorer = resolve_glm_scorer(scoring, problem.loss)
     check_scorer_fits(problem, scorer)  # refused before any pass over the data
     summary = problem.source.target_summary(n_folds, progress=problem.progress)
