@@ -278,8 +278,9 @@ def test_logistic_cv_matches_sklearn(name, scoring, refit):
     ours = LogisticRegressionCV(Cs=CS_SK, cv=cv, refit=refit, tol=1e-10, **kw).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        theirs = _sk_logistic_cv(Cs=CS_SK, cv=cv, refit=refit,
-                                 scoring=None if scoring == "default" else scoring).fit(X, y)
+        theirs = _sk_logistic_cv(Cs=CS_SK, cv=cv, refit=refit,  # our default: the log loss
+                                 scoring="neg_log_loss" if scoring == "default" else scoring
+                                 ).fit(X, y)
     assert ours.scores_.shape == theirs.scores_.shape == (4, 1, CS_SK.size)
     np.testing.assert_allclose(ours.scores_, theirs.scores_, rtol=0, atol=1e-6)
     np.testing.assert_allclose(ours.C_, theirs.C_, rtol=1e-12)

@@ -81,10 +81,12 @@ def test_scikit_learn_deprecations_warn_and_bad_penalty_is_refused():
     with pytest.warns(FutureWarning, match="'n_jobs' has no effect"):
         LogisticRegression(n_jobs=1).fit(X, y)
     with pytest.warns(FutureWarning, match="default value for l1_ratios will change"):
-        LogisticRegressionCV(Cs=3, scoring="neg_log_loss").fit(X, y)
-    with pytest.warns(FutureWarning, match="'l1_ratios=None' was deprecated"):
-        LogisticRegressionCV(Cs=3, l1_ratios=None, scoring="neg_log_loss").fit(X, y)
-    with pytest.warns(FutureWarning, match="parameter 'scoring' will change"):
+        LogisticRegressionCV(Cs=3, l1_ratios="warn").fit(X, y)
+    with warnings.catch_warnings():  # l1_ratios' default is None, the L2 penalty: no warning
+        warnings.simplefilter("error", FutureWarning)
+        LogisticRegressionCV(Cs=3).fit(X, y)
+    with warnings.catch_warnings():  # scoring's default is "neg_log_loss": no FutureWarning
+        warnings.simplefilter("error", FutureWarning)
         LogisticRegressionCV(Cs=3, l1_ratios=(0,)).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error", FutureWarning)

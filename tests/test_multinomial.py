@@ -223,7 +223,7 @@ def test_parquet_source_equals_in_memory(tmp_path):
         pq.write_table(pa.table({**cols, "label": y[a:b]}), d / f"part-{i}.parquet")
     src = ridgeline.read_parquet(d, target="label", batch_rows=256, seed=SEED)
     Cs = np.geomspace(1e-3, 1e2, 6)
-    a = LogisticRegressionCV(Cs=Cs, cv=K, tol=1e-11).fit(src)  # accuracy
+    a = LogisticRegressionCV(Cs=Cs, cv=K, tol=1e-11).fit(src)  # log loss (the default)
     b = LogisticRegressionCV(Cs=Cs, cv=_cv(1200), tol=1e-11).fit(X, y)
     _same_fit(a, b)
     np.testing.assert_array_equal(a.classes_, [-1.0, 2.0, 7.0])
@@ -368,9 +368,10 @@ def test_dask_weighted_and_direct_collections_equal_in_memory(client):
     X4, lab4, _ = _classes(n=600, p=3, C=4, seed=6)
     y4 = lab4 * 2.0 - 3.0
     frame = dd.from_pandas(pd.DataFrame(X4, columns=["u", "v", "w"]), npartitions=3)
-    a4 = LogisticRegressionCV(Cs=[0.01, 0.1, 1.0], cv=K, tol=1e-11).fit(
+    a4 = LogisticRegressionCV(Cs=[0.01, 0.1, 1.0], cv=K, tol=1e-11, scoring=None).fit(
         frame, dd.from_pandas(pd.Series(y4, name="t"), npartitions=3))
-    b4 = LogisticRegressionCV(Cs=[0.01, 0.1, 1.0], cv=_cv(600, 0), tol=1e-11).fit(X4, y4)
+    b4 = LogisticRegressionCV(Cs=[0.01, 0.1, 1.0], cv=_cv(600, 0), tol=1e-11,
+                              scoring=None).fit(X4, y4)
     _same_fit(a4, b4)
     assert a4.C_ == 0.1  # inside the grid
     assert list(a4.feature_names_in_) == ["u", "v", "w"]

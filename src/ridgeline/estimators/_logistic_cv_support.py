@@ -35,7 +35,7 @@ def refuse_params(est, method: str, params: dict) -> None:
 
 
 def sk_scorer(scoring):
-    """The scikit-learn scorer of ``scoring`` (None and the default "warn": accuracy)."""
+    """The scikit-learn scorer of ``scoring`` (None, and scikit-learn 1.9's "warn": accuracy)."""
     if scoring is None or (isinstance(scoring, str) and scoring == "warn"):
         return get_scorer("accuracy")
     return get_scorer(scoring)

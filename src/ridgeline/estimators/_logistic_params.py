@@ -97,26 +97,31 @@ def check_max_iter(max_iter, allow_zero: bool = True) -> int:
     return int(max_iter)
 
 
+#: LogisticRegressionCV's default ``l1_ratios``: None, the L2 penalty, with no warning (a
+#: deliberate difference from scikit-learn 1.9, whose default ``"warn"`` means the same with a
+#: FutureWarning and whose None is deprecated; its 1.10 default ``(0.0,)`` is the same fit)
+DEFAULT_L1_RATIOS = None
+
+
 def cv_l1_ratios(est, stacklevel: int = 4) -> tuple[np.ndarray, bool]:
     """``(l1 ratios, given)`` of a ``LogisticRegressionCV``, from ``l1_ratios`` and the
     deprecated ``penalty``, with scikit-learn 1.9's warnings; ``given`` is whether the ratios
     were set (the legacy attribute layout then keeps an l1-ratio axis).
 
-    The default (``"warn"``) and ``None`` mean the L2 penalty, ``[0]``.
+    The default None and scikit-learn 1.9's default ``"warn"`` mean the L2 penalty, ``[0]``,
+    with no l1-ratio axis in the legacy attributes; only ``"warn"`` warns, as scikit-learn 1.9
+    does (``(0.0,)``, its 1.10 default, is the same fit with an l1-ratio axis).
     """
     check_penalty_value(est.penalty)
     l1 = est.l1_ratios
-    default = isinstance(l1, str) and l1 == "warn"
-    if default:
+    warn = isinstance(l1, str) and l1 == "warn"
+    default = warn or l1 is None
+    if warn:
         warnings.warn("The default value for l1_ratios will change from None to (0.0,) in "
                       "version 1.10 (as in scikit-learn). From version 1.10 onwards, only "
                       "array-like with values in [0, 1] will be allowed, None will be "
                       "forbidden. To avoid this warning, explicitly set a value, e.g. "
                       "l1_ratios=(0,).", FutureWarning, stacklevel=stacklevel)
-    elif l1 is None and est.penalty == "deprecated":
-        warnings.warn("'l1_ratios=None' was deprecated in version 1.8 and will trigger an "
-                      "error in 1.10 (as in scikit-learn). Use an array-like with values in "
-                      "[0, 1] instead.", FutureWarning, stacklevel=stacklevel)
     given = not (default or l1 is None)
     ratios = check_l1_ratio(l1, "l1_ratios") if given else np.array([0.0])
     if est.penalty == "deprecated":
@@ -136,14 +141,16 @@ def cv_l1_ratios(est, stacklevel: int = 4) -> tuple[np.ndarray, bool]:
     return np.array([1.0 if est.penalty == "l1" else 0.0]), given
 
 
-def cv_scoring(scoring, stacklevel: int = 4):
-    """``scoring``, with scikit-learn 1.9's FutureWarning for the default ``"warn"``
-    (accuracy, becoming ``"neg_log_loss"`` in 1.11)."""
+def cv_scoring(scoring):
+    """``scoring`` of a ``LogisticRegressionCV``, resolved for its fit: the default
+    ``"neg_log_loss"`` (a proper scoring rule: it ranks C by the predicted probabilities, where
+    accuracy is flat on imbalanced classes) is kept, and ``None`` is ``"accuracy"``, as
+    scikit-learn reads None. scikit-learn 1.9's default ``"warn"`` (accuracy with a
+    FutureWarning) is not ridgeline's: it is refused with a ValueError."""
+    if scoring is None:
+        return "accuracy"
     if isinstance(scoring, str) and scoring == "warn":
-        warnings.warn("The default value of the parameter 'scoring' will change from None, "
-                      "i.e. accuracy, to 'neg_log_loss' in version 1.11 (as in scikit-learn). "
-                      "To silence this warning, explicitly set the scoring parameter: "
-                      "scoring='neg_log_loss' for the new, scoring='accuracy' or scoring=None "
-                      "for the old default.", FutureWarning, stacklevel=stacklevel)
-        return None
+        raise ValueError("scoring='warn' is scikit-learn 1.9's placeholder for its default; "
+                         "ridgeline's default is scoring='neg_log_loss' (use "
+                         "scoring='accuracy' or None for accuracy)")
     return scoring

@@ -24,7 +24,8 @@ from ridgeline.estimators._glm import (
     source_problem,
     warn_convergence,
 )
-from ridgeline.estimators._logistic_params import cv_l1_ratios, cv_scoring
+from ridgeline.estimators._grid_budget import logistic_cv_count, logistic_cv_grid
+from ridgeline.estimators._logistic_params import DEFAULT_L1_RATIOS, cv_l1_ratios, cv_scoring
 from ridgeline.estimators._logistic_sparse import (
     check_multinomial_penalty,
     check_weighted_classes,
@@ -66,9 +67,10 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
         ``"auto"``: 20 values whose effective degrees of freedom at the null model span 5% to
         99% of the rank (see :func:`ridgeline.path.auto_glm_grid`); on a statistics source
         the same grid, from one more pass at the null model.
-    l1_ratios : None, "warn" or a list of l1 ratios in [0, 1]
-        The default ``"warn"`` and None are ``(0,)``, the L2 penalty, with scikit-learn 1.9's
-        FutureWarnings (its default becomes ``(0.0,)`` in 1.10; None is deprecated). With
+    l1_ratios : None, "warn" or a list of l1 ratios in [0, 1], default=None
+        The default None is ``(0,)``, the L2 penalty, with no warning (scikit-learn 1.9's
+        default ``"warn"`` is the same with a FutureWarning, and it deprecates None; its 1.10
+        default ``(0.0,)`` is the same fit). With
         ``use_legacy_attributes=True`` a given list keeps an l1-ratio axis in the
         attributes, as scikit-learn's does. Ratios > 0 add the elastic net of
         :class:`LogisticRegression` (``method="kfold"``, arrays in memory), and every
@@ -82,13 +84,13 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
     penalty : deprecated, as :class:`LogisticRegression`
         ``'l1'``, ``'l2'``, ``'elasticnet'`` read as scikit-learn 1.9 reads them, with its
         FutureWarning.
-    scoring : str or callable, default="warn"
-        ``None`` → accuracy; the default ``"warn"`` is accuracy with scikit-learn 1.9's
-        FutureWarning (its default becomes ``"neg_log_loss"`` in 1.11). ``"neg_log_loss"``
-        and ``"accuracy"`` are computed directly; any scikit-learn scorer works
-        (``roc_auc``, ``neg_brier_score``, ...), and a metric that takes ``labels`` is told
-        all the classes, so that a held-out fold missing a class is still scored. Also the
-        rule of :meth:`score`.
+    scoring : str, callable or None, default="neg_log_loss"
+        Ranks the Cs (K-fold and ALO, binary and multinomial, L2 and elastic net). Default:
+        the held-out mean log loss, negated — a proper scoring rule, where accuracy is flat
+        on imbalanced classes and picks a grid edge (scikit-learn 1.11's default; 1.9 uses
+        accuracy with a FutureWarning). ``None`` → accuracy, as scikit-learn. Log loss and
+        accuracy are computed directly; any scikit-learn scorer works (``roc_auc``, ...),
+        told all the classes (a held-out fold may miss one). Also the rule of :meth:`score`.
     solver, tol, max_iter, class_weight : as :class:`~ridgeline.LogisticRegression`
     refit : bool, default=True
         Refit on all the data at the best C (``method="kfold"``); otherwise average the
@@ -122,11 +124,11 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
 
     __metadata_request__score = {"sample_weight": UNUSED}  # noqa: RUF012 (sklearn's protocol)
 
-    def __init__(self, *, Cs=10, l1_ratios="warn", fit_intercept=True, cv=None, dual=False,
-                 penalty="deprecated", scoring="warn", solver="auto", tol=1e-8, max_iter=100,
-                 class_weight=None, n_jobs=None, verbose=0, refit=True, intercept_scaling=1.0,
-                 random_state=None, use_legacy_attributes=False, method="kfold", rule="min",
-                 multinomial_penalty="ungrouped"):
+    def __init__(self, *, Cs=10, l1_ratios=DEFAULT_L1_RATIOS, fit_intercept=True, cv=None,
+                 dual=False, penalty="deprecated", scoring="neg_log_loss", solver="auto", tol=1e-8,
+                 max_iter=100, class_weight=None, n_jobs=None, verbose=0, refit=True,
+                 intercept_scaling=1.0, random_state=None, use_legacy_attributes=False,
+                 method="kfold", rule="min", multinomial_penalty="ungrouped"):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
         self.fit_intercept = fit_intercept
@@ -157,6 +159,7 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
         if isinstance(self.Cs, (int, np.integer)) and not isinstance(self.Cs, bool):
             if self.Cs < 1:
                 raise ValueError(f"Cs must be a positive int or a grid of C, got {self.Cs!r}")
+            logistic_cv_count(self, 1)  # before the grid is made
             return np.logspace(-4, 4, int(self.Cs))
         Cs = np.asarray(self.Cs, dtype=np.float64).ravel()
         if Cs.size == 0:
@@ -168,7 +171,7 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
     def _check_params(self) -> np.ndarray:
         """Validate the parameters; returns the l1 ratios (``[0]`` for the L2 penalty)."""
         ratios, self._ratios_given = cv_l1_ratios(self, stacklevel=5)
-        self._scoring = cv_scoring(self.scoring, stacklevel=5)
+        self._scoring = cv_scoring(self.scoring)
         check_tol_iter(self.tol, self.max_iter)
         if self.dual:
             raise ValueError("dual=True is not available: ridgeline solves the primal problem")
@@ -208,11 +211,15 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
             X, y, sample_weight = src, None, None
         Cs = self._grid()
         ratios = self._check_params()
+        logistic_cv_count(self, ratios.size)
         split_params, weighted = support.fit_routing(self, sample_weight, params)
         if is_source(X):
             problem, K, summary, labels, dtype = self._source_problem(X, y, sample_weight, ratios)
+            logistic_cv_grid(self, self.Cs, ratios.size, int(summary.n_rows), problem.n_features,
+                             self.classes_.size)
         else:
             X, y = check_X_y(self, X, y, y_numeric=False)
+            logistic_cv_grid(self, self.Cs, ratios.size, *X.shape, np.unique(y).size)
             if np.any(ratios > 0):
                 return self._fit_sparse_cv(X, y, sample_weight, Cs, ratios, split_params,
                                            weighted)
@@ -243,7 +250,8 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
         return self
 
     def score(self, X, y, sample_weight=None, **score_params):
-        """The ``scoring`` rule's score (accuracy for None and the default) on ``(X, y)``.
+        """The ``scoring`` rule's score on ``(X, y)``: the mean log loss, negated, by
+        default (greater is better, as the CV scores); accuracy for ``scoring=None``.
 
         ``score_params`` go to the scorer by scikit-learn's metadata routing (refused
         without it); ``sample_weight`` reaches the scorer without routing, and with routing

@@ -95,13 +95,15 @@ def _neg_half_deviance(loss, y, eta):
 
 
 def resolve_glm_scorer(scoring, loss, classes=None) -> GLMScorer:
-    """``None`` → accuracy (classifiers) or mean Poisson deviance; names; sklearn callables.
+    """A scoring rule for linear predictors: a name, a scikit-learn callable, or ``None`` for
+    the model's own proper rule — the mean log loss (classifiers) or the mean Poisson
+    deviance, negated.
 
     ``classes``: the classifier's classes, which a metric that takes ``labels`` is told
     (:func:`with_labels`)."""
     classifier = loss.name != "poisson"
     if scoring is None:
-        scoring = "accuracy" if classifier else "neg_mean_poisson_deviance"
+        scoring = "neg_log_loss" if classifier else "neg_mean_poisson_deviance"
     if isinstance(scoring, str):
         key = scoring.lower()
         if classifier and key in ("neg_log_loss", "log_loss"):
