@@ -104,7 +104,7 @@ def test_path_legend_names_top_k_of_many_features():
     ax = P.plot_path(path, top_k=3)
     assert len(_lines(ax, "feature:")) == 15  # every feature drawn
     assert {t for t in _legend_texts(ax) if t.startswith("x")} == {"x3", "x7", "x11"}
-    assert ax.get_legend().get_title().get_text() == "top 3 of 15"
+    assert ax.get_legend().get_title().get_text() == "top 3 of 15\nby |coef| × sd(x)"
     assert not any(ln.get_gid() == P.GID_LAMBDA_MIN for ln in ax.get_lines())  # no CV here
     cv = rl.LassoCV(cv=3).fit(X, y)
     ax = P.plot_path(path, cv=cv)
@@ -280,3 +280,121 @@ def test_plots_refuse_wrong_input(data, ridgecv):
     with pytest.raises(ValueError, match="degrees of freedom"):
         P.plot_cv(rl.LogisticRegressionCV(Cs=3).fit(X, (y > 0).astype(int)), x="dof")
     assert lr.dof.shape == (3,)
+
+
+# ---------------------------------------------------------------------------------------------
+# readable at a glance (issue 19): distinct colours, standardized ranking, legends outside
+# ---------------------------------------------------------------------------------------------
+def _outside(ax) -> bool:
+    """Whether the legend's box lies right of the axes' data area (after a draw)."""
+    ax.figure.canvas.draw()
+    leg, area = ax.get_legend().get_window_extent(), ax.get_window_extent()
+    return leg.x0 >= area.x1 and not leg.overlaps(area)
+
+
+def _wide_data(seed=5, n=120, p=22):
+    """p features; x0..x2 on a tiny scale with huge raw coefficients but small standardized
+    ones, x3..x12 the standardized heavyweights (as many as p allows)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p))
+    X[:, :3] *= 0.01
+    w = np.zeros(p)
+    w[:3] = 30.0  # |coef| 30, |coef|·sd ≈ 0.3
+    k = min(10, p - 3)
+    w[3:3 + k] = np.linspace(3.0, 1.0, k) * np.where(np.arange(k) % 2, -1, 1)
+    return X, X @ w + 0.5 * rng.normal(size=n)
+
+
+def test_path_highlights_top_k_by_standardized_size_in_distinct_colours():
+    X, y = _wide_data()
+    path = D.regularization_path(rl.Ridge(), X, y, n_lambdas=25)
+    np.testing.assert_allclose(path.scale, X.std(axis=0))
+    ax = P.plot_path(path, top_k=10)
+    lines = _lines(ax, "feature:")
+    assert len(lines) == 22  # every feature drawn
+    shown = [ln for ln in lines if not ln.get_label().startswith("_")]
+    rest = [ln for ln in lines if ln.get_label().startswith("_")]
+    size = np.abs(path.coef[:, :, 0]).max(axis=0) * X.std(axis=0)
+    expect = {f"x{j}" for j in np.argsort(-size)[:10]}
+    assert {ln.get_label() for ln in shown} == expect == {f"x{j}" for j in range(3, 13)}
+    assert not expect & {"x0", "x1", "x2"}  # the largest raw coefficients are not highlighted
+    assert np.abs(path.coef[:, :3, 0]).max() > np.abs(path.coef[:, 3:, 0]).max()
+    colors = {matplotlib.colors.to_hex(ln.get_color()) for ln in shown}
+    assert len(colors) == len(shown) == 10
+    assert {matplotlib.colors.to_hex(ln.get_color()) for ln in rest} == {"#c7c7c7"}
+    assert all(ln.get_linewidth() > r.get_linewidth() for ln in shown for r in rest[:1])
+    end = path.coef[int(np.argmin(path.lambdas)), :, 0]  # legend: order at the open end
+    names = [t for t in _legend_texts(ax) if t.startswith("x")]
+    assert names == [f"x{j}" for j in sorted(range(3, 13), key=lambda j: -end[j])]
+    assert _outside(ax)
+
+
+def test_legends_sit_outside_the_data_area(data, ridgecv):
+    X, y = data
+    rng = np.random.default_rng(4)
+    Xb, Xt, w = rng.normal(size=(30, 3)), rng.normal(size=(20, 3)), np.array([1.0, -2.0, 0.5])
+    bv = D.bias_variance(rl.Ridge(), Xb, Xb @ w, lambdas=np.geomspace(3.0, 1e-3, 5),
+                         method="parametric", f_train=Xb @ w, noise=1.0, X_test=Xt,
+                         y_test=Xt @ w + rng.normal(size=20), f_test=Xt @ w, n_rounds=10,
+                         random_state=0)
+    axes = [P.plot_path(D.regularization_path(ridgecv, X, y)), P.plot_cv(ridgecv),
+            P.plot_train_validation(D.train_validation_curve(ridgecv, X, y)),
+            P.plot_bias_variance(bv), P.plot_shrinkage(D.shrinkage_factors(ridgecv, X, y)),
+            P.plot_coefficients(D.coefficient_stability(ridgecv, X, y))]
+    assert all(_outside(ax) for ax in axes)
+    bars = [c for c in axes[3].collections if c.get_gid() == "expected_error_se"]
+    assert bars  # the error bars the legend used to cover are drawn
+
+
+def test_stability_plot_is_on_the_standardized_scale(data):
+    X, y = data
+    X = X * np.array([1.0, 100.0, 0.01, 5.0])  # raw sizes unrelated to importance
+    st = D.coefficient_stability(rl.Ridge(alpha=1.0), X, y)
+    np.testing.assert_allclose(st.scale, X.std(axis=0))
+    ax = P.plot_coefficients(st)
+    std_full = st.full_coef[:, 0] * X.std(axis=0)
+    idx = np.argsort(-np.abs(std_full), kind="stable")
+    np.testing.assert_allclose(_lines(ax, "full")[0].get_xdata(), std_full[idx])
+    np.testing.assert_allclose(_lines(ax, "folds")[0].get_xdata(),
+                               (st.fold_coef[:, idx, 0] * X.std(axis=0)[idx]).ravel())
+    assert ax.get_xlabel().startswith("standardized coefficient: coef × sd(x)")
+    np.testing.assert_allclose(st.standardized("std")[:, 0], st.std[:, 0] * X.std(axis=0))
+    with pytest.raises(ValueError, match="no coefficient field 'coef'"):
+        st.standardized("coef")
+
+
+def test_compare_panels_each_have_their_own_x_range():
+    X, y = _wide_data(p=12)
+    comp = rl.compare_penalties(X, y, penalties=("l2", "l1"), cv=3)
+    axes = P.plot_compare(comp)
+    limits = [ax.get_xlim() for ax in axes]
+    assert limits[0] != limits[1]
+    for ax, row in zip(axes, comp.rows, strict=True):
+        lo, hi = ax.get_xlim()
+        c = np.asarray(row.coef)
+        assert lo <= min(c.min(), 0.0) and hi >= max(c.max(), 0.0)  # its bars fit
+        assert hi - lo < 1.5 * (max(c.max(), 0.0) - min(c.min(), 0.0))  # and fill it
+    paths = [D.regularization_path(rl.Lasso(), X, y, n_lambdas=10),
+             D.regularization_path(rl.Ridge(), X, y, n_lambdas=10)]
+    axes = P.plot_compare(paths)
+    for ax, path in zip(axes, paths, strict=True):
+        lo, hi = ax.get_xlim()
+        assert lo <= path.lambdas.min() and hi >= path.lambdas.max()
+    assert axes[0].get_xlim() != axes[1].get_xlim()
+
+
+def test_compare_bars_on_the_standardized_scale_show_every_panels_main_features():
+    X, y = _wide_data(p=22)
+    comp = rl.compare_penalties(X, y, penalties=("l2", "l1"), cv=3)
+    sd = X.std(axis=0)
+    axes = P.plot_compare(comp, scale=sd, top_k=6)
+    for ax, row in zip(axes, comp.rows, strict=True):
+        bars = [b for b in ax.patches if (b.get_gid() or "").startswith("coef:")]
+        assert len(bars) == 6
+        shown = [int(b.get_gid()[len("coef:x"):]) for b in bars]
+        np.testing.assert_allclose([b.get_width() for b in bars], row.coef[shown] * sd[shown])
+        assert int(np.argmax(np.abs(row.coef * sd))) in shown  # its largest bar is drawn
+        assert ax.get_xlabel() == "standardized coefficient: coef × sd(x)"
+    with pytest.raises(ValueError, match=r"one finite standard deviation per feature \(22\), "
+                                         "got 3 values"):
+        P.plot_compare(comp, scale=[1.0, 2.0, 3.0])

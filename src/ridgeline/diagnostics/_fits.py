@@ -9,6 +9,7 @@ from sklearn.utils.validation import column_or_1d
 from ridgeline.diagnostics._models import ModelSpec
 from ridgeline.estimators._glm import encode_labels
 from ridgeline.estimators._sparse import enet_penalty
+from ridgeline.estimators._standardize import column_scale
 from ridgeline.estimators.sparse_paths import enet_path, group_lasso_path
 from ridgeline.losses import PoissonLoss
 from ridgeline.penalties import GroupPenalty
@@ -95,15 +96,17 @@ def sparse_path(spec: ModelSpec, X, y: np.ndarray, s: np.ndarray, lambdas):
     count (log grid from the exact λ_max)."""
     base = spec.base
     eps = float(getattr(base, "eps", 1e-3))
+    standardize = bool(getattr(base, "standardize", False))  # the estimator's own problem
     if spec.kind == "group":
         groups = base.groups if base.groups is not None else 1
         return group_lasso_path(X, y, groups, lambdas=lambdas, eps=eps,
                                 group_weights=base.group_weights, sample_weight=s,
                                 fit_intercept=spec.fit_intercept, tol=base.tol,
-                                max_iter=base.max_iter)
+                                max_iter=base.max_iter, standardize=standardize)
     return enet_path(X, y, mix=spec.mix, lambdas=lambdas, eps=eps, sample_weight=s,
                      fit_intercept=spec.fit_intercept, penalty_factor=base.penalty_factor,
-                     positive=base.positive, tol=base.tol, max_iter=base.max_iter)
+                     positive=base.positive, tol=base.tol, max_iter=base.max_iter,
+                     standardize=standardize)
 
 
 def sparse_dof(spec: ModelSpec, X, s: np.ndarray, path) -> np.ndarray:
@@ -114,6 +117,8 @@ def sparse_dof(spec: ModelSpec, X, s: np.ndarray, path) -> np.ndarray:
         p = X.shape[1]
         G = accumulate(X, np.zeros((X.shape[0], 1)), s).centered(spec.fit_intercept).G
         f = sparse_penalty(spec, p).factors
+        if getattr(spec.base, "standardize", False):  # the L2 part penalizes (σ_j w_j)²
+            f = f * column_scale(X, s, spec.fit_intercept) ** 2
         n_w = float(s.sum())
         for i, lam in enumerate(path.lambdas):
             A = np.flatnonzero(active[i])

@@ -184,7 +184,8 @@ def model_spec(estimator) -> ModelSpec:
         if isinstance(estimator, LassoCV):
             rho = 1.0
             base = Lasso(fit_intercept=fi, tol=estimator.tol, max_iter=estimator.max_iter,
-                         positive=estimator.positive, penalty_factor=estimator.penalty_factor)
+                         positive=estimator.positive, penalty_factor=estimator.penalty_factor,
+                         standardize=estimator.standardize)
         else:
             if hasattr(estimator, "l1_ratio_"):
                 rho = float(estimator.l1_ratio_)
@@ -195,14 +196,16 @@ def model_spec(estimator) -> ModelSpec:
                                  "l1_ratio_ is used) or give a single l1_ratio")
             base = ElasticNet(l1_ratio=rho, fit_intercept=fi, tol=estimator.tol,
                               max_iter=estimator.max_iter, positive=estimator.positive,
-                              penalty_factor=estimator.penalty_factor)
+                              penalty_factor=estimator.penalty_factor,
+                              standardize=estimator.standardize)
         return ModelSpec("enet", name, "alpha", base, fi, rho)
     if isinstance(estimator, (GroupLasso, GroupLassoCV)):
         if isinstance(estimator, GroupLasso):
             base = clone(estimator)
         else:
             base = GroupLasso(groups=estimator.groups, group_weights=estimator.group_weights,
-                              fit_intercept=fi, tol=estimator.tol, max_iter=estimator.max_iter)
+                              fit_intercept=fi, tol=estimator.tol, max_iter=estimator.max_iter,
+                              standardize=estimator.standardize)
         return ModelSpec("group", name, "alpha", base, fi)
     raise TypeError(f"expected a ridgeline estimator ({', '.join(SUPPORTED)}), got {name}")
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.model_selection import check_cv
 
 from ridgeline.diagnostics._checks import (
     check_data,
@@ -23,17 +22,15 @@ from ridgeline.diagnostics._checks import (
     feature_names_of,
     input_feature_names,
 )
-from ridgeline.diagnostics._fits import glm_problem, sparse_penalty, weight_sum
+from ridgeline.diagnostics._fits import weight_sum
 from ridgeline.diagnostics._models import is_fitted, model_spec, own_cv, own_lambda
+from ridgeline.diagnostics._stability import (
+    coef_matrix,
+    glm_folds,
+    ridge_folds,
+    sparse_fits,
+)
 from ridgeline.diagnostics._table import fmt, text_table, to_dict
-from ridgeline.selection.glm_scoring import resolve_glm_scorer
-from ridgeline.selection.glm_select import kfold_glm
-from ridgeline.selection.kfold import primal_folds
-from ridgeline.selection.sparse_cv import ls_cv
-from ridgeline.solvers.ls_problem import use_gram
-
-#: above this many features the ridge fold fits are refits instead of p×p fold statistics
-MAX_GRAM_FEATURES = 2000
 
 
 @dataclass
@@ -122,6 +119,10 @@ class CoefficientStability:
     n_splits : int
     model : str
     estimator : str
+    scale : ndarray (p,) or None
+        Sample-weighted standard deviation of each feature on all the data (1 for a
+        constant one): ``coef · scale`` puts the coefficients on the standardized scale,
+        where their sizes compare (:meth:`standardized`).
     """
 
     feature_names: list
@@ -140,6 +141,17 @@ class CoefficientStability:
     n_splits: int
     model: str
     estimator: str
+    scale: np.ndarray | None = None
+
+    def standardized(self, name: str) -> np.ndarray:
+        """The field ``name`` (``"fold_coef"``, ``"full_coef"``, ``"mean"``, ``"std"``,
+        ``"min"``, ``"max"``) times the feature scale: coefficients per one standard deviation
+        of their feature (unchanged when :attr:`scale` is None)."""
+        if name not in ("fold_coef", "full_coef", "mean", "std", "min", "max"):
+            raise ValueError(f"no coefficient field {name!r}: use fold_coef, full_coef, mean, "
+                             "std, min or max")
+        value = getattr(self, name)
+        return value if self.scale is None else value * self.scale[:, None]
 
     @property
     def relative_spread(self) -> np.ndarray:
@@ -166,16 +178,6 @@ class CoefficientStability:
         return to_dict(self)
 
 
-def _coef_matrix(estimator) -> np.ndarray:
-    """``coef_`` as (p, m)."""
-    coef = np.asarray(estimator.coef_, dtype=np.float64)
-    if coef.ndim == 1:
-        return coef[:, None]
-    if coef.ndim == 2:
-        return coef.T
-    raise ValueError(f"coef_ of shape {coef.shape} is not a linear model's")
-
-
 def _output_names(estimator, m: int) -> list:
     classes = getattr(estimator, "classes_", None)
     if classes is not None:
@@ -187,7 +189,9 @@ def _output_names(estimator, m: int) -> list:
     return ["y"] if m == 1 else [f"y{t}" for t in range(m)]
 
 
-def _weighted_sd(X, s: np.ndarray) -> np.ndarray:
+def feature_scale(X, s: np.ndarray) -> np.ndarray:
+    """Sample-weighted standard deviation of each column of X (1 for a constant column): the
+    scale of the standardized coefficients ``coef · scale``."""
     sw = float(s.sum())
     if sp.issparse(X):
         mean = np.asarray(X.T @ s).ravel() / sw
@@ -231,13 +235,13 @@ def standardized_coefficients(estimator, X, *, sample_weight=None,
                          "(standardized coefficients need coef_)")
     names_in = input_feature_names(X)
     X, _, s = check_data(X, sample_weight=sample_weight)
-    coef = _coef_matrix(estimator)
+    coef = coef_matrix(estimator)
     p = coef.shape[0]
     if X.shape[1] != p:
         raise ValueError(f"X has {X.shape[1]} features but the estimator has {p} coefficients")
     names = feature_names_of(estimator, p, feature_names if feature_names is not None
                              else names_in)
-    scale = _weighted_sd(X, s)
+    scale = feature_scale(X, s)
     std = coef * scale[:, None]
     imp = np.linalg.norm(std, axis=1)
     order = np.argsort(-imp, kind="stable")
@@ -252,6 +256,11 @@ def standardized_coefficients(estimator, X, *, sample_weight=None,
 def coefficient_stability(estimator, X, y, *, lambda_=None, cv=None, sample_weight=None,
                           groups=None, feature_names=None) -> CoefficientStability:
     """Refit the model at one canonical λ on every training fold; summarize the coefficients.
+
+    The fits solve the estimator's own problem (its ``standardize`` included: every fold
+    shares the full data's scale, as the CV estimators do). Lasso, elastic-net and group-lasso
+    fits follow a certified, warm-started path from λ_max down to λ, as the CV estimators
+    reach their λ, so that they converge within the estimator's ``max_iter``.
 
     Parameters
     ----------
@@ -291,73 +300,25 @@ def coefficient_stability(estimator, X, y, *, lambda_=None, cv=None, sample_weig
     names = feature_names_of(estimator, X.shape[1], feature_names if feature_names is not None
                              else names_in)
     cv = own_cv(estimator) if cv is None else cv
-    fold = {"ridge": _ridge_folds, "logistic": _glm_folds, "poisson": _glm_folds,
-            "enet": _sparse_folds, "group": _sparse_folds}[spec.kind]
-    fold_coef = fold(spec, X, y, s, lam, cv, groups)  # (K, p, m)
-    full = spec.at(lam, n_w).fit(X, y, sample_weight=s)
-    full_coef = _coef_matrix(full)
+    if spec.sparse:  # warm-started paths to λ, the estimator's standardization included
+        fold_coef, full_coef = sparse_fits(spec, X, y, s, lam, cv, groups)
+        outputs = ["y"]
+    else:
+        fold = ridge_folds if spec.kind == "ridge" else glm_folds
+        fold_coef = fold(spec, X, y, s, lam, cv, groups)  # (K, p, m)
+        full = spec.at(lam, n_w).fit(X, y, sample_weight=s)
+        full_coef = coef_matrix(full)
+        outputs = _output_names(full, full_coef.shape[1])
     if full_coef.shape != fold_coef.shape[1:]:
         raise AssertionError("fold and full-data coefficients disagree in shape")
     K = fold_coef.shape[0]
     agree = (np.sign(fold_coef) == np.sign(full_coef)[None]).mean(axis=0)
     selected = np.any(fold_coef != 0, axis=2).mean(axis=0)
     return CoefficientStability(
-        feature_names=names, output_names=_output_names(full, full_coef.shape[1]),
+        feature_names=names, output_names=outputs,
         lambda_=lam, param=float(spec.to_param(lam, n_w)), param_name=spec.param_name,
         fold_coef=fold_coef, full_coef=full_coef, mean=fold_coef.mean(axis=0),
         std=fold_coef.std(axis=0, ddof=1) if K > 1 else np.zeros_like(full_coef),
         min=fold_coef.min(axis=0), max=fold_coef.max(axis=0), sign_agreement=agree,
-        selection_frequency=selected, n_splits=K, model=spec.dof_kind, estimator=spec.name)
-
-
-def _splits(cv, X, y_split, groups, classifier: bool) -> list:
-    splitter = check_cv(cv, y_split, classifier=classifier)
-    out = [(np.asarray(tr), np.asarray(te)) for tr, te in splitter.split(X, y_split, groups)]
-    if len(out) < 2:
-        raise ValueError(f"cross-validation needs at least 2 splits, got {len(out)}")
-    return out
-
-
-def _ridge_folds(spec, X, y, s, lam, cv, groups) -> np.ndarray:
-    Y = y[:, None] if y.ndim == 1 else y
-    splits = _splits(cv, X, Y[:, 0], groups, classifier=False)
-    if X.shape[1] > MAX_GRAM_FEATURES:  # p×p fold statistics too large: one refit per fold
-        return np.stack([_coef_matrix(spec.at(lam, float(s[tr].sum())).fit(
-            X[tr], y[tr], sample_weight=s[tr])) for tr, _ in splits])
-    folds, _ = primal_folds(X, Y, s, splits, fit_intercept=spec.fit_intercept,
-                            standardize=bool(spec.base.standardize),
-                            min_penalty=lambda sw_tr: lam * sw_tr)
-    out = []
-    for f in folds:
-        pen = np.array([lam * f.factor.sw])
-        f.factor.check_penalties(pen)
-        out.append(f.factor.coef(pen)[0])  # (p, k)
-    return np.stack(out)
-
-
-def _glm_folds(spec, X, y, s, lam, cv, groups) -> np.ndarray:
-    problem, _, (labels, classes) = glm_problem(spec, X, y, s)
-    splits = _splits(cv, X, labels, groups, classifier=spec.kind == "logistic")
-    scorer = resolve_glm_scorer(None, problem.loss)
-    base = spec.base
-    lam_arr = np.array([lam])
-    sw = problem.source.weights.sum()
-    sel = kfold_glm(problem, lam_arr, spec.to_param(lam_arr, sw), scorer, splits=splits,
-                    labels=labels, classes=classes, solver=base.solver, tol=base.tol,
-                    max_iter=base.max_iter, fixed_C=False)
-    return sel.path.coef[0]  # (K, p, m)
-
-
-def _sparse_folds(spec, X, y, s, lam, cv, groups) -> np.ndarray:
-    if y.ndim != 1:
-        if y.shape[1] != 1:
-            raise ValueError(f"{spec.name} takes one target, got y of shape {y.shape}")
-        y = y[:, 0]
-    splits = _splits(cv, X, y, groups, classifier=False)
-    penalty = sparse_penalty(spec, X.shape[1])
-    is_group = spec.kind == "group"
-    gram = False if is_group else use_gram(X, X.shape[0], False, False,
-                                           getattr(spec.base, "precompute", "auto"))
-    res = ls_cv(X, y, s, splits, penalty, np.array([lam]), fit_intercept=spec.fit_intercept,
-                tol=spec.base.tol, max_epochs=spec.base.max_iter, gram=gram)
-    return np.stack([p.coefs[0][:, None] for p in res.paths])
+        selection_frequency=selected, n_splits=K, model=spec.dof_kind, estimator=spec.name,
+        scale=feature_scale(X, s))

@@ -30,6 +30,7 @@ import numpy as np
 from ridgeline.diagnostics._checks import (
     check_count,
     check_data,
+    check_grid_cost,
     check_lambdas,
     feature_names_of,
     input_feature_names,
@@ -50,6 +51,7 @@ from ridgeline.diagnostics._models import (
     own_lambda,
 )
 from ridgeline.diagnostics._table import text_table, to_dict
+from ridgeline.diagnostics.coefficients import feature_scale
 from ridgeline.estimators._glm import warn_convergence
 from ridgeline.path.glm_path import auto_glm_grid, glm_path
 from ridgeline.path.grid import auto_lambda_grid
@@ -99,6 +101,10 @@ class RegularizationPath:
         estimator is a fitted CV estimator.
     lambda_chosen : float or None
         The λ the estimator fits (its ``lambda_`` when fitted, else its parameter's λ).
+    scale : ndarray (p,) or None
+        Sample-weighted standard deviation of each feature (1 for a constant one): ``coef ·
+        scale`` are the standardized coefficients, which rank the features (as
+        :func:`~ridgeline.diagnostics.standardized_coefficients` does).
     """
 
     lambdas: np.ndarray
@@ -118,6 +124,7 @@ class RegularizationPath:
     lambda_min: float | None = None
     lambda_1se: float | None = None
     lambda_chosen: float | None = None
+    scale: np.ndarray | None = None
 
     @property
     def n_features(self) -> int:
@@ -201,6 +208,8 @@ def regularization_path(estimator, X, y, *, lambdas=None, n_lambdas: int = 50,
     names = feature_names_of(estimator, X.shape[1], feature_names if feature_names is not None
                              else names_in)
     grid = check_lambdas(lambdas) if lambdas is not None else own_grid(estimator, spec, n_w)
+    check_grid_cost(grid, n_lambdas, iterative=spec.kind != "ridge",
+                    per_member=(X.shape[1] + min(X.shape)) * (y.shape[1] if y.ndim == 2 else 1))
     compute = {"ridge": _ridge, "logistic": _glm, "poisson": _glm, "enet": _sparse,
                "group": _sparse}[spec.kind]
     lam, coef, intercept, dof, outputs = compute(spec, X, y, s, grid, n_lambdas)
@@ -211,7 +220,8 @@ def regularization_path(estimator, X, y, *, lambdas=None, n_lambdas: int = 50,
         intercept=intercept, dof=dof, n_nonzero=nnz, model=spec.dof_kind,
         estimator=spec.name, dof_method=spec.dof_method, feature_names=names,
         output_names=outputs, n_w=n_w, fit_intercept=spec.fit_intercept,
-        lambda_min=lam_min, lambda_1se=lam_1se, lambda_chosen=own_lambda(estimator, spec, n_w))
+        lambda_min=lam_min, lambda_1se=lam_1se, lambda_chosen=own_lambda(estimator, spec, n_w),
+        scale=feature_scale(X, s))
 
 
 # ---- ridge ------------------------------------------------------------------------------------

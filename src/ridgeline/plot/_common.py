@@ -91,14 +91,11 @@ def mark_cv(ax, lam_min, lam_1se, lambdas, xs, log_x: bool) -> None:
                     style=":")
 
 
-def labelled(n: int, importance, top_k: int) -> np.ndarray:
-    """Boolean mask of the items named in the legend: all when ``n ≤ 10``, else the top k."""
-    if n <= MAX_LEGEND_FEATURES:
-        return np.ones(n, dtype=bool)
-    mask = np.zeros(n, dtype=bool)
+def top_indices(n: int, importance, top_k: int) -> np.ndarray:
+    """Indices of the items highlighted and named in the legend, the most important first:
+    all ``n`` when ``n ≤ 10``, else the ``top_k`` of largest ``importance``."""
     order = np.argsort(-np.asarray(importance, dtype=np.float64), kind="stable")
-    mask[order[:max(int(top_k), 0)]] = True
-    return mask
+    return order if n <= MAX_LEGEND_FEATURES else order[:max(int(top_k), 0)]
 
 
 def sorted_by(xs):
@@ -106,7 +103,54 @@ def sorted_by(xs):
     return np.argsort(np.asarray(xs, dtype=np.float64), kind="stable")
 
 
-def legend(ax, **kw) -> None:
-    handles, _labels = ax.get_legend_handles_labels()
-    if handles:
-        ax.legend(fontsize="small", **kw)
+#: colour of the lines that are drawn but not highlighted (thin, behind the others)
+REST_COLOR = "0.78"
+
+
+def distinct_colors(k: int) -> list:
+    """``k`` distinct RGBA colours, none of them grey: tab10 without its grey, then tab20's
+    light shades without theirs (18 in all); more than 18 are spread over the hue circle."""
+    from matplotlib import colormaps
+
+    tab10, tab20 = colormaps["tab10"], colormaps["tab20"]
+    palette = [tab10(i) for i in range(10) if i != 7]
+    palette += [tab20(i) for i in range(1, 20, 2) if i != 15]
+    if k <= len(palette):
+        return palette[:k]
+    hsv = colormaps["hsv"]
+    return [hsv(i / k) for i in range(k)]
+
+
+def highlight_lines(ax, xs, ys, names: list, gids: list, show) -> list:
+    """One line per column of ``ys`` (L, n), drawn in column order: the ``show`` ones in
+    distinct colours (in the order of their indices in ``show``, a 1-d index array, the most
+    important first), thick and labelled; the rest thin and grey (:data:`REST_COLOR`), behind,
+    without a legend entry. Returns the highlighted lines in the order of ``show``."""
+    colors = dict(zip((int(j) for j in show), distinct_colors(len(show)), strict=True))
+    out = {}
+    for j, name in enumerate(names):
+        if j in colors:
+            out[j] = ax.plot(xs, ys[:, j], color=colors[j], linewidth=1.7, zorder=3,
+                             gid=gids[j], label=name)[0]
+        else:
+            ax.plot(xs, ys[:, j], color=REST_COLOR, linewidth=0.8, zorder=2, gid=gids[j],
+                    label=f"_{name}")
+    return [out[int(j)] for j in show]
+
+
+def legend(ax, first=None, **kw) -> None:
+    """The legend outside the data area: to the right of the axes, top-aligned (a figure with
+    constrained layout, as :func:`get_ax` makes, shrinks the axes to make room). ``first``:
+    handles to list first, in that order (the others follow as drawn)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return
+    if first:
+        ids = [id(h) for h in first]
+        rest = [(h, t) for h, t in zip(handles, labels, strict=True) if id(h) not in ids]
+        handles = list(first) + [h for h, _ in rest]
+        labels = [h.get_label() for h in first] + [t for _, t in rest]
+    kw.setdefault("loc", "upper left")
+    kw.setdefault("bbox_to_anchor", (1.02, 1.0))
+    kw.setdefault("borderaxespad", 0.0)
+    ax.legend(handles, labels, fontsize="small", **kw)

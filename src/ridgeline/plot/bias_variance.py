@@ -96,7 +96,7 @@ def plot_bias_variance(result: BiasVariance, *, reference: BiasVariance | None =
     set_x_axis(ax, label, log_x)
     ax.set_ylabel("expected test error" if result.loss == "squared" else "expected 0-1 loss")
     ax.set_title(f"{result.estimator}: bias–variance ({result.method})")
-    legend(ax, loc="best")
+    legend(ax)
     return ax
 
 
@@ -112,5 +112,5 @@ def _bars(ax, result: BiasVariance, names: dict):
                    gid="expected_error", label="measured test error")
     ax.set_ylabel("expected test error" if result.loss == "squared" else "expected 0-1 loss")
     ax.set_title(f"{result.estimator}: bias–variance ({result.method})")
-    legend(ax, loc="best")
+    legend(ax)
     return ax

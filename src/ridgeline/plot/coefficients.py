@@ -22,7 +22,9 @@ def plot_coefficients(result, *, top_k: int = 20, output: int = 0, ax=None) -> A
         ``CoefficientRanking``: horizontal bars of ``coef × sd(x)``, most important on top
         (gids ``"coef:<feature>"``). ``CoefficientStability``: per feature, the fold
         coefficients as dots (gid ``"folds"``), their mean ± sd (gid ``"fold_mean"``) and the
-        full-data coefficient (gid ``"full"``); features ordered by |full-data coefficient|.
+        full-data coefficient (gid ``"full"``), all on the standardized scale ``coef ×
+        sd(x)`` (``result.scale``), where sizes compare; features ordered by the size of
+        the standardized full-data coefficient.
     top_k : int, default=20
         Features shown (the most important).
     output : int, default=0
@@ -66,24 +68,26 @@ def _ranking(res: CoefficientRanking, top_k: int, output: int, ax):
 
 def _stability(res: CoefficientStability, top_k: int, output: int, ax):
     _check_output(output, res.full_coef.shape[1])
-    full = res.full_coef[:, output]
+    full = res.standardized("full_coef")[:, output]
     idx = np.argsort(-np.abs(full), kind="stable")[:top_k]
     pos = np.arange(idx.size)[::-1]
     K = res.n_splits
-    folds = res.fold_coef[:, idx, output]  # (K, k)
+    folds = res.standardized("fold_coef")[:, idx, output]  # (K, k)
     ax.plot(folds.ravel(), np.repeat(pos[None, :], K, axis=0).ravel(), "o", color="0.55",
             markersize=3, alpha=0.7, gid="folds", label=f"{K} training folds")
-    ax.errorbar(res.mean[idx, output], pos, xerr=res.std[idx, output], fmt="none",
-                ecolor="tab:blue", capsize=3, gid="fold_mean", label="fold mean ± sd")
+    ax.errorbar(res.standardized("mean")[idx, output], pos,
+                xerr=res.standardized("std")[idx, output], fmt="none", ecolor="tab:blue",
+                capsize=3, gid="fold_mean", label="fold mean ± sd")
     ax.plot(full[idx], pos, "D", color="tab:red", markersize=5, gid="full", label="all data")
     ax.axvline(0.0, color="0.4", linewidth=0.8, gid="zero")
     labels = [f"{res.feature_names[j]} ({res.selection_frequency[j]:.0%})"
               if res.model in ("lasso", "elasticnet", "group") else res.feature_names[j]
               for j in idx]
     ax.set_yticks(pos, labels)
-    ax.set_xlabel(f"coefficient at λ = {res.lambda_:.3g} ({res.param_name} = {res.param:.3g})")
+    what = "coefficient" if res.scale is None else "standardized coefficient: coef × sd(x)"
+    ax.set_xlabel(f"{what}\nat λ = {res.lambda_:.3g} ({res.param_name} = {res.param:.3g})")
     sel = " (selected in % of folds)" if res.model in ("lasso", "elasticnet", "group") else ""
     ax.set_title(f"{res.estimator}: coefficient stability across folds{sel}",
                  fontsize="medium")
-    legend(ax, loc="best")
+    legend(ax)
     return ax

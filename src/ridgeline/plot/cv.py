@@ -89,7 +89,7 @@ def plot_cv(result, *, x: str = "lambda", ax=None) -> Axes:
     ax.set_ylabel(name)
     folds = f"{res.n_splits}-fold " if res.method == "kfold" else ""
     ax.set_title(f"{owner + ': ' if owner else ''}{folds}cross-validation")
-    legend(ax, loc="best")
+    legend(ax)
     return ax
 
 
@@ -128,5 +128,5 @@ def plot_train_validation(curve: TrainValidationCurve, *, x: str = "lambda", ax=
     set_x_axis(ax, label, log_x)
     ax.set_ylabel(curve.error_label)
     ax.set_title(f"{curve.estimator}: training vs validation ({curve.n_splits} folds)")
-    legend(ax, loc="best")
+    legend(ax)
     return ax

@@ -11,12 +11,13 @@ from ridgeline.plot._common import (
     GID_LAMBDA_CHOSEN,
     check_x,
     get_ax,
-    labelled,
+    highlight_lines,
     legend,
     mark_cv,
     mark_lambda,
     set_x_axis,
     sorted_by,
+    top_indices,
     x_values,
 )
 
@@ -56,8 +57,11 @@ def plot_path(path: RegularizationPath, *, x: str = "lambda", output: int = 0,
     output : int, default=0
         Which output (target / class) to draw for multi-output paths.
     top_k : int, default=10
-        With more than 10 features, the legend names only the ``top_k`` largest (by the
-        largest |coefficient| along the path); all lines are still drawn.
+        With more than 10 features only the ``top_k`` largest are highlighted and named in
+        the legend, ranked by standardized size — the largest ``|coef| · sd(x)`` along the
+        path (``path.scale``), the ranking of
+        :func:`~ridgeline.diagnostics.standardized_coefficients`; the others are drawn thin
+        and grey.
     cv : RidgeCVResult, TrainValidationCurve or fitted CV estimator, optional
         Where λ_min / λ_1se come from when the path has none of its own.
     ax : matplotlib Axes, optional
@@ -65,10 +69,13 @@ def plot_path(path: RegularizationPath, *, x: str = "lambda", output: int = 0,
     Returns
     -------
     matplotlib Axes
-        One ``Line2D`` per feature (gid ``"feature:<name>"``, label the name when named in
-        the legend), a zero line (gid ``"zero"``), vertical lines with gids ``"lambda_min"`` and
-        ``"lambda_1se"`` (and ``"lambda_chosen"`` for the estimator's own λ when it lies
-        on the grid's range and is neither).
+        One ``Line2D`` per feature (gid ``"feature:<name>"``): the highlighted ones in
+        distinct colours with their name as label, the others grey with a label starting
+        with ``"_"``; a zero line (gid ``"zero"``), vertical lines with gids ``"lambda_min"``
+        and ``"lambda_1se"`` (and ``"lambda_chosen"`` for the estimator's own λ when it lies
+        on the grid's range and is neither). The legend sits outside the axes, on the
+        right, the features listed from the largest to the smallest coefficient at the
+        least regularized end of the path, the order in which the lines end there.
     """
     if not isinstance(path, RegularizationPath):
         raise TypeError("plot_path takes a RegularizationPath (ridgeline.diagnostics."
@@ -80,10 +87,12 @@ def plot_path(path: RegularizationPath, *, x: str = "lambda", output: int = 0,
     xs, label, log_x = x_values(x, path.lambdas, path.params, path.dof, path.param_name)
     order = sorted_by(xs)
     coef = path.coef[:, :, output]
-    show = labelled(path.n_features, np.abs(coef).max(axis=0), top_k)
-    for j, name in enumerate(path.feature_names):
-        ax.plot(xs[order], coef[order, j], linewidth=1.4, gid=f"feature:{name}",
-                label=name if show[j] else f"_{name}")
+    scale = np.ones(path.n_features) if path.scale is None else np.asarray(path.scale)
+    show = top_indices(path.n_features, np.abs(coef).max(axis=0) * scale, top_k)
+    lines = highlight_lines(ax, xs[order], coef[order], path.feature_names,
+                            [f"feature:{name}" for name in path.feature_names], show)
+    end = coef[int(np.argmin(path.lambdas)), show]  # where the lines have spread apart
+    lines = [lines[i] for i in np.argsort(-end, kind="stable")]
     ax.axhline(0.0, color="0.6", linewidth=0.8, gid="zero")
     lam_min, lam_1se = path.lambda_min, path.lambda_1se
     if lam_min is None and cv is not None:
@@ -98,7 +107,7 @@ def plot_path(path: RegularizationPath, *, x: str = "lambda", output: int = 0,
     out = f" ({path.output_names[output]})" if path.n_outputs > 1 else ""
     ax.set_ylabel(f"coefficient{out}")
     ax.set_title(f"{path.estimator}: regularization path")
-    hidden = int(path.n_features - show.sum())
-    legend(ax, title=f"top {int(show.sum())} of {path.n_features}" if hidden else None,
-           loc="best", ncols=1 if show.sum() <= 6 else 2)
+    by = "|coef| × sd(x)" if path.scale is not None else "|coef|"
+    legend(ax, first=lines, title=f"top {show.size} of {path.n_features}\nby {by}"
+           if show.size < path.n_features else None)
     return ax

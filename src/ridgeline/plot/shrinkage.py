@@ -11,11 +11,12 @@ from ridgeline.plot._common import (
     GID_LAMBDA_CHOSEN,
     check_x,
     get_ax,
-    labelled,
+    highlight_lines,
     legend,
     mark_lambda,
     set_x_axis,
     sorted_by,
+    top_indices,
     x_values,
 )
 
@@ -35,8 +36,9 @@ def plot_shrinkage(result: Shrinkage, *, kind: str = "lambda", lambdas=None, x: 
         From :func:`ridgeline.diagnostics.shrinkage_factors`.
     kind : {"lambda", "direction"}, default="lambda"
         ``"lambda"``: one curve per principal direction against λ (gid
-        ``"direction:<j>"``, j from 1 = largest singular value); the legend names every
-        direction up to 10, else the ``top_k`` of largest variance. ``"direction"``: the
+        ``"direction:<j>"``, j from 1 = largest singular value); every direction up to 10,
+        else the ``top_k`` of largest variance, in distinct colours and named in the legend
+        (the others thin and grey). ``"direction"``: the
         factors against the direction index, one line per λ of ``lambdas`` (gid
         ``"lambda:<λ>"``).
     lambdas : sequence of float, optional
@@ -63,11 +65,10 @@ def plot_shrinkage(result: Shrinkage, *, kind: str = "lambda", lambdas=None, x: 
         check_x(x)
         xs, label, log_x = x_values(x, result.lambdas, result.params, result.dof, "alpha")
         o = sorted_by(xs)
-        show = labelled(r, result.singular_values, top_k)
-        for j in range(r):
-            name = f"PC{j + 1} (d = {result.singular_values[j]:.3g})"
-            ax.plot(xs[o], result.factors[o, j], linewidth=1.4, gid=f"direction:{j + 1}",
-                    label=name if show[j] else f"_{name}")
+        show = top_indices(r, result.singular_values, top_k)
+        names = [f"PC{j + 1} (d = {result.singular_values[j]:.3g})" for j in range(r)]
+        highlight_lines(ax, xs[o], result.factors[o], names,
+                        [f"direction:{j + 1}" for j in range(r)], show)
         mark_lambda(ax, result.lambda_chosen, result.lambdas, xs, log_x,
                     gid=GID_LAMBDA_CHOSEN, name="estimator's λ", style="--")
         set_x_axis(ax, label, log_x)
@@ -84,7 +85,7 @@ def plot_shrinkage(result: Shrinkage, *, kind: str = "lambda", lambdas=None, x: 
     ax.set_ylabel(ylabel)
     std = ", standardized" if result.standardize else ""
     ax.set_title(f"ridge shrinkage along the principal directions (n_w = {result.n_w:.4g}{std})")
-    legend(ax, loc="best")
+    legend(ax)
     return ax
 
 
