@@ -17,8 +17,11 @@ import pytest
 from ridgeline.diagnostics import bias_variance, standardized_coefficients
 from ridgeline.io import Table, load_builtin
 from ridgeline.io import modelfile as modelfile_module
+from ridgeline.report import _bias_variance as bv_module
+from ridgeline.report import _context as context_module
 from ridgeline.report import build as build_module
 from ridgeline.report import build_report, fit_model, write_report
+from ridgeline.report import html as html_module
 from ridgeline.report.html import fmt
 
 ARTIFACTS = Path(os.environ.get("RIDGELINE_TEST_ARTIFACTS",
@@ -77,7 +80,8 @@ def test_sections_shown_or_skipped_with_a_reason(reports, kind):
     status = {s.ident: s.status for s in rep.sections}
     assert not rep.failed, [(s.ident, s.note) for s in rep.failed]
     assert {k for k, v in status.items() if v == "skipped"} == EXPECTED[kind]
-    assert len(status) == 8
+    assert len(status) == 8 + (kind == "logistic")  # + classification, for classifiers only
+    assert ("classification" in status) == (kind == "logistic")
     for s in rep.sections:
         assert f'<section id="{s.ident}">' in rep.html
         if s.status == "skipped":
@@ -142,7 +146,7 @@ def test_coefficient_table_is_ranked_by_standardized_size(reports):
     first = int(np.argmax(np.abs(std)))
     assert ranking.order[0] == first
     section = rep.html.split('<section id="coefficients">')[1].split("</section>")[0]
-    rows = re.findall(r"<tr><td>(x\d)</td><td class=\"num\">([^<]+)</td>"
+    rows = re.findall(r"<tr data-key=\"x\d\"><td>(x\d)</td><td class=\"num\">([^<]+)</td>"
                       r"<td class=\"num\">([^<]+)</td>", section)
     assert [r[0] for r in rows] == [table.feature_names[j] for j in np.argsort(-np.abs(std))]
     assert float(rows[0][1]) == pytest.approx(coef[first], rel=1e-3)
@@ -153,9 +157,9 @@ def test_bias_variance_per_lambda_equals_one_call_over_the_grid():
     """The report's per-λ calls (for its progress bar) are exactly one decomposition."""
     table = _table("ridge")
     fitted = fit_model("ridge", table.X, table.y, cv=4, n_lambdas=12)
-    ctx = build_module._context(fitted, table, 4, 3, False, 7, None)
-    grid = build_module._bv_grid(ctx)
-    pieces = build_module._bias_variance_with_progress(ctx, grid)
+    ctx = context_module.make_context(fitted, table, 4, 3, False, 7, None)
+    grid = bv_module.bv_grid(ctx)
+    pieces = bv_module.bias_variance_with_progress(ctx, grid)
     rng = np.random.default_rng(7)
     perm = rng.permutation(table.n_rows)
     test, pool = perm[:48], perm[48:]
@@ -188,7 +192,7 @@ def test_a_failing_section_is_reported_not_fatal(monkeypatch):
     def broken(ctx):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(build_module, "_shrinkage", broken)
+    monkeypatch.setitem(build_module.BUILDERS, "shrinkage", broken)
     rep = build_report(fitted, table, bv_rounds=0, compare=False, dpi=40)
     assert [s.ident for s in rep.failed] == ["shrinkage"]
     assert rep.failed[0].note == "RuntimeError: boom"
@@ -232,9 +236,9 @@ def _chromium_paths() -> tuple[str, str] | None:
     return (browser, driver) if browser and driver else None
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module (Debian's chromium + chromium-driver)."""
+def chromium():
+    """A headless Chromium (Debian's chromium + chromium-driver) for a module's tests; skips
+    when it is not installed. A generator: ``yield from chromium()`` in a fixture."""
     webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed "
                                     "(pip install -e '.[test]')")
     paths = _chromium_paths()
@@ -258,6 +262,12 @@ def browser():
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module."""
+    yield from chromium()
 
 
 _RENDER_CHECK = """
@@ -327,7 +337,7 @@ def test_report_renders_in_a_real_browser(browser, reports, cli_report, tmp_path
 
 
 def test_the_browser_check_detects_broken_images_and_console_errors(browser, tmp_path):
-    good = base64.b64encode(build_module.h.figure_to_png(build_module.h.new_figure(2, 1)))
+    good = base64.b64encode(html_module.figure_to_png(html_module.new_figure(2, 1)))
     page = tmp_path / "broken.html"
     page.write_text(
         "<!DOCTYPE html><html><head><meta charset='utf-8'><link rel='icon' href='data:,'>"

@@ -5,8 +5,10 @@ Importing this module imports matplotlib (``ridgeline`` and ``ridgeline.diagnost
 (``ax=None``), so a report can draw on plain ``matplotlib.figure.Figure`` objects without
 pyplot. Defaults: labelled axes, log λ axis
 (canonical λ, or the estimator's parameter with ``x="param"``; ``x="dof"`` for effective
-degrees of freedom), feature names in the legend when there are ≤ 10 features, else the
-``top_k`` largest. Marked λ are vertical lines with a label and a gid: ``"lambda_min"``,
+degrees of freedom); legends outside the data area, right of the axes; every feature
+highlighted in its own colour when there are ≤ 10, else the ``top_k`` largest by
+standardized size ``|coef| × sd(x)`` (the rest thin and grey); magnitudes compared on the
+standardized scale. Marked λ are vertical lines with a label and a gid: ``"lambda_min"``,
 ``"lambda_1se"`` (CV choices), ``"lambda_chosen"`` (the estimator's own λ), ``"lambda_best"``
 (smallest measured test error); feature lines have gid ``"feature:<name>"``.
 
@@ -25,11 +27,13 @@ plot_bias_variance(result, *, reference=None, x="lambda", ax=None) -> Axes
 plot_shrinkage(result, *, kind="lambda", lambdas=None, x="lambda", top_k=10, ax=None) -> Axes
     Shrinkage factors d²/(d² + n_w λ) per principal direction (vs λ, or vs direction).
 plot_coefficients(result, *, top_k=20, output=0, ax=None) -> Axes
-    Ranked standardized coefficients (CoefficientRanking) or per-fold coefficients with
-    mean ± sd and selection frequency (CoefficientStability).
-plot_compare(source, *, feature_names=None, x="lambda", top_k=10, axes=None) -> ndarray[Axes]
-    L1 vs L2 side by side: compare_penalties's PenaltyComparison (coefficient bars per
-    penalty) or two or more RegularizationPath (path panels); ``axes`` may be a Figure.
+    Ranked standardized coefficients (CoefficientRanking) or per-fold standardized
+    coefficients with mean ± sd and selection frequency (CoefficientStability).
+plot_compare(source, *, feature_names=None, x="lambda", top_k=10, scale=None, axes=None)
+        -> ndarray[Axes]
+    L1 vs L2 side by side, each panel with its own x range: compare_penalties's
+    PenaltyComparison (coefficient bars per penalty; standardized with ``scale``) or two or
+    more RegularizationPath (path panels); ``axes`` may be a Figure.
 
 Constants: GID_LAMBDA_MIN, GID_LAMBDA_1SE, GID_LAMBDA_CHOSEN, GID_LAMBDA_BEST.
 """
@@ -41,6 +45,7 @@ from ridgeline.plot._common import (
     GID_LAMBDA_MIN,
 )
 from ridgeline.plot.bias_variance import plot_bias_variance
+from ridgeline.plot.classification import plot_calibration, plot_roc  # noqa: F401 (see its module)
 from ridgeline.plot.coefficients import plot_coefficients
 from ridgeline.plot.compare import plot_compare
 from ridgeline.plot.cv import plot_cv, plot_train_validation

@@ -21,6 +21,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from ridgeline import conventions
+from ridgeline._lapack import LinearAlgebraError
 from ridgeline.estimators import (
     ElasticNet,
     ElasticNetCV,
@@ -268,7 +269,7 @@ def _fit_with_notes(kind: str, X: np.ndarray, y: np.ndarray, **options) -> Fitte
         warnings.simplefilter("always", ConvergenceWarning)
         try:
             fitted = fitters[kind](kind, X, y, **options)
-        except np.linalg.LinAlgError as exc:
+        except (np.linalg.LinAlgError, LinearAlgebraError) as exc:
             raise FitFailedError(f"linear algebra failed: {exc}") from exc
         except (FloatingPointError, ArithmeticError) as exc:
             raise FitFailedError(f"{type(exc).__name__}: {exc}") from exc

@@ -87,20 +87,28 @@ def paragraph(text: str, cls: str | None = None) -> str:
 
 
 def table_html(header: Sequence[str], rows: Iterable[Sequence[Any]], *,
-               caption: str | None = None, numeric_from: int = 1) -> str:
-    """A table; cells from column ``numeric_from`` on are right-aligned and formatted."""
+               caption: str | None = None, numeric_from: int = 1, ident: str | None = None,
+               row_keys: Sequence[str] | None = None) -> str:
+    """A table; cells from column ``numeric_from`` on are right-aligned and formatted.
+
+    ``ident`` becomes the table's ``id`` and ``row_keys`` each row's ``data-key``, so that a
+    reader (or a test in a browser) finds a number by name.
+    """
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
     body = []
-    for row in rows:
+    for i, row in enumerate(rows):
         cells = []
         for j, v in enumerate(row):
             if j >= numeric_from and not isinstance(v, str):
                 cells.append(f'<td class="num">{esc(fmt(v))}</td>')
             else:
                 cells.append(f"<td>{esc(v)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
+        key = f' data-key="{esc(row_keys[i])}"' if row_keys is not None else ""
+        body.append(f"<tr{key}>" + "".join(cells) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    attr = f' id="{esc(ident)}"' if ident else ""
+    return (f"<table{attr}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
+            "</table>")
 
 
 def new_figure(width: float = 7.0, height: float = 4.2) -> Any:
