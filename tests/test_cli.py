@@ -440,7 +440,7 @@ def test_report_command_writes_a_self_contained_page(mixed, tmp_path):
     assert res.exit_code == 0, res.output
     assert res.stdout.strip() == f"report written to {out}"
     page = out.read_text(encoding="utf-8")
-    assert page.startswith("<!DOCTYPE html>") and page.count("<img ") == 5  # 2 sections skipped
+    assert page.startswith("<!DOCTYPE html>") and page.count("<img ") == 6  # 2 skipped
     assert "section 'L1 vs L2' not shown" in res.stderr.replace("\n", " ")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
     res = runner.invoke(app, ["report", str(mixed["csv"]), "-t", "y", "--bv-rounds", "1"])
@@ -453,7 +453,7 @@ def test_report_with_a_failed_section_is_exit_1(mixed, tmp_path, monkeypatch):
     def broken(ctx):
         raise RuntimeError("no shrinkage today")
 
-    monkeypatch.setattr(build_module, "_shrinkage", broken)
+    monkeypatch.setitem(build_module.BUILDERS, "shrinkage", broken)
     out = tmp_path / "r.html"
     res = runner.invoke(app, ["report", str(mixed["csv"]), "-t", "y", "--features", "a,b,c",
                               "--bv-rounds", "0", "--no-compare", "-o", str(out)])

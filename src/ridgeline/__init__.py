@@ -13,29 +13,58 @@ The estimators are drop-ins for scikit-learn's and report the canonical ``lambda
 their own ``alpha``/``C``.
 """
 
-from ridgeline import conventions, penalties
-from ridgeline.compare import PenaltyComparison, compare_penalties
-from ridgeline.estimators import (
-    ElasticNet,
-    ElasticNetCV,
-    GroupLasso,
-    GroupLassoCV,
-    Lasso,
-    LassoCV,
-    LogisticRegression,
-    LogisticRegressionCV,
-    PoissonRegressor,
-    Ridge,
-    RidgeClassifier,
-    RidgeClassifierCV,
-    RidgeCV,
-    enet_path,
-    group_lasso_path,
-)
-from ridgeline.path import GLMPath, RidgePath, auto_glm_grid, auto_lambda_grid, glm_path, ridge_path
-from ridgeline.path.sparse_path import SparsePath
-from ridgeline.selection import GridEdgeWarning, RidgeCVResult, select_ridge
-from ridgeline.stats import ArraySource, read_csv, read_parquet
+from typing import TYPE_CHECKING
+
+from ridgeline._lazy import attach
+
+if TYPE_CHECKING:  # the names as static tools see them; at run time they load on first use
+    from ridgeline import conventions, penalties
+    from ridgeline.compare import PenaltyComparison, compare_penalties
+    from ridgeline.estimators import (
+        ElasticNet,
+        ElasticNetCV,
+        GroupLasso,
+        GroupLassoCV,
+        Lasso,
+        LassoCV,
+        LogisticRegression,
+        LogisticRegressionCV,
+        PoissonRegressor,
+        Ridge,
+        RidgeClassifier,
+        RidgeClassifierCV,
+        RidgeCV,
+        enet_path,
+        group_lasso_path,
+    )
+    from ridgeline.path import (
+        GLMPath,
+        RidgePath,
+        auto_glm_grid,
+        auto_lambda_grid,
+        glm_path,
+        ridge_path,
+    )
+    from ridgeline.path.sparse_path import SparsePath
+    from ridgeline.selection import GridEdgeWarning, RidgeCVResult, select_ridge
+    from ridgeline.stats import ArraySource, read_csv, read_parquet
+
+# ``import ridgeline`` imports none of these (nor NumPy, SciPy, scikit-learn or numba): each
+# loads with its module the first time it is used (PEP 562; tests/test_startup.py).
+__getattr__, __dir__ = attach(__name__, {
+    ".": ["conventions", "penalties"],
+    "ridgeline.compare": ["PenaltyComparison", "compare_penalties"],
+    "ridgeline.estimators": [
+        "ElasticNet", "ElasticNetCV", "GroupLasso", "GroupLassoCV", "Lasso", "LassoCV",
+        "LogisticRegression", "LogisticRegressionCV", "PoissonRegressor", "Ridge",
+        "RidgeClassifier", "RidgeClassifierCV", "RidgeCV", "enet_path", "group_lasso_path",
+    ],
+    "ridgeline.path": ["GLMPath", "RidgePath", "auto_glm_grid", "auto_lambda_grid",
+                       "glm_path", "ridge_path"],
+    "ridgeline.path.sparse_path": ["SparsePath"],
+    "ridgeline.selection": ["GridEdgeWarning", "RidgeCVResult", "select_ridge"],
+    "ridgeline.stats": ["ArraySource", "read_csv", "read_parquet"],
+})
 
 __version__ = "0.1.0"
 

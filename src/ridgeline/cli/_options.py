@@ -5,14 +5,23 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
 
 from ridgeline.cli._app import BadInput
-from ridgeline.io import BUILTIN_DATASETS, IMPUTE_CHOICES, Table, load_builtin, read_table
-from ridgeline.report.fitting import MODELS, check_cv_spec
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ridgeline.io import Table
+
+# The choices the options name. They are written out here, not imported, so that parsing the
+# command line (and --help) imports no NumPy, pyarrow or scikit-learn; tests/test_startup.py
+# checks that they equal ridgeline.report.fitting.MODELS and ridgeline.io's.
+MODELS: tuple[str, ...] = ("ridge", "logistic", "poisson", "lasso", "elasticnet")
+BUILTIN_DATASETS: tuple[str, ...] = ("diabetes", "linnerud")
+IMPUTE_CHOICES: tuple[str, ...] = ("mean",)
 
 # ---------------------------------------------------------------- option types (fit, report)
 
@@ -53,8 +62,17 @@ L1RatioOpt = Annotated[float, typer.Option(
 ImputeOpt = Annotated[str | None, typer.Option(
     help="Replace missing feature values: 'mean' (of the column; a category's frequency for "
          "one-hot columns). Default: refuse them.", show_default=False)]
+DropnaOpt = Annotated[bool, typer.Option(
+    "--dropna", help="Drop the rows whose target is missing (a note says how many). "
+                     "Default: refuse them. Missing features: see --impute.")]
 MaxCategoriesOpt = Annotated[int, typer.Option(
     help="Refuse a text column with more distinct values than this.")]
+TextColumnOpt = Annotated[list[str] | None, typer.Option(
+    "--text-column", metavar="NAME",
+    help="Treat this feature column as text (one-hot encoded) whatever it holds: a column of "
+         "codes, or numbers with a few other values, which is otherwise refused. Repeat for "
+         "several columns.",
+    show_default=False)]
 SeedOpt = Annotated[int, typer.Option(help="Seed of the fold shuffle.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 
@@ -83,6 +101,18 @@ class ModelOptions:
         return self.standardize is not False
 
 
+def check_n_lambdas(kind: str, n_lambdas: int) -> None:
+    """``--n-lambdas``: at least 1 and a grid that fits — at most the solve cap for the
+    iterative models, the memory for ridge (:mod:`ridgeline.path.budget`) — refused before
+    the data are read."""
+    from ridgeline.path.budget import check_count
+
+    try:
+        check_count(n_lambdas, "--n-lambdas", solved=kind != "ridge")
+    except (TypeError, ValueError) as exc:
+        raise BadInput(str(exc)) from None
+
+
 def parse_model_options(model: str, cv: str, lambdas: str | None, n_lambdas: int | None,
                         rule: str, scoring: str | None, standardize: bool | None,
                         l1_ratio: float, seed: int) -> ModelOptions:
@@ -92,8 +122,8 @@ def parse_model_options(model: str, cv: str, lambdas: str | None, n_lambdas: int
         raise BadInput(f"--model must be one of {', '.join(MODELS)}, got {model!r}")
     if rule not in ("min", "1se"):
         raise BadInput(f"--rule must be 'min' or '1se', got {rule!r}")
-    if n_lambdas is not None and n_lambdas < 1:
-        raise BadInput(f"--n-lambdas must be at least 1, got {n_lambdas}")
+    if n_lambdas is not None:
+        check_n_lambdas(kind, n_lambdas)
     if not 0.0 < l1_ratio <= 1.0:
         raise BadInput(f"--l1-ratio must lie in (0, 1], got {l1_ratio}")
     if kind in ("lasso", "elasticnet") and scoring not in (None, "mse",
@@ -101,6 +131,8 @@ def parse_model_options(model: str, cv: str, lambdas: str | None, n_lambdas: int
         raise BadInput(f"--model {kind} is scored by mean squared error only, got "
                        f"--scoring {scoring}")
     spec = parse_cv(cv)
+    from ridgeline.report.fitting import check_cv_spec
+
     try:
         check_cv_spec(kind, spec)
     except ValueError as exc:
@@ -128,6 +160,8 @@ def parse_lambdas(text: str | None) -> np.ndarray | None:
     """Comma-separated canonical λ values, or None for ``auto``/absent."""
     if text is None or text.strip().lower() == "auto":
         return None
+    import numpy as np
+
     try:
         values = np.array([float(v) for v in text.replace(";", ",").split(",") if v.strip()])
     except ValueError:
@@ -142,13 +176,18 @@ def parse_lambdas(text: str | None) -> np.ndarray | None:
 
 def load_table(data: Path | None, target: list[str] | None, features: str | None,
                dataset: str, *, kind: str, impute: str | None,
-               max_categories: int) -> Table:
-    """Read DATA (or the built-in data set) for a model of the given kind."""
+               max_categories: int, dropna: bool = False,
+               text_columns: list[str] | None = None) -> Table:
+    """Read DATA (or the built-in data set) for a model of the given kind; ``dropna`` drops
+    the rows whose target is missing (the built-in data sets have none); ``text_columns``
+    are one-hot encoded whatever they hold (``--text-column``)."""
     if impute is not None and impute not in IMPUTE_CHOICES:
         raise BadInput(f"--impute must be one of {', '.join(IMPUTE_CHOICES)}, got {impute!r}")
     if max_categories < 1:
         raise BadInput(f"--max-categories must be at least 1, got {max_categories}")
     feats = [f.strip() for f in features.split(",") if f.strip()] if features else None
+    from ridgeline.io import load_builtin, read_table
+
     if data is None:
         if dataset not in BUILTIN_DATASETS:
             raise BadInput(f"unknown built-in data set {dataset!r}; choose one of: "
@@ -167,7 +206,8 @@ def load_table(data: Path | None, target: list[str] | None, features: str | None
         raise BadInput(f"--model {kind} takes a single --target, got {len(target)}")
     tgt = target[0] if len(target) == 1 else list(target)
     return read_table(data, target=tgt, features=feats, impute=impute,
-                      max_categories=max_categories, labels=kind == "logistic")
+                      max_categories=max_categories, labels=kind == "logistic", dropna=dropna,
+                      text_columns=text_columns or None)
 
 
 def check_output_file(path: Path | None, what: str = "--output") -> None:

@@ -5,24 +5,17 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
 
 from ridgeline.cli._app import EXIT_BAD_INPUT, EXIT_FIT_FAILED, app, busy, err, fail, note
-from ridgeline.cli._options import QuietOpt
-from ridgeline.io import (
-    BUILTIN_DATASETS,
-    FeatureEncoding,
-    Table,
-    load_builtin,
-    load_model,
-    read_features,
-    table_to_bytes,
-    write_table,
-)
-from ridgeline.report.fitting import MODELS
+from ridgeline.cli._options import BUILTIN_DATASETS, MODELS, QuietOpt
+
+if TYPE_CHECKING:  # loaded inside the functions: parsing the command line imports no NumPy
+    import numpy as np
+
+    from ridgeline.io import FeatureEncoding, Table
 
 # estimator classes each model kind may hold (lasso/elasticnet: a refit under rule '1se')
 _CLASSES = {
@@ -46,6 +39,8 @@ class SavedModel:
 
 def read_model(path: Path) -> SavedModel:
     """Load a model file of the command line and check its metadata (ValueError if invalid)."""
+    from ridgeline.io import FeatureEncoding, load_model
+
     loaded = load_model(path)
     extra = loaded.extra
     if "encoding" not in extra:
@@ -71,6 +66,8 @@ def read_model(path: Path) -> SavedModel:
 
 def read_data(data: str, encoding: FeatureEncoding) -> Table:
     """A data file, or ``builtin:NAME``, encoded as at fit time."""
+    from ridgeline.io import load_builtin, read_features
+
     if data.startswith("builtin:"):
         name = data.split(":", 1)[1]
         if name not in BUILTIN_DATASETS:
@@ -86,6 +83,8 @@ def read_data(data: str, encoding: FeatureEncoding) -> Table:
 
 def prediction_columns(saved: SavedModel, X: np.ndarray) -> dict[str, np.ndarray]:
     """``predicted_<target>`` columns, and ``proba_<class>`` for classifiers."""
+    import numpy as np
+
     est = saved.estimator
     pred = np.asarray(est.predict(X))
     if saved.kind == "logistic":
@@ -115,6 +114,8 @@ def predict(
     quiet: QuietOpt = False,
 ) -> None:
     """Predict with a saved model: CSV on stdout, or a file; class probabilities too."""
+    from ridgeline.io import table_to_bytes, write_table
+
     try:
         saved = read_model(model)
         with busy(f"reading {data}...", quiet):

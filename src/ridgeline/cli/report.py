@@ -6,9 +6,8 @@ import shlex
 import sys
 import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
 
 from ridgeline.cli._app import (
@@ -25,6 +24,7 @@ from ridgeline.cli._options import (
     CvOpt,
     DataArg,
     DatasetOpt,
+    DropnaOpt,
     FeaturesOpt,
     ImputeOpt,
     L1RatioOpt,
@@ -38,14 +38,16 @@ from ridgeline.cli._options import (
     SeedOpt,
     StandardizeOpt,
     TargetOpt,
+    TextColumnOpt,
     check_output_file,
     load_table,
     parse_model_options,
 )
 from ridgeline.cli.fit import run_fit, save_model
-from ridgeline.io import Table
-from ridgeline.report import FittedModel, Report, build_report, write_report
-from ridgeline.selection import GridEdgeWarning
+
+if TYPE_CHECKING:  # loaded inside the functions: parsing the command line imports no NumPy
+    from ridgeline.io import Table
+    from ridgeline.report import FittedModel
 
 BvRoundsOpt = Annotated[int, typer.Option(
     help="Bias–variance budget: training sets drawn per λ (cost ≈ rounds × 8 fits); 0 leaves "
@@ -55,6 +57,9 @@ BvRoundsOpt = Annotated[int, typer.Option(
 def make_report(fitted: FittedModel, table: Table, output: Path, *, bv_rounds: int,
                 compare: bool, seed: int, quiet: bool) -> Path:
     """Build the report with a progress bar and write it atomically (exit 1 on failure)."""
+    from ridgeline.report import Report, build_report, write_report
+    from ridgeline.selection import GridEdgeWarning
+
     command = "ridgeline " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     with steps_progress(quiet) as progress:
         task = progress.add_task("report", total=None)
@@ -104,7 +109,9 @@ def report(
     standardize: StandardizeOpt = None,
     l1_ratio: L1RatioOpt = 0.5,
     impute: ImputeOpt = None,
+    dropna: DropnaOpt = False,
     max_categories: MaxCategoriesOpt = 50,
+    text_column: TextColumnOpt = None,
     seed: SeedOpt = 0,
     bv_rounds: BvRoundsOpt = 20,
     compare: Annotated[bool, typer.Option(
@@ -124,7 +131,8 @@ def report(
                                    l1_ratio, seed)
         check_output_file(output)
         table = load_table(data, target, features, dataset, kind=opts.model, impute=impute,
-                           max_categories=max_categories)
+                           max_categories=max_categories, dropna=dropna,
+                           text_columns=text_column)
     except (BadInput, ValueError, OSError) as exc:
         fail(str(exc), EXIT_BAD_INPUT)
     fitted = run_fit(table, opts, quiet)
@@ -158,6 +166,8 @@ def demo(
     model_path = save_model(fitted, table, output / "model.ridgeline")
     path = make_report(fitted, table, output / "report.html", bv_rounds=bv_rounds,
                        compare=True, seed=0, quiet=quiet)
+    import numpy as np
+
     lam = float(np.atleast_1d(fitted.lambda_)[0])
     alpha = float(np.atleast_1d(fitted.param)[0])
     if not quiet:

@@ -31,6 +31,7 @@ from ridgeline.cli._app import (
     EXIT_FIT_FAILED,
     BadInput,
     fail,
+    memory_message,
     note,
     out,
     steps_progress,
@@ -227,6 +228,8 @@ def run_stream_fit(data: Path, target: list[str] | None, features: str | None,
             fitted = _fit(est, source, opts)
         except (SourceError, ValueError, TypeError) as exc:
             fail(str(exc), EXIT_BAD_INPUT)
+        except MemoryError as exc:
+            fail(memory_message(exc), EXIT_FIT_FAILED)
         except Exception as exc:  # a failure of the solver: one line, exit 1
             fail(f"the fit failed: {type(exc).__name__}: {exc}", EXIT_FIT_FAILED)
     if not (np.all(np.isfinite(fitted.coef)) and np.all(np.isfinite(fitted.intercept))):
@@ -316,6 +319,9 @@ def print_stream(report: dict[str, Any]) -> None:
             out.print(f"  {escape(name):<24}"
                       + "".join(f" {coefs[lab][name]: 14.6g}" for lab in labels))
         more = len(features) - 30
+        if len(coefs) > len(labels):
+            out.print(f"  (the coefficients of {', '.join(map(escape, list(coefs)[4:]))} not "
+                      "shown; --json lists all)")
     else:
         out.print(f"intercept {report['intercept']:.6g}")
         for name, value in list(coefs.items())[:30]:

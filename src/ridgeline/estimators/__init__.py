@@ -1,14 +1,31 @@
 """scikit-learn–compatible estimators (thin: validate, call the engine, store ``*_``)."""
 
-from ridgeline.estimators.group_lasso import GroupLasso, GroupLassoCV
-from ridgeline.estimators.lasso import ElasticNet, Lasso
-from ridgeline.estimators.lasso_cv import ElasticNetCV, LassoCV
-from ridgeline.estimators.logistic import LogisticRegression
-from ridgeline.estimators.logistic_cv import LogisticRegressionCV
-from ridgeline.estimators.poisson import PoissonRegressor
-from ridgeline.estimators.ridge import Ridge, RidgeClassifier
-from ridgeline.estimators.ridge_cv import RidgeClassifierCV, RidgeCV
-from ridgeline.estimators.sparse_paths import enet_path, group_lasso_path
+from typing import TYPE_CHECKING
+
+from ridgeline._lazy import attach
+
+if TYPE_CHECKING:  # the names as static tools see them; each loads on first use
+    from ridgeline.estimators.group_lasso import GroupLasso, GroupLassoCV
+    from ridgeline.estimators.lasso import ElasticNet, Lasso
+    from ridgeline.estimators.lasso_cv import ElasticNetCV, LassoCV
+    from ridgeline.estimators.logistic import LogisticRegression
+    from ridgeline.estimators.logistic_cv import LogisticRegressionCV
+    from ridgeline.estimators.poisson import PoissonRegressor
+    from ridgeline.estimators.ridge import Ridge, RidgeClassifier
+    from ridgeline.estimators.ridge_cv import RidgeClassifierCV, RidgeCV
+    from ridgeline.estimators.sparse_paths import enet_path, group_lasso_path
+
+__getattr__, __dir__ = attach(__name__, {
+    "ridgeline.estimators.group_lasso": ["GroupLasso", "GroupLassoCV"],
+    "ridgeline.estimators.lasso": ["ElasticNet", "Lasso"],
+    "ridgeline.estimators.lasso_cv": ["ElasticNetCV", "LassoCV"],
+    "ridgeline.estimators.logistic": ["LogisticRegression"],
+    "ridgeline.estimators.logistic_cv": ["LogisticRegressionCV"],
+    "ridgeline.estimators.poisson": ["PoissonRegressor"],
+    "ridgeline.estimators.ridge": ["Ridge", "RidgeClassifier"],
+    "ridgeline.estimators.ridge_cv": ["RidgeClassifierCV", "RidgeCV"],
+    "ridgeline.estimators.sparse_paths": ["enet_path", "group_lasso_path"],
+})
 
 __all__ = [
     "ElasticNet",

@@ -133,8 +133,8 @@ def save_model_file(
     ------
     ValueError
         If the metadata is not JSON-able (or holds NaN/inf), uses a reserved key, is over
-        16 MiB as JSON, or an array has an invalid name or an object (pickle is never used), structured or
-        other unsupported dtype.  Nothing is written then.
+        16 MiB as JSON, or an array has an invalid name or an object (pickle is never
+        used), structured or other unsupported dtype.  Nothing is written then.
     OSError
         If the file cannot be written; no partial file is left behind.
     """

@@ -12,26 +12,48 @@ statistics of a union of disjoint row sets are the sums of their statistics, so 
 statistics of a CV fold are ``total - held_out``.
 """
 
-from ridgeline.stats.array_source import ArraySource
-from ridgeline.stats.batch_source import BatchSource
-from ridgeline.stats.chunks import iter_row_chunks
-from ridgeline.stats.files import CSVSource, ParquetSource, parse_memory, read_csv, read_parquet
-from ridgeline.stats.folds import hash_folds, predefined_test_fold, row_folds, splitmix64
-from ridgeline.stats.moments import (
-    FoldMomentsAccumulator,
-    Moments,
-    MomentsAccumulator,
-    accumulate,
-    fold_moments,
-)
-from ridgeline.stats.source import (
-    FoldMomentsResult,
-    GLMPassResult,
-    SourceError,
-    StatisticsSource,
-    TargetSummary,
-    is_source,
-)
+from typing import TYPE_CHECKING
+
+from ridgeline._lazy import attach
+
+if TYPE_CHECKING:  # the names as static tools see them; each loads on first use
+    from ridgeline.stats.array_source import ArraySource
+    from ridgeline.stats.batch_source import BatchSource
+    from ridgeline.stats.chunks import iter_row_chunks
+    from ridgeline.stats.files import CSVSource, ParquetSource, parse_memory, read_csv, read_parquet
+    from ridgeline.stats.folds import hash_folds, predefined_test_fold, row_folds, splitmix64
+    from ridgeline.stats.moments import (
+        FoldMomentsAccumulator,
+        Moments,
+        MomentsAccumulator,
+        accumulate,
+        fold_moments,
+    )
+    from ridgeline.stats.source import (
+        FoldMomentsResult,
+        GLMPassResult,
+        SourceError,
+        StatisticsSource,
+        TargetSummary,
+        is_source,
+    )
+
+__getattr__, __dir__ = attach(__name__, {
+    "ridgeline.stats.array_source": ["ArraySource"],
+    "ridgeline.stats.batch_source": ["BatchSource"],
+    "ridgeline.stats.chunks": ["iter_row_chunks"],
+    "ridgeline.stats.files": [
+        "CSVSource", "ParquetSource", "parse_memory", "read_csv", "read_parquet",
+    ],
+    "ridgeline.stats.folds": ["hash_folds", "predefined_test_fold", "row_folds", "splitmix64"],
+    "ridgeline.stats.moments": [
+        "FoldMomentsAccumulator", "Moments", "MomentsAccumulator", "accumulate", "fold_moments",
+    ],
+    "ridgeline.stats.source": [
+        "FoldMomentsResult", "GLMPassResult", "SourceError", "StatisticsSource", "TargetSummary",
+        "is_source",
+    ],
+})
 
 __all__ = [
     "ArraySource",
