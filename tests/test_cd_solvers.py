@@ -601,3 +601,37 @@ def test_extrapolation_recovers_the_limit_of_a_vector_autoregression():
     np.testing.assert_allclose(c @ H[1:], r_star, atol=1e-8)
     assert np.linalg.norm(H[-1] - r_star) > 0.1  # the last iterate itself is far off
     assert extrapolation_weights(np.ones((6, 40))) is None  # no movement: singular
+
+
+def test_polishing_that_ends_on_a_worse_gap_returns_the_best_certified_point(monkeypatch):
+    """The duality gap is not monotone in coordinate descent: when polishing stops (here at
+    max_epochs) on a point whose gap is worse than one certified earlier, the solver returns
+    that earlier point, with its own certificate (recomputed here from scratch)."""
+    import ridgeline.solvers.cd as cd
+
+    X, y, h = make_sparse_regression(0)
+    design, yc, _, q, yy = _halved_setup(X, y, h, True)
+    p = q.size
+    a, b = np.full(p, 0.1 * _alpha_max(q)), np.zeros(p)
+    ref = solve_blocks(design, yc, Blocks.singletons(p), a, b, gap_tol=1e-13)
+    real_inner, calls = cd.inner, []
+
+    def spoiling_inner(state, y_, w, *args):
+        done, acc = real_inner(state, y_, w, *args)
+        calls.append(done)
+        if len(calls) >= 6:  # after a good start, every further sweep spoils the point
+            w += 0.05
+            state.move(np.arange(p), np.full(p, 0.05))
+        return done, acc
+
+    monkeypatch.setattr(cd, "inner", spoiling_inner)
+    monkeypatch.setattr(cd.SupportTrigger, "step", lambda *args, **kw: False)
+    fit = solve_blocks(design, yc, Blocks.singletons(p), a, b, gap_tol=1e-3 * yy,
+                       max_epochs=80, polish=True)
+    monkeypatch.undo()
+    check = solve_blocks(design, yc, Blocks.singletons(p), a, b, gap_tol=np.inf, w0=fit.coef,
+                         max_epochs=0, screen=False)
+    assert len(calls) >= 6 and fit.gap <= 1e-3 * yy
+    assert fit.gap == pytest.approx(check.gap, rel=1e-9, abs=1e-15)
+    assert fit.primal == pytest.approx(check.primal, rel=1e-12)
+    assert np.abs(fit.coef - ref.coef).max() < 0.05

@@ -162,11 +162,13 @@ def solve_blocks(design: CDDesign, y: np.ndarray, blocks: Blocks, a: np.ndarray,
     ws_size, epochs, last_try = max(ws_start, 2 * _n_active(w, blocks)), 0, -1
     raw, acc = (xtr0 if R0 is not None else None), None  # acc: last extrapolated (R, w)
     trigger = SupportTrigger(_feature_weights(blocks, a, p), y.size)
-    polish, stall = polish or gap_tol <= 0, _Stall()
+    polish, stall, best = polish or gap_tol <= 0, _Stall(), None
     while True:
         v, raw = _exact_smooth(state, w, b, smooth, M, raw), None
         cert = _certificate(state, y, w, b, v, blocks, a, nonneg, gap_tol, acc)
         reached = cert.gap <= gap_tol or gap_tol <= 0
+        if polish and (best is None or cert.gap < best[1].gap):
+            best = (w.copy(), cert, v)  # the best-certified point (the gap is not monotone)
         if reached and (not polish or cert.gap <= POLISH_REL * cert.primal):
             break
         fresh, last_try = epochs != last_try and epochs < max_epochs, epochs
@@ -183,6 +185,9 @@ def solve_blocks(design: CDDesign, y: np.ndarray, blocks: Blocks, a: np.ndarray,
                           max_epochs - epochs, smooth.size == 0, trigger)
         epochs += done
         ws_size = min(blocks.n_blocks, 2 * max(ws_size, _n_active(w, blocks)))
+    if best is not None and best[1].gap < cert.gap:  # polishing ended on a worse gap
+        w[:], cert, v = best
+        state = Residual(design, y, w)
     screened |= safe_to_discard(cert, L, a) & screen  # and what the final gap proves zero
     return CDFit(w, cert.primal, cert.gap, gap_tol, converged(cert.gap, gap_tol, epochs,
                  max_epochs), epochs, int(screened.sum()), state.settle(), v + b * w)
