@@ -91,3 +91,19 @@ def test_standardized_elastic_net_path_equals_scaling_by_hand():
                                atol=1e-9)
     np.testing.assert_allclose(ours.dof, by_hand.dof, rtol=1e-9)
     assert 1.0 < ours.dof.max() < 6.0
+
+
+def test_regularization_path_at_one_cold_started_lambda_is_the_polished_optimum():
+    """A sparse path of one λ (no warm start) is polished like the single fit: on collinear
+    one-hot columns its coefficients equal Lasso's own to 1e-7 (a fit stopped at ``tol``
+    alone sat 1e-4 above the optimum with one-hot coefficients off by 64 %)."""
+    rng = np.random.default_rng(0)
+    n = 263
+    cat, cat2 = rng.integers(0, 3, n), rng.integers(0, 2, n)
+    X = np.c_[np.eye(3)[cat], np.eye(2)[cat2],
+              rng.standard_normal((n, 8)) * rng.choice([1, 100, 1000, 0.1], 8)]
+    w = rng.standard_normal(X.shape[1]) * 30 / np.maximum(X.std(axis=0), 1e-3)
+    y = 500 + X @ w + 300 * rng.standard_normal(n)
+    est = Lasso(alpha=0.1).fit(X, y)
+    path = regularization_path(Lasso(alpha=0.1), X, y, lambdas=[est.lambda_])
+    np.testing.assert_allclose(path.coef[0, :, 0], est.coef_, rtol=1e-7, atol=1e-9)

@@ -93,7 +93,10 @@ def sparse_penalty(spec: ModelSpec, p: int):
 
 def sparse_path(spec: ModelSpec, X, y: np.ndarray, s: np.ndarray, lambdas):
     """Certified path (:class:`~ridgeline.path.sparse_path.SparsePath`); ``lambdas`` a grid or a
-    count (log grid from the exact λ_max)."""
+    count (log grid from the exact λ_max). Every λ is polished to the rounding floor of its
+    gap, as the estimator's single fit is: a diagnostic shows the optimum, not a point within
+    the tolerance (a cold-started λ can otherwise sit 1e-4 above it, in flat directions of
+    collinear one-hot columns far from it)."""
     base = spec.base
     eps = float(getattr(base, "eps", 1e-3))
     standardize = bool(getattr(base, "standardize", False))  # the estimator's own problem
@@ -102,11 +105,11 @@ def sparse_path(spec: ModelSpec, X, y: np.ndarray, s: np.ndarray, lambdas):
         return group_lasso_path(X, y, groups, lambdas=lambdas, eps=eps,
                                 group_weights=base.group_weights, sample_weight=s,
                                 fit_intercept=spec.fit_intercept, tol=base.tol,
-                                max_iter=base.max_iter, standardize=standardize)
+                                max_iter=base.max_iter, standardize=standardize, polish=True)
     return enet_path(X, y, mix=spec.mix, lambdas=lambdas, eps=eps, sample_weight=s,
                      fit_intercept=spec.fit_intercept, penalty_factor=base.penalty_factor,
                      positive=base.positive, tol=base.tol, max_iter=base.max_iter,
-                     standardize=standardize)
+                     standardize=standardize, polish=True)
 
 
 def sparse_dof(spec: ModelSpec, X, s: np.ndarray, path) -> np.ndarray:
