@@ -71,6 +71,9 @@ BAD_FITS = [
     ("complex X", lambda y: (X.astype(complex), y), ValueError, "Complex data not supported"),
     ("text in X", lambda y: (np.array([[1.0, "a", 3.0, 4.0]] * 40, dtype=object), y),
      ValueError, "could not convert string to float: 'a'"),
+    ("column near 1e306", lambda y: (X * np.array([1.0, 1.0, 1e306, 1.0]), y), ValueError,
+     f"column 2 holds {X[np.argmax(np.abs(X[:, 2])), 2] * 1e306:.4g} (row index "
+     f"{np.argmax(np.abs(X[:, 2]))})"),
 ]
 
 
