@@ -143,6 +143,18 @@ def save_fitted(fitted: FittedModel, output: Path, extra: dict[str, Any]) -> Pat
         fail(f"could not save the model to {output}: {exc}", EXIT_FIT_FAILED)
 
 
+def _streamed(data, stream: bool, memory: str, dropna: bool) -> bool:
+    """Whether DATA is streamed (``--stream``, or larger than ``--memory``); ``--dropna``
+    is refused there (the streamed sources read no target before they fit)."""
+    from ridgeline.cli.stream import wants_stream
+
+    streamed = wants_stream(data, stream, memory)
+    if streamed and dropna:
+        raise BadInput("--dropna is not available for streamed data (--stream, or DATA "
+                       "larger than --memory): drop the rows without a target first")
+    return streamed
+
+
 @app.command()
 def fit(
     data: DataArg = None,
@@ -179,15 +191,12 @@ def fit(
         opts = parse_model_options(model, cv, lambdas, n_lambdas, rule, scoring, standardize,
                                    l1_ratio, seed)
         check_output_file(output)
-        from ridgeline.cli.stream import run_stream_fit, wants_stream
-
-        streamed = wants_stream(data, stream, memory)
-        if streamed and dropna:
-            raise BadInput("--dropna is not available for streamed data (--stream, or DATA "
-                           "larger than --memory): drop the rows without a target first")
+        streamed = _streamed(data, stream, memory, dropna)
     except (BadInput, ValueError, OSError) as exc:
         fail(str(exc), EXIT_BAD_INPUT)
     if streamed:
+        from ridgeline.cli.stream import run_stream_fit
+
         run_stream_fit(data, target, features, opts, memory, quiet, as_json, output)
         return
     try:

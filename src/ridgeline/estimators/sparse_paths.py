@@ -49,6 +49,14 @@ def _grid(problem: LSProblem, penalty, lambdas, eps: float) -> np.ndarray:
     return grid
 
 
+def _checked(X, y, sample_weight, lambdas, tol: float, max_iter: int):
+    """``(X, y, s)`` validated, after the solver settings and the grid size."""
+    check_cd_params(tol, max_iter)
+    X, y, s = _data(X, y, sample_weight)
+    _check_size(lambdas, X.shape[1])
+    return X, y, s
+
+
 def enet_path(X, y, *, mix: float = 1.0, lambdas=100, eps: float = 1e-3, sample_weight=None,
               fit_intercept: bool = True, penalty_factor=None, positive: bool = False,
               tikhonov=None, tol: float = 1e-4, max_iter: int = 1000,
@@ -87,17 +95,14 @@ def enet_path(X, y, *, mix: float = 1.0, lambdas=100, eps: float = 1e-3, sample_
         by ``σ``. The lasso (``mix=1``) reweights its penalty factors by ``σ``; otherwise X
         is scaled in a copy (a sparse X keeps its sparsity pattern).
     polish : bool, default=False
-        Take every λ's solution on past ``tol`` to the rounding floor of its gap (objective at
-        the optimum to about 1e-11 relative), as the single-fit estimators do; the default
-        stops at ``tol``, as scikit-learn's ``enet_path``.
+        Take each λ on past ``tol`` to the rounding floor of its gap, as the single fits do
+        (the default stops at ``tol``, as scikit-learn's ``enet_path``).
 
     Returns
     -------
     SparsePath
     """
-    check_cd_params(tol, max_iter)
-    X, y, s = _data(X, y, sample_weight)
-    _check_size(lambdas, X.shape[1])
+    X, y, s = _checked(X, y, sample_weight, lambdas, tol, max_iter)
     P = None if tikhonov is None else TikhonovPenalty.make(tikhonov, X.shape[1]).matrix
     base = ElasticNetPenalty.make(mix, X.shape[1], check_factors(penalty_factor, X.shape[1]),
                                   positive)
@@ -125,9 +130,7 @@ def group_lasso_path(X, y, groups, *, lambdas=100, eps: float = 1e-3, group_weig
     the standardized features (X is scaled in a copy; ``coefs`` on the original scale). Other
     parameters as :func:`enet_path`.
     """
-    check_cd_params(tol, max_iter)
-    X, y, s = _data(X, y, sample_weight)
-    _check_size(lambdas, X.shape[1])
+    X, y, s = _checked(X, y, sample_weight, lambdas, tol, max_iter)
     penalty = GroupPenalty.make(groups, X.shape[1], group_weights)
     std = Standardization.plan(X, s, standardize=standardize, fit_intercept=fit_intercept,
                                l1_only=False, gram=False)

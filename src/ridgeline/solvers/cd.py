@@ -162,13 +162,12 @@ def solve_blocks(design: CDDesign, y: np.ndarray, blocks: Blocks, a: np.ndarray,
     ws_size, epochs, last_try = max(ws_start, 2 * _n_active(w, blocks)), 0, -1
     raw, acc = (xtr0 if R0 is not None else None), None  # acc: last extrapolated (R, w)
     trigger = SupportTrigger(_feature_weights(blocks, a, p), y.size)
-    polish, stall, best = polish or gap_tol <= 0, _Stall(), None
+    polish, stall = polish or gap_tol <= 0, _Stall()
+    best = _Best(polish)
     while True:
         v, raw = _exact_smooth(state, w, b, smooth, M, raw), None
         cert = _certificate(state, y, w, b, v, blocks, a, nonneg, gap_tol, acc)
-        reached = cert.gap <= gap_tol or gap_tol <= 0
-        if polish and (best is None or cert.gap < best[1].gap):
-            best = (w.copy(), cert, v)  # the best-certified point (the gap is not monotone)
+        reached = best.see(w, cert, v) <= gap_tol or gap_tol <= 0
         if reached and (not polish or cert.gap <= POLISH_REL * cert.primal):
             break
         fresh, last_try = epochs != last_try and epochs < max_epochs, epochs
@@ -185,12 +184,31 @@ def solve_blocks(design: CDDesign, y: np.ndarray, blocks: Blocks, a: np.ndarray,
                           max_epochs - epochs, smooth.size == 0, trigger)
         epochs += done
         ws_size = min(blocks.n_blocks, 2 * max(ws_size, _n_active(w, blocks)))
-    if best is not None and best[1].gap < cert.gap:  # polishing ended on a worse gap
-        w[:], cert, v = best
-        state = Residual(design, y, w)
+    state, cert, v = best.back(state, design, y, w, cert, v)
     screened |= safe_to_discard(cert, L, a) & screen  # and what the final gap proves zero
     return CDFit(w, cert.primal, cert.gap, gap_tol, converged(cert.gap, gap_tol, epochs,
                  max_epochs), epochs, int(screened.sum()), state.settle(), v + b * w)
+
+
+class _Best:
+    """The best-certified point seen while polishing: the duality gap is not monotone, and
+    polishing that stops (max_epochs, a stall) on a worse gap returns the better point."""
+
+    def __init__(self, on: bool):
+        self.on, self.point = on, None
+
+    def see(self, w: np.ndarray, cert, v) -> float:
+        """Record ``(w, cert, v)`` if its gap is the best so far; returns the gap."""
+        if self.on and (self.point is None or cert.gap < self.point[1].gap):
+            self.point = (w.copy(), cert, v)
+        return cert.gap
+
+    def back(self, state: Residual, design: CDDesign, y: np.ndarray, w: np.ndarray, cert, v):
+        """``(state, cert, v)`` of the best point, ``w`` set to it in place (or as given)."""
+        if self.point is None or self.point[1].gap >= cert.gap:
+            return state, cert, v
+        w[:], cert, v = self.point
+        return Residual(design, y, w), cert, v
 
 
 class _Stall:
