@@ -181,13 +181,7 @@ def compare_penalties(X, y, penalties=("l2", "l1", "elasticnet"), *, cv=5, l1_ra
         coefficients, the canonical λ chosen, the estimator's own parameter, and ‖w‖₁, ‖w‖₂ of
         the refit; and the feature names.
     """
-    unknown = [p for p in penalties if p not in PENALTIES]
-    if unknown or not penalties:
-        raise ValueError(f"penalties must be a non-empty subset of {PENALTIES}, got {penalties!r}")
-    if "group" in penalties and groups is None:
-        raise ValueError("the 'group' penalty needs groups=")
-    if rule not in ("min", "1se"):
-        raise ValueError(f"rule must be 'min' or '1se', got {rule!r}")
+    _check_options(penalties, groups, rule)
     names = _feature_names(X, feature_names)
     y_arr = np.asarray(y)
     splits = list(check_cv(cv).split(X, y_arr))
@@ -201,6 +195,17 @@ def compare_penalties(X, y, penalties=("l2", "l1", "elasticnet"), *, cv=5, l1_ra
         est = _estimator(name, splits, l1_ratio, groups, lambdas, rule, settings, sparse)
         rows.append(_row(name, est, rule, (X, y, sample_weight), settings, tol, max_iter))
     return PenaltyComparison(rows, len(splits), names, bool(standardize), rule)
+
+
+def _check_options(penalties, groups, rule: str) -> None:
+    """Refuse unknown penalties, a group penalty without groups and an unknown rule."""
+    unknown = [p for p in penalties if p not in PENALTIES]
+    if unknown or not penalties:
+        raise ValueError(f"penalties must be a non-empty subset of {PENALTIES}, got {penalties!r}")
+    if "group" in penalties and groups is None:
+        raise ValueError("the 'group' penalty needs groups=")
+    if rule not in ("min", "1se"):
+        raise ValueError(f"rule must be 'min' or '1se', got {rule!r}")
 
 
 def _feature_names(X, given) -> list[str]:

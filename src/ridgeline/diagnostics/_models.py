@@ -137,6 +137,25 @@ class ModelSpec:
         return est
 
 
+def _sparse_cv_base(estimator, fi: bool):
+    """``(single-λ estimator, l1_ratio)`` of a LassoCV or ElasticNetCV, with its settings."""
+    if isinstance(estimator, LassoCV):
+        return Lasso(fit_intercept=fi, tol=estimator.tol, max_iter=estimator.max_iter,
+                     positive=estimator.positive, penalty_factor=estimator.penalty_factor,
+                     standardize=estimator.standardize), 1.0
+    if hasattr(estimator, "l1_ratio_"):
+        rho = float(estimator.l1_ratio_)
+    elif np.ndim(estimator.l1_ratio) == 0:
+        rho = float(estimator.l1_ratio)
+    else:
+        raise ValueError("ElasticNetCV with a list of l1_ratio: fit it first (its chosen "
+                         "l1_ratio_ is used) or give a single l1_ratio")
+    return ElasticNet(l1_ratio=rho, fit_intercept=fi, tol=estimator.tol,
+                      max_iter=estimator.max_iter, positive=estimator.positive,
+                      penalty_factor=estimator.penalty_factor,
+                      standardize=estimator.standardize), rho
+
+
 def model_spec(estimator) -> ModelSpec:
     """The :class:`ModelSpec` of a ridgeline estimator (fitted or not).
 
@@ -181,23 +200,7 @@ def model_spec(estimator) -> ModelSpec:
         rho = 1.0 if isinstance(estimator, Lasso) else float(estimator.l1_ratio)
         return ModelSpec("enet", name, "alpha", clone(estimator), fi, rho)
     if isinstance(estimator, (LassoCV, ElasticNetCV)):
-        if isinstance(estimator, LassoCV):
-            rho = 1.0
-            base = Lasso(fit_intercept=fi, tol=estimator.tol, max_iter=estimator.max_iter,
-                         positive=estimator.positive, penalty_factor=estimator.penalty_factor,
-                         standardize=estimator.standardize)
-        else:
-            if hasattr(estimator, "l1_ratio_"):
-                rho = float(estimator.l1_ratio_)
-            elif np.ndim(estimator.l1_ratio) == 0:
-                rho = float(estimator.l1_ratio)
-            else:
-                raise ValueError("ElasticNetCV with a list of l1_ratio: fit it first (its chosen "
-                                 "l1_ratio_ is used) or give a single l1_ratio")
-            base = ElasticNet(l1_ratio=rho, fit_intercept=fi, tol=estimator.tol,
-                              max_iter=estimator.max_iter, positive=estimator.positive,
-                              penalty_factor=estimator.penalty_factor,
-                              standardize=estimator.standardize)
+        base, rho = _sparse_cv_base(estimator, fi)
         return ModelSpec("enet", name, "alpha", base, fi, rho)
     if isinstance(estimator, (GroupLasso, GroupLassoCV)):
         if isinstance(estimator, GroupLasso):

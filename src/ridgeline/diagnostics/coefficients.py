@@ -253,6 +253,28 @@ def standardized_coefficients(estimator, X, *, sample_weight=None,
                               order=order, rank=rank, estimator=type(estimator).__name__)
 
 
+def _refits(spec, X, y, s, lam: float, n_w: float, cv, groups):
+    """``(fold coefficients (K, p, m), full-data coefficients (p, m), output names)``."""
+    if spec.sparse:  # warm-started paths to λ, the estimator's standardization included
+        fold_coef, full_coef = sparse_fits(spec, X, y, s, lam, cv, groups)
+        return fold_coef, full_coef, ["y"]
+    fold = ridge_folds if spec.kind == "ridge" else glm_folds
+    fold_coef = fold(spec, X, y, s, lam, cv, groups)  # (K, p, m)
+    full = spec.at(lam, n_w).fit(X, y, sample_weight=s)
+    full_coef = coef_matrix(full)
+    return fold_coef, full_coef, _output_names(full, full_coef.shape[1])
+
+
+def _stability_lambda(estimator, spec, n_w: float, lambda_) -> float:
+    """The canonical λ of the refits: ``lambda_`` checked, else the estimator's own."""
+    if lambda_ is not None:
+        return float(check_lambdas([lambda_], "lambda_")[0])
+    lam = own_lambda(estimator, spec, n_w)
+    if lam is None:
+        raise ValueError(f"{spec.name} has not chosen a λ yet: fit it first or pass lambda_=")
+    return lam
+
+
 def coefficient_stability(estimator, X, y, *, lambda_=None, cv=None, sample_weight=None,
                           groups=None, feature_names=None) -> CoefficientStability:
     """Refit the model at one canonical λ on every training fold; summarize the coefficients.
@@ -290,25 +312,11 @@ def coefficient_stability(estimator, X, y, *, lambda_=None, cv=None, sample_weig
     names_in = input_feature_names(X)
     X, y, s = check_data(X, y, sample_weight=sample_weight, y_numeric=spec.kind != "logistic")
     n_w = weight_sum(spec, X, y, s)
-    if lambda_ is None:
-        lam = own_lambda(estimator, spec, n_w)
-        if lam is None:
-            raise ValueError(f"{spec.name} has not chosen a λ yet: fit it first or pass "
-                             "lambda_=")
-    else:
-        lam = float(check_lambdas([lambda_], "lambda_")[0])
+    lam = _stability_lambda(estimator, spec, n_w, lambda_)
     names = feature_names_of(estimator, X.shape[1], feature_names if feature_names is not None
                              else names_in)
     cv = own_cv(estimator) if cv is None else cv
-    if spec.sparse:  # warm-started paths to λ, the estimator's standardization included
-        fold_coef, full_coef = sparse_fits(spec, X, y, s, lam, cv, groups)
-        outputs = ["y"]
-    else:
-        fold = ridge_folds if spec.kind == "ridge" else glm_folds
-        fold_coef = fold(spec, X, y, s, lam, cv, groups)  # (K, p, m)
-        full = spec.at(lam, n_w).fit(X, y, sample_weight=s)
-        full_coef = coef_matrix(full)
-        outputs = _output_names(full, full_coef.shape[1])
+    fold_coef, full_coef, outputs = _refits(spec, X, y, s, lam, n_w, cv, groups)
     if full_coef.shape != fold_coef.shape[1:]:
         raise AssertionError("fold and full-data coefficients disagree in shape")
     K = fold_coef.shape[0]

@@ -43,6 +43,20 @@ def cv_marks(cv) -> tuple[float | None, float | None]:
     return float(lam_min), float(lam_1se)
 
 
+def _mark_lambdas(ax: Axes, path: RegularizationPath, cv, xs: np.ndarray, log_x: bool) -> None:
+    """λ_min and λ_1se (the path's, else ``cv``'s), and the estimator's own λ when it lies on
+    the grid's range and is neither."""
+    lam_min, lam_1se = path.lambda_min, path.lambda_1se
+    if lam_min is None and cv is not None:
+        lam_min, lam_1se = cv_marks(cv)
+    mark_cv(ax, lam_min, lam_1se, path.lambdas, xs, log_x)
+    chosen = path.lambda_chosen
+    inside = chosen is not None and path.lambdas.min() <= chosen <= path.lambdas.max()
+    if inside and not any(v is not None and np.isclose(chosen, v) for v in (lam_min, lam_1se)):
+        mark_lambda(ax, chosen, path.lambdas, xs, log_x, gid=GID_LAMBDA_CHOSEN,
+                    name="estimator's λ", style="-.", color="tab:red")
+
+
 def plot_path(path: RegularizationPath, *, x: str = "lambda", output: int = 0,
               top_k: int = 10, cv=None, ax=None) -> Axes:
     """Coefficient paths, one line per feature, with λ_min and λ_1se marked.
@@ -94,15 +108,7 @@ def plot_path(path: RegularizationPath, *, x: str = "lambda", output: int = 0,
     end = coef[int(np.argmin(path.lambdas)), show]  # where the lines have spread apart
     lines = [lines[i] for i in np.argsort(-end, kind="stable")]
     ax.axhline(0.0, color="0.6", linewidth=0.8, gid="zero")
-    lam_min, lam_1se = path.lambda_min, path.lambda_1se
-    if lam_min is None and cv is not None:
-        lam_min, lam_1se = cv_marks(cv)
-    mark_cv(ax, lam_min, lam_1se, path.lambdas, xs, log_x)
-    chosen = path.lambda_chosen
-    inside = chosen is not None and path.lambdas.min() <= chosen <= path.lambdas.max()
-    if inside and not any(v is not None and np.isclose(chosen, v) for v in (lam_min, lam_1se)):
-        mark_lambda(ax, chosen, path.lambdas, xs, log_x, gid=GID_LAMBDA_CHOSEN,
-                    name="estimator's λ", style="-.", color="tab:red")
+    _mark_lambdas(ax, path, cv, xs, log_x)
     set_x_axis(ax, label, log_x)
     out = f" ({path.output_names[output]})" if path.n_outputs > 1 else ""
     ax.set_ylabel(f"coefficient{out}")
