@@ -162,13 +162,12 @@ def solve_blocks(design: CDDesign, y: np.ndarray, blocks: Blocks, a: np.ndarray,
     ws_size, epochs, last_try = max(ws_start, 2 * _n_active(w, blocks)), 0, -1
     raw, acc = (xtr0 if R0 is not None else None), None  # acc: last extrapolated (R, w)
     trigger = SupportTrigger(_feature_weights(blocks, a, p), y.size)
-    polish, stall = polish or gap_tol <= 0, _Stall()
-    best = _Best(polish)
+    stall, best = _Stall(), _Best(polish or gap_tol <= 0)  # best.on: polishing
     while True:
         v, raw = _exact_smooth(state, w, b, smooth, M, raw), None
         cert = _certificate(state, y, w, b, v, blocks, a, nonneg, gap_tol, acc)
         reached = best.see(w, cert, v) <= gap_tol or gap_tol <= 0
-        if reached and (not polish or cert.gap <= POLISH_REL * cert.primal):
+        if reached and (not best.on or cert.gap <= POLISH_REL * cert.primal):
             break
         fresh, last_try = epochs != last_try and epochs < max_epochs, epochs
         if fresh and trigger.step(state, y, w, b, nonneg, cert.primal, force=reached):
