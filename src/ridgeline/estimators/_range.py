@@ -26,6 +26,8 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from ridgeline.stats.extent import column_max_min
+
 __all__ = [
     "NEWTON_RATIO_LIMIT",
     "SINGLE_RIDGE_RATIO_LIMIT",
@@ -68,8 +70,7 @@ def column_extent(X) -> tuple[np.ndarray, np.ndarray]:
     """Per-column ``(max, min)`` of a dense or sparse 2-D array (sparse: implicit zeros
     included, from the stored values only), as float64, without a copy of dense ``X``."""
     if not sp.issparse(X):
-        X = np.asarray(X)
-        return X.max(axis=0).astype(np.float64), X.min(axis=0).astype(np.float64)
+        return column_max_min(X)
     C = sp.csc_matrix(X)
     counts = np.diff(C.indptr)
     hi, lo = np.zeros(C.shape[1]), np.zeros(C.shape[1])
