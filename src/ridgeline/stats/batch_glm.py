@@ -126,11 +126,15 @@ def glm_rows(out: GLMPassResult, X, yb: np.ndarray, tw: np.ndarray | None,
     out.held_sw += sums[3]
     out.held_loss += sums[4]
     out.held_correct += sums[5]
-    out.grad_w += _right_product(G, X)
-    if hessian:
-        out.hess_wb += _right_product(H, X)
+    if hessian:  # gradient and H_wb from one read of X: [G; H] X
+        B = G.shape[0]
+        both = _right_product(np.concatenate([G, H]), X)
+        out.grad_w += both[:B]
+        out.hess_wb += both[B:]
         out.hess_bb += H.sum(axis=1)
         add_scaled_grams(out.hess_ww, X, H.T, buf)
+    else:
+        out.grad_w += _right_product(G, X)
     return etaT.T
 
 
