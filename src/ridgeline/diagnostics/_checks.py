@@ -6,6 +6,7 @@ import numbers
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from ridgeline.estimators._validation import check_weights
@@ -111,3 +112,12 @@ def input_feature_names(X) -> list[str] | None:
     if cols is None:
         return None
     return [str(c) for c in cols]
+
+
+def splits_of(cv, X, y_split, groups, classifier: bool) -> list:
+    """The (train, test) index pairs of ``cv`` (at least two)."""
+    splitter = check_cv(cv, y_split, classifier=classifier)
+    out = [(np.asarray(tr), np.asarray(te)) for tr, te in splitter.split(X, y_split, groups)]
+    if len(out) < 2:
+        raise ValueError(f"cross-validation needs at least 2 splits, got {len(out)}")
+    return out

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.model_selection import check_cv
 
+from ridgeline.diagnostics._checks import splits_of
 from ridgeline.diagnostics._fits import glm_problem
 from ridgeline.estimators._sparse import enet_penalty, warn_not_certified
 from ridgeline.estimators._standardize import Standardization
@@ -42,15 +42,6 @@ def coef_matrix(estimator) -> np.ndarray:
     if coef.ndim == 2:
         return coef.T
     raise ValueError(f"coef_ of shape {coef.shape} is not a linear model's")
-
-
-def splits_of(cv, X, y_split, groups, classifier: bool) -> list:
-    """The (train, test) index pairs of ``cv`` (at least two)."""
-    splitter = check_cv(cv, y_split, classifier=classifier)
-    out = [(np.asarray(tr), np.asarray(te)) for tr, te in splitter.split(X, y_split, groups)]
-    if len(out) < 2:
-        raise ValueError(f"cross-validation needs at least 2 splits, got {len(out)}")
-    return out
 
 
 def ridge_folds(spec, X, y, s, lam, cv, groups) -> np.ndarray:

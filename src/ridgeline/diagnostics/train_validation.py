@@ -22,13 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.model_selection import check_cv
 
 from ridgeline.diagnostics._checks import (
     check_count,
     check_data,
     check_grid_cost,
     check_lambdas,
+    splits_of,
 )
 from ridgeline.diagnostics._fits import (
     glm_problem,
@@ -246,18 +246,10 @@ def _convention(estimator, spec: ModelSpec, convention: str) -> str:
     return convention
 
 
-def _splits(cv, X, y_split, groups, classifier: bool) -> list:
-    splitter = check_cv(cv, y_split, classifier=classifier)
-    out = [(np.asarray(tr), np.asarray(te)) for tr, te in splitter.split(X, y_split, groups)]
-    if len(out) < 2:
-        raise ValueError(f"cross-validation needs at least 2 splits, got {len(out)}")
-    return out
-
-
 # ---- ridge: fold statistics -------------------------------------------------------------------
 def _ridge(spec, X, y, s, grid, n_lambdas, cv, groups, error, convention):
     Y = y[:, None] if y.ndim == 1 else y
-    splits = _splits(cv, X, Y[:, 0], groups, classifier=False)
+    splits = splits_of(cv, X, Y[:, 0], groups, classifier=False)
     standardize = bool(spec.base.standardize)
     if grid is None:  # the automatic grid from the full-data spectrum
         F = ridge_factor(spec, X, Y, s, None)
@@ -275,7 +267,7 @@ def _glm(spec, X, y, s, grid, n_lambdas, cv, groups, error, convention):
     problem, _, (labels, classes) = glm_problem(spec, X, y, s)
     lam = grid if grid is not None else auto_glm_grid(problem, n_lambdas)
     classifier = spec.kind == "logistic"
-    splits = _splits(cv, X, labels, groups, classifier=classifier)
+    splits = splits_of(cv, X, labels, groups, classifier=classifier)
     scorer = resolve_glm_scorer("neg_log_loss" if classifier else None, problem.loss)
     base = spec.base
     sw = problem.source.weights
@@ -324,7 +316,7 @@ def _sparse(spec, X, y, s, grid, n_lambdas, cv, groups, error, convention):
         if y.shape[1] != 1:
             raise ValueError(f"{spec.name} takes one target, got y of shape {y.shape}")
         y = y[:, 0]
-    splits = _splits(cv, X, y, groups, classifier=False)
+    splits = splits_of(cv, X, y, groups, classifier=False)
     penalty = sparse_penalty(spec, X.shape[1])
     is_group = spec.kind == "group"
     if grid is None:
