@@ -32,6 +32,28 @@ def _names(result: BiasVariance) -> dict:
             "total": f"{b} + {v} + noise"}
 
 
+def _measured(ax, result, xs: np.ndarray, o: np.ndarray) -> None:
+    """The measured test error with its standard-error bars (gids for the tests)."""
+    eb = ax.errorbar(xs[o], result.expected_error[o], yerr=result.expected_error_se[o],
+                     fmt="o", markersize=3, color="tab:purple", capsize=2,
+                     label=f"measured test error ± SE ({result.n_rounds} rounds)")
+    eb.lines[0].set_gid("expected_error")
+    for cap in eb.lines[1]:
+        cap.set_gid("expected_error_cap")
+    for bars in eb.lines[2]:
+        bars.set_gid("expected_error_se")
+
+
+def _reference(ax, reference, x: str) -> None:
+    """A reference decomposition, dotted, with one legend entry for all its curves."""
+    rx, _, _ = x_values(x, reference.lambdas, reference.params, None, reference.param_name)
+    ro = sorted_by(rx)
+    for key, color in _COMPONENTS:
+        ref_label = f"dotted: {reference.method}" if key == "total" else f"_{key} (reference)"
+        ax.plot(rx[ro], getattr(reference, key)[ro], ":", color=color, linewidth=1.6,
+                gid=f"reference:{key}", label=ref_label)
+
+
 def plot_bias_variance(result: BiasVariance, *, reference: BiasVariance | None = None,
                        x: str = "lambda", ax=None) -> Axes:
     """Bias², variance and noise per λ, their sum, and the measured expected test error.
@@ -73,22 +95,9 @@ def plot_bias_variance(result: BiasVariance, *, reference: BiasVariance | None =
                 label=names[key])
     measured = result.n_rounds > 0
     if measured:
-        eb = ax.errorbar(xs[o], result.expected_error[o], yerr=result.expected_error_se[o],
-                         fmt="o", markersize=3, color="tab:purple", capsize=2,
-                         label=f"measured test error ± SE ({result.n_rounds} rounds)")
-        eb.lines[0].set_gid("expected_error")
-        for cap in eb.lines[1]:
-            cap.set_gid("expected_error_cap")
-        for bars in eb.lines[2]:
-            bars.set_gid("expected_error_se")
+        _measured(ax, result, xs, o)
     if reference is not None:
-        rx, _, _ = x_values(x, reference.lambdas, reference.params, None, reference.param_name)
-        ro = sorted_by(rx)
-        for key, color in _COMPONENTS:  # one legend entry for the whole reference
-            ref_label = f"dotted: {reference.method}" if key == "total" \
-                else f"_{key} (reference)"
-            ax.plot(rx[ro], getattr(reference, key)[ro], ":", color=color, linewidth=1.6,
-                    gid=f"reference:{key}", label=ref_label)
+        _reference(ax, reference, x)
     best = result.expected_error if measured else result.total
     i = int(np.nanargmin(best))
     mark_lambda(ax, float(result.lambdas[i]), result.lambdas, xs, log_x, gid=GID_LAMBDA_BEST,

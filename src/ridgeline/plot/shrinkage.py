@@ -26,6 +26,22 @@ if TYPE_CHECKING:
 KINDS = ("lambda", "direction")
 
 
+def _along_lambda(ax, result, x: str, top_k: int) -> None:
+    """One line per principal direction against λ (the largest ``top_k`` highlighted), and
+    the estimator's λ marked."""
+    check_x(x)
+    r = result.n_components
+    xs, label, log_x = x_values(x, result.lambdas, result.params, result.dof, "alpha")
+    o = sorted_by(xs)
+    show = top_indices(r, result.singular_values, top_k)
+    names = [f"PC{j + 1} (d = {result.singular_values[j]:.3g})" for j in range(r)]
+    highlight_lines(ax, xs[o], result.factors[o], names,
+                    [f"direction:{j + 1}" for j in range(r)], show)
+    mark_lambda(ax, result.lambda_chosen, result.lambdas, xs, log_x,
+                gid=GID_LAMBDA_CHOSEN, name="estimator's λ", style="--")
+    set_x_axis(ax, label, log_x)
+
+
 def plot_shrinkage(result: Shrinkage, *, kind: str = "lambda", lambdas=None, x: str = "lambda",
                    top_k: int = 10, ax=None) -> Axes:
     """Shrinkage factors of ridge along the principal directions.
@@ -59,19 +75,9 @@ def plot_shrinkage(result: Shrinkage, *, kind: str = "lambda", lambdas=None, x: 
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     ax = get_ax(ax)
-    ylabel = "shrinkage factor d²/(d² + n_w λ)"
     r = result.n_components
     if kind == "lambda":
-        check_x(x)
-        xs, label, log_x = x_values(x, result.lambdas, result.params, result.dof, "alpha")
-        o = sorted_by(xs)
-        show = top_indices(r, result.singular_values, top_k)
-        names = [f"PC{j + 1} (d = {result.singular_values[j]:.3g})" for j in range(r)]
-        highlight_lines(ax, xs[o], result.factors[o], names,
-                        [f"direction:{j + 1}" for j in range(r)], show)
-        mark_lambda(ax, result.lambda_chosen, result.lambdas, xs, log_x,
-                    gid=GID_LAMBDA_CHOSEN, name="estimator's λ", style="--")
-        set_x_axis(ax, label, log_x)
+        _along_lambda(ax, result, x, top_k)
     else:
         chosen = _lambdas_to_draw(result, lambdas)
         idx = np.arange(1, r + 1)
@@ -82,7 +88,7 @@ def plot_shrinkage(result: Shrinkage, *, kind: str = "lambda", lambdas=None, x: 
         if r <= 30:
             ax.set_xticks(idx)
     ax.set_ylim(-0.02, 1.05)
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel("shrinkage factor d²/(d² + n_w λ)")
     std = ", standardized" if result.standardize else ""
     ax.set_title(f"ridge shrinkage along the principal directions (n_w = {result.n_w:.4g}{std})")
     legend(ax)
