@@ -42,7 +42,6 @@ dropped). The resampling estimate in the same setting is ``method="parametric"``
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -51,14 +50,19 @@ import scipy.sparse as sp
 from sklearn.base import clone, is_classifier
 
 from ridgeline.diagnostics._checks import check_count, check_data, check_lambdas, check_rounds_grid
+from ridgeline.diagnostics._decompose import (
+    domingos,  # noqa: F401 (its public home)
+    nonneg,
+    squared_terms,
+    zero_one_terms,
+)
 from ridgeline.diagnostics._fits import as_dense, ridge_factor, weight_sum
 from ridgeline.diagnostics._models import model_spec
+from ridgeline.diagnostics._sampling import sampler, test_points
 from ridgeline.diagnostics._table import text_table, to_dict
 from ridgeline.diagnostics.path import regularization_path
 from ridgeline.path.grid import auto_lambda_grid
 from ridgeline.path.ridge_path import ridge_path
-
-METHODS = ("bootstrap", "split", "parametric")
 
 
 @dataclass
@@ -205,17 +209,17 @@ def bias_variance(estimator, X, y, *, lambdas=None, n_lambdas: int = 10,
         if y.shape[1] != 1:
             raise ValueError(f"bias_variance takes one target, got y of shape {y.shape}")
         y = y[:, 0]
-    X, y, X_test, y_test, f_test, f_train = _test_points(X, y, X_test, y_test, f_test, f_train,
+    X, y, X_test, y_test, f_test, f_train = test_points(X, y, X_test, y_test, f_test, f_train,
                                                          test_size, loss, rng)
-    draw, method_name = _sampler(method, X, y, f_train, noise, train_size, rng)
+    draw, method_name = sampler(method, X, y, f_train, noise, train_size, rng)
     spec, lam, params, pname = _grid(estimator, X, y, lambdas, n_lambdas)
     check_rounds_grid(spec, lam if lambdas is not None else None, n_lambdas, n_rounds, X, X_test)
     preds = _predict_rounds(estimator, spec, lam, draw, n_rounds, X_test)  # (R, L, m)
     name = type(estimator).__name__
     if loss == "squared":
-        out = _squared(preds, y_test, f_test, noise, X, y)
+        out = squared_terms(preds, y_test, f_test, noise, X, y)
     else:
-        out = _zero_one(preds, y_test, f_test, noise)
+        out = zero_one_terms(preds, y_test, f_test, noise)
     return BiasVariance(lambdas=lam, params=params, param_name=pname, loss=loss,
                         method=method_name, n_rounds=n_rounds, n_test=int(y_test.size),
                         estimator=name, **out)
@@ -229,91 +233,6 @@ def _check_loss(estimator, loss: str) -> str:
     if loss not in ("squared", "0-1"):
         raise ValueError(f"loss must be 'auto', 'squared' or '0-1', got {loss!r}")
     return loss
-
-
-def _vector(v, name: str, m: int, numeric: bool = True) -> np.ndarray:
-    a = np.asarray(v, dtype=np.float64 if numeric else None)
-    if a.ndim == 2 and a.shape[1] == 1:
-        a = a[:, 0]
-    if a.ndim != 1 or a.shape[0] != m:
-        raise ValueError(f"{name} must have shape ({m},), got {a.shape}")
-    if numeric and not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} contains NaN or inf")
-    return a
-
-
-def _test_points(X, y, X_test, y_test, f_test, f_train, test_size, loss, rng):
-    numeric = loss == "squared"
-    if X_test is None:
-        if y_test is not None or f_test is not None:
-            raise ValueError("y_test/f_test need X_test (the held-out points they belong to)")
-        if f_train is not None:
-            raise ValueError("f_train (method='parametric') needs an explicit X_test: the "
-                             "fixed design is the whole pool")
-        if not (isinstance(test_size, numbers.Real) and 0 < test_size < 1):
-            raise ValueError(f"test_size must lie in (0, 1), got {test_size!r}")
-        n = X.shape[0]
-        m = round(test_size * n)
-        if m < 1 or n - m < 2:
-            raise ValueError(f"test_size={test_size} leaves no test points or too small a pool "
-                             f"of {n} rows")
-        perm = rng.permutation(n)
-        te, tr = perm[:m], perm[m:]
-        return X[tr], y[tr], X[te], y[te], None, None
-    if y_test is None:
-        raise ValueError("X_test needs y_test (the observed labels at the test points)")
-    X_test, _, _ = check_data(X_test, name="X_test")
-    if X_test.shape[1] != X.shape[1]:
-        raise ValueError(f"X_test has {X_test.shape[1]} features, X has {X.shape[1]}")
-    m = X_test.shape[0]
-    y_test = _vector(y_test, "y_test", m, numeric)
-    if f_test is not None:
-        f_test = _vector(f_test, "f_test", m, numeric)
-    if f_train is not None:
-        f_train = _vector(f_train, "f_train", X.shape[0])
-    return X, y, X_test, y_test, f_test, f_train
-
-
-def _sampler(method, X, y, f_train, noise, train_size, rng):
-    n = X.shape[0]
-    if callable(method):
-        def draw():
-            Xd, yd = method(rng)
-            return Xd, np.asarray(yd)
-        return draw, "sampler"
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS} or a callable sampler(rng), got "
-                         f"{method!r}")
-    if method == "bootstrap":
-        def draw():
-            idx = rng.integers(0, n, size=n)
-            return X[idx], y[idx]
-    elif method == "split":
-        if not (isinstance(train_size, numbers.Real) and 0 < train_size <= 1):
-            raise ValueError(f"train_size must lie in (0, 1], got {train_size!r}")
-        k = round(train_size * n)
-        if k < 2:
-            raise ValueError(f"train_size={train_size} gives fewer than 2 training rows")
-
-        def draw():
-            idx = rng.choice(n, size=k, replace=False)
-            return X[idx], y[idx]
-    else:
-        if f_train is None or isinstance(noise, str) or np.ndim(noise) != 0:
-            raise ValueError("method='parametric' needs f_train (true means at X) and the noise "
-                             "variance as a number (noise=σ²)")
-        sigma = float(np.sqrt(_nonneg(noise, "noise")))
-
-        def draw():
-            return X, f_train + sigma * rng.standard_normal(n)
-    return draw, method
-
-
-def _nonneg(v, name) -> float:
-    v = float(v)
-    if not np.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be finite and non-negative, got {v!r}")
-    return v
 
 
 def _grid(estimator, X, y, lambdas, n_lambdas):
@@ -364,125 +283,6 @@ def _fit_predict(estimator, spec, lam, Xd, yd, X_test) -> np.ndarray:
 
 
 # ---- squared loss ------------------------------------------------------------------------------
-def _squared(P, y_test, f_test, noise, X, y) -> dict:
-    R = P.shape[0]
-    P = P.astype(np.float64)
-    main = P.mean(axis=0)  # (L, m)
-    var_pt = P.var(axis=0, ddof=1)  # (L, m)
-    variance = var_pt.mean(axis=1)
-    err_pt = ((P - y_test) ** 2).mean(axis=0)  # (L, m)
-    measured = err_pt.mean(axis=1)
-    se = err_pt.std(axis=1, ddof=1) / np.sqrt(err_pt.shape[1]) if err_pt.shape[1] > 1 \
-        else np.full(err_pt.shape[0], np.nan)
-    sigma2, source = _noise_squared(noise, y_test, f_test, X, y)
-    target = f_test if f_test is not None else y_test
-    bias2 = ((main - target) ** 2 - var_pt / R).mean(axis=1)
-    if f_test is None:
-        bias2 = bias2 - sigma2
-    noise_arr = np.full(variance.size, sigma2)
-    return {"bias2": bias2, "variance": variance, "noise": noise_arr,
-            "total": bias2 + variance + noise_arr, "expected_error": measured,
-            "expected_error_se": se, "noise_source": source}
-
-
-def _noise_squared(noise, y_test, f_test, X, y) -> tuple[float, str]:
-    if isinstance(noise, str):
-        if noise not in ("auto", "estimate"):
-            raise ValueError(f"noise must be 'auto', 'estimate' or a number, got {noise!r}")
-        if noise == "auto" and f_test is not None:
-            return float(np.mean((y_test - f_test) ** 2)), \
-                "measured: mean (y_test − f_test)² at the test points"
-        n, p = X.shape
-        if n > p + 1:
-            return _ols_noise(X, y), f"estimated: least-squares RSS/(n − p − 1) on the pool " \
-                                     f"(n={n}, p={p})"
-        if noise == "estimate":
-            raise ValueError(f"cannot estimate the noise by least squares with n={n} ≤ p+1="
-                             f"{p + 1}: give noise=σ² or f_test")
-        return 0.0, "assumed zero (n ≤ p+1, no truth given): bias² includes the noise"
-    if np.ndim(noise) != 0:
-        raise ValueError("for squared loss, noise is the variance σ² (a number)")
-    return _nonneg(noise, "noise"), "known: σ² given"
-
-
-def _ols_noise(X, y) -> float:
-    Xd = as_dense(X)
-    A = np.column_stack([Xd, np.ones(Xd.shape[0])])
-    coef, *_ = np.linalg.lstsq(A, y, rcond=None)
-    r = y - A @ coef
-    rank = np.linalg.matrix_rank(A)
-    return float(r @ r / (Xd.shape[0] - rank))
-
-
-# ---- 0-1 loss (Domingos) -----------------------------------------------------------------------
-def _zero_one(P, y_test, f_test, noise) -> dict:
-    classes = np.unique(np.concatenate([np.unique(P), np.unique(y_test)] +
-                                       ([np.unique(f_test)] if f_test is not None else [])))
-    codes = np.searchsorted(classes, P)  # (R, L, m)
-    t = np.searchsorted(classes, y_test)
-    ystar = np.searchsorted(classes, f_test) if f_test is not None else t
-    noise_free = f_test is None
-    out = domingos(codes, ystar, classes.size)
-    wrong = (codes != t[None, None, :]).mean(axis=0)  # (L, m)
-    measured = wrong.mean(axis=1)
-    se = wrong.std(axis=1, ddof=1) / np.sqrt(wrong.shape[1]) if wrong.shape[1] > 1 \
-        else np.full(wrong.shape[0], np.nan)
-    if noise_free:
-        if not (isinstance(noise, str) and noise == "auto"):
-            raise ValueError("a 0-1 noise level needs the optimal classes f_test")
-        noise_term, source = np.zeros(measured.size), \
-            "assumed zero: the observed test labels are taken as the optimal predictions " \
-            "(Domingos 2000)"
-    else:
-        N, source = _noise_zero_one(noise, y_test, f_test)
-        if classes.size > 2 and np.any(N > 0):
-            raise ValueError("the Domingos noise term is implemented for two classes; with more "
-                             "classes give noise=0")
-        p_star = (codes == ystar[None, None, :]).mean(axis=0)  # (L, m)
-        noise_term = ((2.0 * p_star - 1.0) * N[None, :]).mean(axis=1)
-    return {"bias2": out["bias"], "variance": out["variance"], "noise": noise_term,
-            "total": noise_term + out["bias"] + out["variance"], "expected_error": measured,
-            "expected_error_se": se, "noise_source": source,
-            "variance_unbiased": out["variance_unbiased"],
-            "variance_biased": out["variance_biased"]}
-
-
-def _noise_zero_one(noise, y_test, f_test) -> tuple[np.ndarray, str]:
-    m = y_test.size
-    if isinstance(noise, str):
-        if noise != "auto":
-            raise ValueError(f"for 0-1 loss, noise must be 'auto', a probability or an array, "
-                             f"got {noise!r}")
-        return np.zeros(m), "assumed zero: f_test taken as noise-free labels"
-    N = np.broadcast_to(np.asarray(noise, dtype=np.float64), (m,)).copy()
-    if not np.all(np.isfinite(N)) or np.any((N < 0) | (N > 1)):
-        raise ValueError("for 0-1 loss, noise is P(t ≠ y*) per test point: values in [0, 1]")
-    return N, "known: P(t ≠ y*) given"
-
-
-def domingos(codes: np.ndarray, ystar: np.ndarray, n_classes: int) -> dict:
-    """Domingos (2000) terms from class codes ``codes`` (R, L, m) and optimal codes (m,).
-
-    Returns ``bias``, net ``variance``, ``variance_unbiased``, ``variance_biased`` (each (L,))
-    and ``main`` (L, m) (the mode over rounds; ties go to the smallest class code).
-    """
-    R = codes.shape[0]
-    counts = np.stack([(codes == k).sum(axis=0) for k in range(n_classes)])  # (C, L, m)
-    main = np.argmax(counts, axis=0)  # (L, m)
-    B = (main != ystar[None, :]).astype(np.float64)
-    n_main = np.take_along_axis(counts, main[None], axis=0)[0]
-    V = 1.0 - n_main / R
-    hits = (codes == ystar[None, None, :]).sum(axis=0)  # (L, m) rounds predicting y*
-    off = R - n_main  # rounds predicting anything but y_m
-    with np.errstate(invalid="ignore", divide="ignore"):
-        c_biased = -np.where(off > 0, hits / np.where(off > 0, off, 1), 1.0)
-    c2 = np.where(B > 0, c_biased, 1.0)
-    return {"bias": B.mean(axis=1), "variance": (c2 * V).mean(axis=1),
-            "variance_unbiased": ((1.0 - B) * V).mean(axis=1),
-            "variance_biased": (B * V).mean(axis=1), "main": main}
-
-
-# ---- closed form for ridge ---------------------------------------------------------------------
 def ridge_bias_variance(X, coef, noise: float, lambdas, *, intercept: float = 0.0, X_test=None,
                         fit_intercept: bool = True) -> BiasVariance:
     """Exact bias², variance and noise of ridge regression, fixed design (SVD basis).
@@ -520,7 +320,7 @@ def ridge_bias_variance(X, coef, noise: float, lambdas, *, intercept: float = 0.
     if w.size != p or not np.all(np.isfinite(w)):
         raise ValueError(f"coef must be {p} finite values (one per feature), got shape "
                          f"{np.shape(coef)}")
-    sigma2 = _nonneg(noise, "noise")
+    sigma2 = nonneg(noise, "noise")
     lam = check_lambdas(lambdas)
     if X_test is None:
         Xt = Xd
