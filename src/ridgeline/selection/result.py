@@ -46,6 +46,13 @@ class RidgeCVResult:
     train_mse : ndarray (K, L) or None
         Training mean squared error per fold (the over/under-fitting picture).
     n_splits : int
+    lambda_off_grid : float or ndarray (k,) or None
+        The exact optimum of the criterion over continuous λ, with the grid only as its
+        bracket (``RidgeCV(refine=True)`` for K-fold/LOO/GCV; always for ``cv="evidence"``);
+        None when only the grid was scored. When set and ``rule == "min"`` it is
+        :attr:`lambda_`.
+    score_off_grid : float or ndarray (k,) or None
+        The criterion at ``lambda_off_grid`` ("greater is better", as ``mean_score``).
     """
 
     lambdas: np.ndarray
@@ -64,6 +71,8 @@ class RidgeCVResult:
     per_target: bool
     train_mse: np.ndarray | None
     n_splits: int
+    lambda_off_grid: float | np.ndarray | None = None
+    score_off_grid: float | np.ndarray | None = None
 
     @property
     def index_(self) -> int | np.ndarray:
@@ -72,7 +81,9 @@ class RidgeCVResult:
 
     @property
     def lambda_(self) -> float | np.ndarray:
-        """Canonical λ chosen by :attr:`rule`."""
+        """Canonical λ chosen by :attr:`rule` (the off-grid optimum when there is one)."""
+        if self.rule == "min" and self.lambda_off_grid is not None:
+            return self.lambda_off_grid
         return self.lambda_min if self.rule == "min" else self.lambda_1se
 
     @property
