@@ -110,8 +110,13 @@ class RidgeCVResult:
 
 
 def select_min(mean: np.ndarray) -> np.ndarray:
-    """First position of the maximum along axis 0 (ties keep grid order, as scikit-learn)."""
-    return np.argmax(mean, axis=0)
+    """First position of the maximum along axis 0 (ties keep grid order, as scikit-learn).
+
+    A NaN score is never the maximum (``np.argmax`` alone would pick the first NaN); when
+    every score is NaN the first position is returned.
+    """
+    mean = np.asarray(mean, dtype=np.float64)
+    return np.argmax(np.where(np.isnan(mean), -np.inf, mean), axis=0)
 
 
 def select_1se(lambdas: np.ndarray, mean: np.ndarray, se: np.ndarray,
