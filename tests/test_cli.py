@@ -306,11 +306,11 @@ def test_impute_mean_at_fit_and_predict(tmp_path):
          ["--cv loo is not available for --model lasso", "K-fold (a number of folds) only"]),
         (["--model", "elasticnet", "--cv", "gcv"], ["--model elasticnet", "only"]),
         (["--model", "logistic", "--cv", "gcv", "-t", "label"],
-         ["--cv gcv is not available for --model logistic", "K-fold (a number of folds) "
-                                                              "and alo"]),
-        (["--model", "poisson", "--cv", "loo", "-t", "counts"], ["K-fold", "and alo"]),
+         ["--cv gcv is not available for --model logistic", "K-fold (a number of folds), "
+                                                              "alo and evidence"]),
+        (["--model", "poisson", "--cv", "loo", "-t", "counts"], ["K-fold", "alo and evidence"]),
         (["--model", "ridge", "--cv", "alo"], ["--cv alo is not available for --model ridge",
-                                               "loo and gcv"]),
+                                               "loo, gcv, evidence, aic and bic"]),
         (["--model", "svm"], ["--model must be one of ridge, logistic, poisson"]),
         (["--cv", "many"], ["--cv must be a number of folds"]),
         (["--model", "elasticnet", "--l1-ratio", "1.5"], ["--l1-ratio must lie in (0, 1]"]),
@@ -440,7 +440,7 @@ def test_report_command_writes_a_self_contained_page(mixed, tmp_path):
     assert res.exit_code == 0, res.output
     assert res.stdout.strip() == f"report written to {out}"
     page = out.read_text(encoding="utf-8")
-    assert page.startswith("<!DOCTYPE html>") and page.count("<img ") == 6  # 2 skipped
+    assert page.startswith("<!DOCTYPE html>") and page.count("<img ") == 7  # 2 skipped
     assert "section 'L1 vs L2' not shown" in res.stderr.replace("\n", " ")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
     res = runner.invoke(app, ["report", str(mixed["csv"]), "-t", "y", "--bv-rounds", "1"])

@@ -13,8 +13,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from typer.testing import CliRunner
 
-from ridgeline.cli import _app, app
-from ridgeline.cli import fit as fit_command
+from ridgeline.cli import _app, _fit_text, app
 
 runner = CliRunner()
 
@@ -78,7 +77,7 @@ def _terminal(monkeypatch, width: int) -> StringIO:
     console = Console(file=buf, force_terminal=True, width=width, color_system=None,
                       highlight=False, soft_wrap=True)  # as _app.out
     monkeypatch.setattr(_app, "out", console)
-    monkeypatch.setattr(fit_command, "out", console)
+    monkeypatch.setattr(_fit_text, "out", console)
     return buf
 
 

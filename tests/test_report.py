@@ -80,7 +80,7 @@ def test_sections_shown_or_skipped_with_a_reason(reports, kind):
     status = {s.ident: s.status for s in rep.sections}
     assert not rep.failed, [(s.ident, s.note) for s in rep.failed]
     assert {k for k, v in status.items() if v == "skipped"} == EXPECTED[kind]
-    assert len(status) == 8 + (kind == "logistic")  # + classification, for classifiers only
+    assert len(status) == 9 + (kind == "logistic")  # + classification, for classifiers only
     assert ("classification" in status) == (kind == "logistic")
     for s in rep.sections:
         assert f'<section id="{s.ident}">' in rep.html
@@ -111,7 +111,7 @@ def test_progress_reaches_every_step(reports):
     total = totals.pop()
     n_bv = {int(d.split(" of ")[1]) for d, _, _ in steps if d.startswith("bias–variance: λ")}
     assert n_bv == {4}  # 3 λ spread over the grid, and the chosen λ
-    assert total == 8 + 4 - 1  # 8 sections; bias–variance: one more step per λ after the first
+    assert total == 9 + 4 - 1  # 9 sections; bias–variance: one more step per λ after the first
     assert [i for _, i, _ in steps] == list(range(total + 1))
     assert steps[-1][0] == "done"
 
@@ -320,7 +320,7 @@ def cli_report(tmp_path_factory):
 @pytest.mark.parametrize("kind", ["ridge", "logistic", "cli"])
 def test_report_renders_in_a_real_browser(browser, reports, cli_report, tmp_path, kind):
     if kind == "cli":
-        page, n_images, title = cli_report, 8, "ridgeline report: ridge on builtin:diabetes"
+        page, n_images, title = cli_report, 9, "ridgeline report: ridge on builtin:diabetes"
     else:
         rep = reports[kind][2]
         page = write_report(tmp_path / f"report-{kind}.html", rep)

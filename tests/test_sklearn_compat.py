@@ -15,6 +15,7 @@ from conftest import make_regression, rel_err
 from ridgeline import (
     ElasticNet,
     ElasticNetCV,
+    GammaRegressor,
     GridEdgeWarning,
     GroupLasso,
     GroupLassoCV,
@@ -27,6 +28,7 @@ from ridgeline import (
     RidgeClassifier,
     RidgeClassifierCV,
     RidgeCV,
+    TweedieRegressor,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::ridgeline.selection.result.GridEdgeWarning")
@@ -261,7 +263,9 @@ def test_positive_ridge_matches_sklearn(alpha):
 @parametrize_with_checks([Ridge(), RidgeCV(), RidgeClassifier(), RidgeClassifierCV(),
                           LogisticRegression(), LogisticRegressionCV(cv=3), PoissonRegressor(),
                           Lasso(), ElasticNet(), LassoCV(), ElasticNetCV(), GroupLasso(),
-                          GroupLassoCV(), LogisticRegression(l1_ratio=0.5)])
+                          GroupLassoCV(), LogisticRegression(l1_ratio=0.5), GammaRegressor(),
+                          TweedieRegressor(), TweedieRegressor(power=1.5),
+                          TweedieRegressor(power=0, link="log")])
 def test_sklearn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GridEdgeWarning)

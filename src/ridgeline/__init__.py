@@ -21,8 +21,11 @@ if TYPE_CHECKING:  # the names as static tools see them; at run time they load o
     from ridgeline import conventions, penalties
     from ridgeline.compare import PenaltyComparison, compare_penalties
     from ridgeline.estimators import (
+        BandedRidgeCV,
         ElasticNet,
         ElasticNetCV,
+        GammaRegressor,
+        GammaRegressorCV,
         GroupLasso,
         GroupLassoCV,
         Lasso,
@@ -30,10 +33,13 @@ if TYPE_CHECKING:  # the names as static tools see them; at run time they load o
         LogisticRegression,
         LogisticRegressionCV,
         PoissonRegressor,
+        PoissonRegressorCV,
         Ridge,
         RidgeClassifier,
         RidgeClassifierCV,
         RidgeCV,
+        TweedieRegressor,
+        TweedieRegressorCV,
         enet_path,
         group_lasso_path,
     )
@@ -47,6 +53,7 @@ if TYPE_CHECKING:  # the names as static tools see them; at run time they load o
     )
     from ridgeline.path.sparse_path import SparsePath
     from ridgeline.selection import GridEdgeWarning, RidgeCVResult, select_ridge
+    from ridgeline.selection.glm_evidence import GLMEvidence, poisson_evidence
     from ridgeline.stats import ArraySource, read_csv, read_parquet
 
 # ``import ridgeline`` imports none of these (nor NumPy, SciPy, scikit-learn or numba): each
@@ -58,11 +65,15 @@ __getattr__, __dir__ = attach(__name__, {
         "ElasticNet", "ElasticNetCV", "GroupLasso", "GroupLassoCV", "Lasso", "LassoCV",
         "LogisticRegression", "LogisticRegressionCV", "PoissonRegressor", "Ridge",
         "RidgeClassifier", "RidgeClassifierCV", "RidgeCV", "enet_path", "group_lasso_path",
+        "GammaRegressor", "TweedieRegressor",
+        "PoissonRegressorCV", "GammaRegressorCV", "TweedieRegressorCV",
+        "BandedRidgeCV",
     ],
     "ridgeline.path": ["GLMPath", "RidgePath", "auto_glm_grid", "auto_lambda_grid",
                        "glm_path", "ridge_path"],
     "ridgeline.path.sparse_path": ["SparsePath"],
     "ridgeline.selection": ["GridEdgeWarning", "RidgeCVResult", "select_ridge"],
+    "ridgeline.selection.glm_evidence": ["GLMEvidence", "poisson_evidence"],
     "ridgeline.stats": ["ArraySource", "read_csv", "read_parquet"],
 })
 
@@ -70,9 +81,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ArraySource",
+    "BandedRidgeCV",
     "ElasticNet",
     "ElasticNetCV",
+    "GLMEvidence",
     "GLMPath",
+    "GammaRegressor",
+    "GammaRegressorCV",
     "GridEdgeWarning",
     "GroupLasso",
     "GroupLassoCV",
@@ -82,6 +97,7 @@ __all__ = [
     "LogisticRegressionCV",
     "PenaltyComparison",
     "PoissonRegressor",
+    "PoissonRegressorCV",
     "Ridge",
     "RidgeCV",
     "RidgeCVResult",
@@ -89,6 +105,8 @@ __all__ = [
     "RidgeClassifierCV",
     "RidgePath",
     "SparsePath",
+    "TweedieRegressor",
+    "TweedieRegressorCV",
     "__version__",
     "auto_glm_grid",
     "auto_lambda_grid",
@@ -98,6 +116,7 @@ __all__ = [
     "glm_path",
     "group_lasso_path",
     "penalties",
+    "poisson_evidence",
     "read_csv",
     "read_parquet",
     "ridge_path",

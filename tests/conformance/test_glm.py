@@ -2,7 +2,7 @@
 
 Nothing of scikit-learn's code is copied here: ``conftest.py`` compiles the installed
 file with ridgeline's classes in place of scikit-learn's
-(PoissonRegressor, Ridge).
+(PoissonRegressor, GammaRegressor, TweedieRegressor, Ridge).
 See README.md in this directory.
 """
 

@@ -38,7 +38,8 @@ DatasetOpt = Annotated[str, typer.Option(help="Built-in data set used when DATA 
 ModelOpt = Annotated[str, typer.Option(
     "--model", "-m", help=f"Model: {', '.join(MODELS)}.")]
 CvOpt = Annotated[str, typer.Option(
-    help="Number of folds, or 'loo' / 'gcv' (ridge), 'alo' (logistic, poisson).")]
+    help="Number of folds, or 'loo' / 'gcv' / 'evidence' / 'aic' / 'bic' (ridge), 'alo' "
+         "(logistic, poisson).")]
 LambdasOpt = Annotated[str | None, typer.Option(
     help="Comma-separated canonical λ values (the same meaning for every model), or 'auto'.",
     show_default=False)]
@@ -73,8 +74,25 @@ TextColumnOpt = Annotated[list[str] | None, typer.Option(
          "codes, or numbers with a few other values, which is otherwise refused. Repeat for "
          "several columns.",
     show_default=False)]
+RefineOpt = Annotated[bool, typer.Option(
+    "--refine", help="Ridge: choose λ off the grid, the exact optimum of the CV curve over "
+                     "continuous log λ between the best grid point's neighbours (--rule min).")]
 SeedOpt = Annotated[int, typer.Option(help="Seed of the fold shuffle.")]
+OffsetOpt = Annotated[str | None, typer.Option(
+    "--offset", metavar="COLUMN",
+    help="Poisson: a column added to the linear predictor with coefficient 1, used as it is: "
+         "the log of each row's exposure (time, area, population), for counts per unit of "
+         "exposure. Not a feature; 'predict' reads it from its data too.", show_default=False)]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON report.")]
+ModelOutputOpt = Annotated[Path | None, typer.Option(
+    "--output", "-o", help="Save the fitted model (JSON + arrays, never pickle).",
+    show_default=False)]
+StreamOpt = Annotated[bool, typer.Option(
+    "--stream", help="Stream DATA (Parquet/CSV file or directory) in bounded memory: "
+                     "ridge, logistic or poisson, K-fold on hashed row positions.")]
+MemoryOpt = Annotated[str, typer.Option(
+    help="Memory budget: DATA larger than this is streamed; sizes the record batches.")]
 
 
 @dataclass(frozen=True)
@@ -94,6 +112,7 @@ class ModelOptions:
     standardize: bool | None
     l1_ratio: float
     seed: int
+    refine: bool = False
 
     @property
     def standardized(self) -> bool:
@@ -115,13 +134,16 @@ def check_n_lambdas(kind: str, n_lambdas: int) -> None:
 
 def parse_model_options(model: str, cv: str, lambdas: str | None, n_lambdas: int | None,
                         rule: str, scoring: str | None, standardize: bool | None,
-                        l1_ratio: float, seed: int) -> ModelOptions:
+                        l1_ratio: float, seed: int, refine: bool = False) -> ModelOptions:
     """Check every model option (raising :class:`BadInput` with a one-line message)."""
     kind = model.strip().lower()
     if kind not in MODELS:
         raise BadInput(f"--model must be one of {', '.join(MODELS)}, got {model!r}")
     if rule not in ("min", "1se"):
         raise BadInput(f"--rule must be 'min' or '1se', got {rule!r}")
+    if refine and (kind != "ridge" or rule != "min"):
+        raise BadInput("--refine is available for --model ridge with --rule min only, got "
+                       f"--model {kind} --rule {rule}")
     if n_lambdas is not None:
         check_n_lambdas(kind, n_lambdas)
     if not 0.0 < l1_ratio <= 1.0:
@@ -138,19 +160,20 @@ def parse_model_options(model: str, cv: str, lambdas: str | None, n_lambdas: int
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     return ModelOptions(kind, spec, parse_lambdas(lambdas), n_lambdas, rule, scoring,
-                        standardize, l1_ratio, seed)
+                        standardize, l1_ratio, seed, bool(refine))
 
 
 def parse_cv(cv: str) -> int | str:
-    """A number of folds (≥ 2) or one of ``loo``, ``gcv``, ``alo``."""
+    """A number of folds (≥ 2) or one of ``loo``, ``gcv``, ``evidence``, ``aic``, ``bic``,
+    ``alo``."""
     key = cv.strip().lower()
-    if key in ("loo", "gcv", "alo"):
+    if key in ("loo", "gcv", "evidence", "aic", "bic", "alo"):
         return key
     try:
         k = int(key)
     except ValueError:
-        raise BadInput(f"--cv must be a number of folds, 'loo', 'gcv' or 'alo', got {cv!r}") \
-            from None
+        raise BadInput(f"--cv must be a number of folds, 'loo', 'gcv', 'evidence', 'aic', 'bic' "
+                       f"or 'alo', got {cv!r}") from None
     if k < 2:
         raise BadInput(f"--cv needs at least 2 folds, got {k}")
     return k

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ridgeline.cli._app import EXIT_BAD_INPUT, EXIT_FIT_FAILED, app, busy, err, fail, note
+from ridgeline.cli._offset import read_offset
 from ridgeline.cli._options import BUILTIN_DATASETS, MODELS, QuietOpt
 
 if TYPE_CHECKING:  # loaded inside the functions: parsing the command line imports no NumPy
@@ -35,6 +36,7 @@ class SavedModel:
     kind: str
     targets: list[str]
     encoding: FeatureEncoding
+    offset: str | None = None  # the --offset column the model was fitted with
 
 
 def read_model(path: Path) -> SavedModel:
@@ -61,7 +63,10 @@ def read_model(path: Path) -> SavedModel:
     if n_in != len(encoding.feature_names) or not hasattr(est, "coef_"):
         raise ValueError(f"model file {path} is inconsistent: the estimator expects {n_in} "
                          f"features, the encoding gives {len(encoding.feature_names)}")
-    return SavedModel(est, kind, targets, encoding)
+    offset = extra.get("offset")
+    if offset is not None and (not isinstance(offset, str) or not offset or kind != "poisson"):
+        raise ValueError(f"model file {path} has an invalid offset column {offset!r}")
+    return SavedModel(est, kind, targets, encoding, offset)
 
 
 def read_data(data: str, encoding: FeatureEncoding) -> Table:
@@ -81,12 +86,14 @@ def read_data(data: str, encoding: FeatureEncoding) -> Table:
     return read_features(data, encoding)
 
 
-def prediction_columns(saved: SavedModel, X: np.ndarray) -> dict[str, np.ndarray]:
-    """``predicted_<target>`` columns, and ``proba_<class>`` for classifiers."""
+def prediction_columns(saved: SavedModel, X: np.ndarray,
+                       offset: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """``predicted_<target>`` columns, and ``proba_<class>`` for classifiers; ``offset``:
+    the values of the model's offset column."""
     import numpy as np
 
     est = saved.estimator
-    pred = np.asarray(est.predict(X))
+    pred = np.asarray(est.predict(X) if offset is None else est.predict(X, offset=offset))
     if saved.kind == "logistic":
         columns = {f"predicted_{saved.targets[0]}": pred}
         proba = np.asarray(est.predict_proba(X))
@@ -120,12 +127,14 @@ def predict(
         saved = read_model(model)
         with busy(f"reading {data}...", quiet):
             table = read_data(data, saved.encoding)
+            offset = None if saved.offset is None else read_offset(data, saved.offset,
+                                                                    table.n_rows)
     except (ValueError, OSError) as exc:
         fail(str(exc), EXIT_BAD_INPUT)
     for line in table.notes:
         note(line, quiet)
     try:
-        columns = prediction_columns(saved, table.X)
+        columns = prediction_columns(saved, table.X, offset)
     except Exception as exc:
         fail(f"prediction failed: {type(exc).__name__}: {exc}", EXIT_FIT_FAILED)
     if output is None:

@@ -33,6 +33,7 @@ from ridgeline.cli._options import (
     ModelOpt,
     NLambdasOpt,
     QuietOpt,
+    RefineOpt,
     RuleOpt,
     ScoringOpt,
     SeedOpt,
@@ -113,6 +114,7 @@ def report(
     max_categories: MaxCategoriesOpt = 50,
     text_column: TextColumnOpt = None,
     seed: SeedOpt = 0,
+    refine: RefineOpt = False,
     bv_rounds: BvRoundsOpt = 20,
     compare: Annotated[bool, typer.Option(
         "--compare/--no-compare", help="Include L1 vs L2 (squared-loss models).")] = True,
@@ -128,7 +130,7 @@ def report(
             raise BadInput(f"--bv-rounds must be 0 (leave the section out) or at least 2, got "
                            f"{bv_rounds}")
         opts = parse_model_options(model, cv, lambdas, n_lambdas, rule, scoring, standardize,
-                                   l1_ratio, seed)
+                                   l1_ratio, seed, refine=refine)
         check_output_file(output)
         table = load_table(data, target, features, dataset, kind=opts.model, impute=impute,
                            max_categories=max_categories, dropna=dropna,

@@ -113,7 +113,7 @@ def _estimator(opts: ModelOptions, n_rows: int | None):
         return RidgeCV(lambdas=opts.lambdas, alphas="auto", n_lambdas=opts.n_lambdas or 100,
                        cv=K, rule=opts.rule,
                        scoring=opts.scoring or "neg_mean_squared_error",
-                       standardize=opts.standardized)
+                       standardize=opts.standardized, refine=opts.refine)
     if opts.model == "logistic":
         if opts.lambdas is not None:
             if not n_rows:
@@ -286,6 +286,7 @@ def stream_report(fitted: FittedModel, source, saved: Path | None) -> dict[str, 
         },
         "model_file": str(saved) if saved else None,
     }
+    report.update(res.off_grid_report())  # --refine: lambda_off_grid, score_off_grid
     if fitted.is_classifier:
         report["classes"] = [str(c) for c in est.classes_]
     if coef.shape[0] == 1:

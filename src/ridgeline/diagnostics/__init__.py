@@ -37,9 +37,12 @@ standardized_coefficients(estimator, X, *, sample_weight=None, feature_names=Non
 coefficient_stability(estimator, X, y, *, lambda_=None, cv=None, sample_weight=None,
                       groups=None, feature_names=None) -> CoefficientStability
     Per-fold refits at one λ: mean, sd, range, sign agreement, selection frequency.
+information_criteria(model, X, y, sample_weight=None) -> InformationCriteria
+    AIC and BIC of a fitted model: exact log-likelihood (Gaussian with profiled noise,
+    Bernoulli/categorical, Poisson) and effective dof of the penalized fit.
 
-Result types: RegularizationPath, TrainValidationCurve, BiasVariance, Shrinkage,
-CoefficientRanking, CoefficientStability.
+Result types: InformationCriteria, RegularizationPath, TrainValidationCurve, BiasVariance,
+Shrinkage, CoefficientRanking, CoefficientStability.
 """
 
 from ridgeline.diagnostics.bias_variance import BiasVariance, bias_variance, ridge_bias_variance
@@ -49,6 +52,7 @@ from ridgeline.diagnostics.coefficients import (
     coefficient_stability,
     standardized_coefficients,
 )
+from ridgeline.diagnostics.information import InformationCriteria, information_criteria
 from ridgeline.diagnostics.path import RegularizationPath, regularization_path
 from ridgeline.diagnostics.shrinkage import Shrinkage, shrinkage_factors
 from ridgeline.diagnostics.train_validation import TrainValidationCurve, train_validation_curve
@@ -57,11 +61,13 @@ __all__ = [
     "BiasVariance",
     "CoefficientRanking",
     "CoefficientStability",
+    "InformationCriteria",
     "RegularizationPath",
     "Shrinkage",
     "TrainValidationCurve",
     "bias_variance",
     "coefficient_stability",
+    "information_criteria",
     "regularization_path",
     "ridge_bias_variance",
     "shrinkage_factors",

@@ -71,10 +71,13 @@ def glm_dof(problem: GLMProblem, W: np.ndarray, b: np.ndarray, lam: float) -> fl
     """Trace of the weighted hat matrix at the solution ``W (p, m)``, ``b (m,)``.
 
     ``tr[W^½X̃(X̃ᵀWX̃ + 2λI_w)⁻¹X̃ᵀW^½] = Σ e/(e + 2λ) + rank(H_bb)`` with ``e`` the eigenvalues
-    of the loss curvature after eliminating the (unpenalized) intercept.
+    of the loss curvature after eliminating the (unpenalized) intercept. Eigenvalues below
+    ``1e-10·max`` are the likelihood's flat directions (the softmax's common shift of W,
+    collinear columns): they count 0, also at λ = 0 (where ``e/e`` would be 1).
     """
     curv = exact_curvature(problem, W[None], b[None])
     e = curv.e
+    e = np.where(e > 1e-10 * max(float(e.max(initial=0.0)), 1e-300), e, 0.0)
     d = e + 2.0 * lam
     dof = float(np.sum(np.where(d > 0, e / np.where(d > 0, d, 1.0), 0.0)))
     if problem.fit_intercept:

@@ -1,5 +1,6 @@
 """``LogisticRegressionCV``'s scikit-learn plumbing: metadata routing, ``score`` with the
-``scoring`` rule, and the legacy attribute layout.
+``scoring`` rule, the legacy attribute layout, and the selections from one full-data path
+(``method="alo"`` and ``"evidence"``).
 
 Metadata routing (``sklearn.set_config(enable_metadata_routing=True)``) is scikit-learn's: the
 splitter gets what its ``split`` requests (``groups``), the scorer what its ``score`` requests
@@ -19,6 +20,12 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.validation import check_is_fitted
+
+from ridgeline.estimators._glm import warn_convergence
+from ridgeline.estimators.logistic import centered_classes
+from ridgeline.selection.glm_alo import alo_glm
+from ridgeline.selection.glm_evidence import evidence_glm
+from ridgeline.solvers.glm_fit import NEWTON_MAX_DIM, choose_solver
 
 
 def routing_enabled() -> bool:
@@ -89,3 +96,48 @@ def legacy_layout(est, given: bool) -> None:
     est.l1_ratio_ = np.full(n_cls, est.l1_ratio_)
     n_iter = est.n_iter_.transpose(0, 2, 1)[None]  # (1, F, L, R)
     est.n_iter_ = n_iter if given else n_iter[..., 0]
+
+
+def check_evidence_params(est) -> None:
+    """``method="evidence"`` ranks C by the Laplace evidence: refuse a ``scoring`` other than
+    the default (or None: no scorer asked for) and ``rule="1se"`` (the evidence has no
+    standard error)."""
+    if est.method != "evidence":
+        return
+    if not (est.scoring is None or (isinstance(est.scoring, str)
+                                    and est.scoring == "neg_log_loss")):
+        raise ValueError(f"method='evidence' ranks C by the Laplace evidence, not by a score: "
+                         f"scoring={est.scoring!r} does not apply (leave it at its default "
+                         "'neg_log_loss', or use method='kfold' or 'alo')")
+    if est.rule != "min":
+        raise ValueError("method='evidence' has no standard error for rule='1se': use "
+                         "rule='min'")
+
+
+def fit_full_data(est, problem, labels, lambdas, Cs, scorer, dtype) -> None:
+    """``method="alo"`` or ``"evidence"``: one warm-started Newton path on all the data scores
+    every C; the model at the chosen C is taken from the path (no refit)."""
+    name = choose_solver(problem, est.solver)
+    if name != "newton":
+        d = problem.n_features * problem.n_outputs
+        why = (f"solver={est.solver!r} was asked for" if est.solver != "auto" else
+               f"the Hessian would have {d} rows, above the limit of "
+               f"{NEWTON_MAX_DIM['in_memory']}")
+        raise ValueError(f"method={est.method!r} needs the Newton solver's Hessian ({why}): "
+                         "use method='kfold'")
+    if est.method == "evidence":
+        sel = evidence_glm(problem, lambdas, Cs, tol=est.tol, max_iter=est.max_iter,
+                           warn_stacklevel=5)
+    else:
+        sel = alo_glm(problem, labels, lambdas, Cs, scorer, classes=est.classes_, tol=est.tol,
+                      max_iter=est.max_iter, rule=est.rule, warn_stacklevel=5)
+    path, res = sel.path, sel.result
+    warn_convergence(path, est.tol, est.max_iter, "LogisticRegressionCV", stacklevel=5)
+    idx = int(res.index_)
+    coefs, inters = centered_classes(path.coef, path.intercept)
+    est._store(coefs[idx, 0], inters[idx, 0], dtype)
+    est.C_, est.lambda_ = float(Cs[idx]), float(lambdas[idx])
+    est.solver_, est.cv_result_ = "newton", res
+    est.scores_ = res.mean_score[None, None, :]
+    est.n_iter_ = path.n_iter.T[:, None, :]
+    est.coefs_paths_ = est._paths(coefs.transpose(1, 0, 2, 3), inters.transpose(1, 0, 2))

@@ -159,13 +159,14 @@ def source_folds(cv, default: int | None = None) -> int:
 
 def source_cv(cv) -> int | str:
     """What ``RidgeCV``'s ``cv`` asks of a statistics source: ``"loo"`` (``None`` or
-    ``"loo"``), ``"gcv"``, or the number of folds K ≥ 2 (folds from the source's fold rule)."""
+    ``"loo"``), ``"gcv"``, a criterion (``"evidence"``, ``"aic"``, ``"bic"``), or the number
+    of folds K ≥ 2 (folds from the source's fold rule)."""
     if cv is None:
         return "loo"
-    if isinstance(cv, str) and cv.lower() in ("loo", "gcv"):
+    if isinstance(cv, str) and cv.lower() in ("loo", "gcv", "evidence", "aic", "bic"):
         return cv.lower()
     if isinstance(cv, numbers.Integral) and not isinstance(cv, bool) and cv >= 2:
         return int(cv)
     raise ValueError(f"with a statistics source, cv must be None or 'loo' (exact leave-one-out), "
-                     f"'gcv', or a number of folds K ≥ 2 (folds come from the source's fold "
-                     f"rule), got {cv!r}")
+                     f"'gcv', 'evidence', 'aic', 'bic', or a number of folds K ≥ 2 (folds come "
+                     f"from the source's fold rule), got {cv!r}")

@@ -42,10 +42,9 @@ from ridgeline.estimators._validation import (
 )
 from ridgeline.estimators.logistic import LogisticMixin, centered_classes, lambda_from_C
 from ridgeline.path.glm_path import auto_glm_grid
-from ridgeline.selection.glm_alo import alo_glm
 from ridgeline.selection.glm_scoring import resolve_glm_scorer
 from ridgeline.selection.glm_select import kfold_glm
-from ridgeline.solvers.glm_fit import NEWTON_MAX_DIM, choose_solver, resolve_solver
+from ridgeline.solvers.glm_fit import resolve_solver
 
 
 class LogisticRegressionCV(LogisticMixin, BaseEstimator):
@@ -54,7 +53,9 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
     A drop-in for scikit-learn 1.9's ``LogisticRegressionCV`` (L2 penalty) with the attributes
     of its ``use_legacy_attributes=False`` layout, and one addition: ``method="alo"`` scores
     every C by approximate leave-one-out (Rad & Maleki 2020) from one fit per C on all the
-    data — no folds — and then needs no refit.
+    data — no folds — and then needs no refit; ``method="evidence"`` ranks the Cs by the
+    Laplace-approximate marginal likelihood (MacKay 1992;
+    :mod:`ridgeline.selection.glm_evidence`), from the same one full-data path.
 
     K-fold: the K training folds are solved together along the C grid from strong to weak
     regularization (warm starts, Hessians reused, one pass over X serving every fold), each
@@ -95,7 +96,10 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
     refit : bool, default=True
         Refit on all the data at the best C (``method="kfold"``); otherwise average the
         folds' coefficients at each fold's best C, as scikit-learn does.
-    method : {"kfold", "alo"}, default="kfold"
+    method : {"kfold", "alo", "evidence"}, default="kfold"
+        ``"evidence"``: the C of the largest Laplace log evidence (``scores_`` holds it per
+        C); it takes the default ``scoring`` and ``rule="min"`` only (it has no standard
+        error), and ``cv`` is not used.
     rule : {"min", "1se"}, default="min"
         Best mean score, or the largest λ (smallest C) within one standard error of it.
     n_jobs, verbose, intercept_scaling, random_state : accepted, unused.
@@ -110,7 +114,7 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
     Cs_ : ndarray (n_cs,)
     l1_ratio_ : float, l1_ratios_ : ndarray (n_l1,)
         The chosen and the given l1 ratios (``[0.]`` for the L2 penalty).
-    scores_ : ndarray (n_folds, n_l1, n_cs) (K-fold) or (1, 1, n_cs) (ALO: one "fold")
+    scores_ : ndarray (n_folds, n_l1, n_cs) (K-fold) or (1, 1, n_cs) (ALO, evidence)
     coefs_paths_ : ndarray (n_folds, n_l1, n_cs, n_classes', n_features + intercept)
         Multinomial L2 paths centered over the classes, as ``coef_`` (see
         :class:`LogisticRegression`).
@@ -175,14 +179,16 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
         check_tol_iter(self.tol, self.max_iter)
         if self.dual:
             raise ValueError("dual=True is not available: ridgeline solves the primal problem")
-        if self.method not in ("kfold", "alo"):
-            raise ValueError(f"method must be 'kfold' or 'alo', got {self.method!r}")
+        if self.method not in ("kfold", "alo", "evidence"):
+            raise ValueError(f"method must be 'kfold', 'alo' or 'evidence', got "
+                             f"{self.method!r}")
         if self.rule not in ("min", "1se"):
             raise ValueError(f"rule must be 'min' or '1se', got {self.rule!r}")
+        support.check_evidence_params(self)
         resolve_solver(self.solver)
         if np.any(ratios > 0) and self.method != "kfold":
-            raise ValueError("l1_ratios > 0 needs method='kfold' (ALO is for the smooth L2 "
-                             "penalty)")
+            raise ValueError("l1_ratios > 0 needs method='kfold' (ALO and the evidence are "
+                             "for the smooth L2 penalty)")
         return ratios
 
     def _scorer(self, loss, weighted: bool):
@@ -223,7 +229,7 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
             if np.any(ratios > 0):
                 return self._fit_sparse_cv(X, y, sample_weight, Cs, ratios, split_params,
                                            weighted)
-            splits = None if self.method == "alo" else \
+            splits = None if self.method != "kfold" else \
                 list(check_cv(self.cv, y, classifier=True).split(X, y, **split_params))
             problem = label_problem(self, X, y, sample_weight, self.fit_intercept, splits)
             K = 1 if splits is None else len(splits)
@@ -237,8 +243,8 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
             Cs = 1.0 / (2.0 * lambdas * n_w)
             passes += 1
         lambdas = lambda_from_C(Cs, n_w)
-        if self.method == "alo":
-            self._fit_alo(problem, labels, lambdas, Cs, scorer, dtype)
+        if self.method in ("alo", "evidence"):
+            self._fit_full_data(problem, labels, lambdas, Cs, scorer, dtype)
         else:
             passes += self._fit_kfold(problem, K, summary, labels, lambdas, Cs, scorer, dtype)
         self.Cs_, self.l1_ratio_, self.l1_ratios_ = Cs, float(ratios[0]), ratios
@@ -311,30 +317,9 @@ class LogisticRegressionCV(LogisticMixin, BaseEstimator):
         self.coefs_paths_ = self._paths(coefs.transpose(1, 0, 2, 3), inters.transpose(1, 0, 2))
         return passes
 
-    def _fit_alo(self, problem, labels, lambdas, Cs, scorer, dtype):
-        name = choose_solver(problem, self.solver)
-        if name != "newton":
-            d = problem.n_features * problem.n_outputs
-            why = (f"solver={self.solver!r} was asked for" if self.solver != "auto" else
-                   f"the Hessian would have {d} rows, above the limit of "
-                   f"{NEWTON_MAX_DIM['in_memory']}")
-            raise ValueError(f"method='alo' needs the Newton solver's Hessian ({why}): use "
-                             "method='kfold'")
-        sel = alo_glm(problem, labels, lambdas, Cs, scorer, classes=self.classes_, tol=self.tol,
-                      max_iter=self.max_iter, rule=self.rule, warn_stacklevel=4)
-        path = sel.path
-        warn_convergence(path, self.tol, self.max_iter, "LogisticRegressionCV", stacklevel=4)
-        res = sel.result
-        idx = int(res.index_)
-        coefs, inters = centered_classes(path.coef, path.intercept)
-        self._store(coefs[idx, 0], inters[idx, 0], dtype)
-        self.C_ = float(Cs[idx])
-        self.lambda_ = float(lambdas[idx])
-        self.solver_ = "newton"
-        self.cv_result_ = res
-        self.scores_ = res.mean_score[None, None, :]
-        self.n_iter_ = path.n_iter.T[:, None, :]
-        self.coefs_paths_ = self._paths(coefs.transpose(1, 0, 2, 3), inters.transpose(1, 0, 2))
+    def _fit_full_data(self, problem, labels, lambdas, Cs, scorer, dtype):
+        """``method="alo"`` or ``"evidence"``: one full-data path, no refit."""
+        support.fit_full_data(self, problem, labels, lambdas, Cs, scorer, dtype)
 
     def _fit_sparse_cv(self, X, labels, sample_weight, Cs, ratios, split_params: dict,
                        weighted: bool):

@@ -9,6 +9,10 @@ With ``l1_ratio = ρ > 0`` the penalty is glum's (and glmnet's) elastic net
 ``(1/2n_w) Σ s_i ℓ_i + α(ρ‖w‖₁ + ½(1-ρ)‖w‖²)``, twice which is the canonical objective with
 ``λ = α(1+ρ)`` and ``P = mix‖w‖₁ + (1-mix)‖w‖²``, ``mix = 2ρ/(1+ρ)``; it is solved by the
 certified proximal Newton method of :mod:`ridgeline.solvers.prox_newton`.
+
+An ``offset`` o (n,) at ``fit`` and ``predict`` (glmnet's and glum's) enters the linear
+predictor unpenalized with coefficient 1, ``η_i = x_iᵀw + b + o_i``: counts over an exposure
+``t_i`` (time, area, population) are modelled as rates with ``o = log t``.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from ridgeline.distributed import dask_source
 from ridgeline.estimators._base import SparseInputMixin
 from ridgeline.estimators._glm import check_l1_ratio, check_tol_iter, fit_glm
 from ridgeline.estimators._glm_standardize import check_standardize, standardized
+from ridgeline.estimators._offset import check_offset_fit, predict_log_link
 from ridgeline.estimators._range import NEWTON_RATIO_LIMIT
 from ridgeline.estimators._sparse import enet_lambda, enet_penalty, warn_not_certified
 from ridgeline.estimators._validation import (
@@ -33,6 +38,7 @@ from ridgeline.estimators._validation import (
     is_source,
 )
 from ridgeline.losses import PoissonLoss
+from ridgeline.losses.domain import check_target_domain
 from ridgeline.path.sparse_path import logistic_path
 from ridgeline.selection.glm_cv import check_glm_target
 from ridgeline.solvers.glm_fit import resolve_solver
@@ -78,6 +84,12 @@ class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
     grad_norm_ : float
         Largest absolute gradient entry at the solution (the optimality certificate; the KKT
         residual with ``l1_ratio > 0``).
+
+    Notes
+    -----
+    ``fit(X, y, offset=np.log(exposure))`` fits counts per unit of exposure; then
+    ``predict(X, offset=np.log(exposure))`` gives the expected counts and ``predict(X)``
+    (offset 0) the expected count per unit of exposure (the rate).
     """
 
     def __init__(self, *, alpha=1.0, fit_intercept=True, solver="auto", max_iter=100, tol=1e-8,
@@ -94,9 +106,11 @@ class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
 
     _max_scale_ratio = NEWTON_RATIO_LIMIT  # columns' ranges further apart are refused
 
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None, offset=None):
         """Fit on X (n, p) and counts y (n,) ≥ 0; returns self.
 
+        ``offset`` (n,), optional: a fixed term of the linear predictor,
+        ``η = Xw + b + offset`` (e.g. ``np.log(exposure)``); arrays in memory, L2 only.
         ``X`` may also be a statistics source (``ridgeline.read_parquet(path, target=...)``)
         or a Dask collection (with ``y=None``): the same engine, one pass over the rows per
         iteration.
@@ -111,6 +125,8 @@ class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
         if (src := dask_source(X, y, sample_weight)) is not None:
             X, y, sample_weight = src, None, None
         summary, scale = None, None
+        if offset is not None:
+            check_offset_fit(X, rho, type(self).__name__)
         if is_source(X):
             if rho > 0 or standardize:
                 raise ValueError("l1_ratio > 0 and standardize=True are not available on a "
@@ -127,7 +143,8 @@ class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
             X, scale = standardized(X, s, standardize, self.fit_intercept)
             if rho > 0 and alpha > 0:
                 return self._fit_sparse(X, y, s, float(alpha), rho, scale)
-            problem = GLMProblem.from_arrays(X, y, s, PoissonLoss(), self.fit_intercept)
+            problem = GLMProblem.from_arrays(X, y, s, PoissonLoss(), self.fit_intercept,
+                                             offset=offset)
         fit, name = fit_glm(problem, float(alpha), solver=self.solver, tol=self.tol,
                             max_iter=self.max_iter, start=self._start(problem, scale),
                             summary=summary, who="PoissonRegressor")
@@ -168,13 +185,9 @@ class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
             y = column_or_1d(y, warn=True)
         if y.ndim != 1:
             raise ValueError(f"y must be one count per sample (shape (n,)), got {y.shape}")
-        if np.any(y < 0):
-            raise ValueError(f"Poisson targets must be non-negative; {int(np.sum(y < 0))} "
-                             f"value(s) of y are negative (smallest {y.min():g})")
         s = check_weights(sample_weight, X)
-        if not (s @ y) > 0:
-            raise ValueError("Poisson targets are all zero (weighted): the mean count must be "
-                             "positive for a log-link model")
+        check_target_domain(PoissonLoss(), float(y.min()), float(s @ y) / float(s.sum()),
+                            who="Poisson", where="y")
         return X, y, s
 
     def _start(self, problem, scale=None):
@@ -190,12 +203,15 @@ class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
         tags.target_tags.positive_only = True
         return tags
 
-    def predict(self, X):
-        """Expected counts μ = exp(Xw + b), shape (n,)."""
+    def predict(self, X, offset=None):
+        """Expected counts μ = exp(Xw + b + offset), shape (n,); without ``offset`` (0), the
+        count per unit of exposure of a model fitted with ``offset = log(exposure)``."""
         check_is_fitted(self)
         X = check_X(self, X)
-        return np.exp(np.minimum(np.asarray(X @ self.coef_).ravel() + self.intercept_, 700.0))
+        return predict_log_link(X, self.coef_, self.intercept_, offset)
 
-    def score(self, X, y, sample_weight=None):
-        """D², the fraction of Poisson deviance explained (as scikit-learn's)."""
-        return d2_tweedie_score(y, self.predict(X), sample_weight=sample_weight, power=1)
+    def score(self, X, y, sample_weight=None, offset=None):
+        """D², the fraction of Poisson deviance explained (as scikit-learn's), of the
+        predictions with ``offset``."""
+        return d2_tweedie_score(y, self.predict(X, offset), sample_weight=sample_weight,
+                                power=1)

@@ -29,6 +29,8 @@ from ridgeline.estimators.ridge import (
     store_regression_coef,
 )
 from ridgeline.path.budget import check_count
+from ridgeline.selection.continuous import check_refine
+from ridgeline.selection.criteria import CRITERIA, evidence_attributes, select_criterion_moments
 from ridgeline.selection.engine import select_ridge, select_ridge_moments
 from ridgeline.selection.loo import loo_residuals, projected_rows
 from ridgeline.selection.loo_moments import select_ridge_exact_moments
@@ -76,7 +78,7 @@ class _RidgeCVMixin:
             rule=self.rule, fit_intercept=self.fit_intercept, standardize=self.standardize,
             per_target=per_target, solver=solver, convention=convention,
             extend=self.extend_grid, groups=groups, y_split=y_split, classes=classes,
-            y_labels=y_labels, to_alpha=to_alpha,
+            y_labels=y_labels, to_alpha=to_alpha, refine=self.refine,
             warn_stacklevel=4,  # the user's call to fit()
             score_weighted=scores_weighted(self.scoring, weights_given=weighted, exact=exact),
         )
@@ -92,14 +94,23 @@ class _RidgeCVMixin:
         self.lambda_ = res.lambda_ if per_target else float(res.lambda_)
         # alpha_ is the grid value itself (not λ·n_w recomputed, which may differ in the last
         # bit), and the refit uses it: coef_ is Ridge(alpha=alpha_)'s
-        self.alpha_ = res.alphas[res.index_] if per_target else float(res.alphas[res.index_])
+        own = res.alphas[res.index_]
+        if res.off_grid:  # refine=True (or an exact criterion): alpha_ = λ_off_grid·n_w
+            own = res.alpha_off_grid if res.alpha_off_grid is not None \
+                else np.asarray(res.lambda_off_grid, dtype=np.float64) * sw
+        self.alpha_ = np.asarray(own, dtype=np.float64) if per_target else float(own)
         self.best_score_ = res.best_score
+        for name in ("coef_std_", "noise_variance_", "log_evidence_"):  # an earlier evidence fit
+            self.__dict__.pop(name, None)
         if sel.factor is None:
             return sel.lsqr_coef, sel.lsqr_intercept
         pen = np.broadcast_to(np.atleast_1d(self.alpha_).astype(np.float64), (k,))
         F = sel.factor
         F.check_penalties(pen)
         coef = F.coef_per_target(pen)
+        if res.method == "evidence":  # posterior std (k, p) or (p,), σ̂², log evidence
+            self.coef_std_, self.noise_variance_, self.log_evidence_ = evidence_attributes(
+                F, pen, fit_intercept=self.fit_intercept)
         return coef, F.intercept(coef)
 
     def _fit_source(self, source, y, sample_weight, groups):
@@ -135,12 +146,18 @@ class _RidgeCVMixin:
                       rule=self.rule, fit_intercept=self.fit_intercept,
                       standardize=self.standardize, extend=self.extend_grid,
                       per_target=per_target, to_alpha=to_alpha, warn_stacklevel=4)
-        if isinstance(method, str):
+        if method in CRITERIA and not self.refine:  # from the total moments alone
+            sel = select_criterion_moments(stats.total, method=method, **common)
+        elif isinstance(method, str):
+            if check_refine(self.refine, self.rule):
+                raise ValueError("refine=True from a statistics source is available with "
+                                 f"K-fold CV (cv=K) only, got cv={self.cv!r}")
             sel = select_ridge_exact_moments(
                 stats.total, method=method, **common,
                 loo_pass=lambda model: source.loo_pass(model, progress=progress))
         else:
-            sel = select_ridge_moments(stats.total, stats.folds, convention=convention, **common)
+            sel = select_ridge_moments(stats.total, stats.folds, convention=convention,
+                                       refine=self.refine, **common)
         coef, inter = self._chosen(sel, sw, k, per_target)
         store_regression_coef(self, coef, inter, k == 1, np.float64)
         self.n_rows_ = stats.n_rows
@@ -210,7 +227,7 @@ class RidgeCV(SparseInputMixin, _RidgeCVMixin, LinearPredictMixin, MultiOutputMi
     A drop-in for scikit-learn's ``RidgeCV``: same parameters, same ``alpha_`` and coefficients.
     ``cv=None`` is exact leave-one-out (as scikit-learn); ``cv=K`` or any splitter scores every
     α from per-fold statistics (one eigendecomposition per fold, no refit per α); ``cv="gcv"`` is
-    Golub–Heath–Wahba generalized cross-validation.
+    Golub–Heath–Wahba generalized cross-validation; ``"evidence"``, ``"aic"``, ``"bic"`` below.
 
     Parameters
     ----------
@@ -226,7 +243,11 @@ class RidgeCV(SparseInputMixin, _RidgeCVMixin, LinearPredictMixin, MultiOutputMi
         sample weights, held-out scores are weighted as scikit-learn 1.9 routes the weights: a
         scorer callable gets ``sample_weight=`` under LOO, under K-fold when its metric takes
         ``sample_weight``, and as its ``set_score_request`` says under metadata routing.
-    cv : None, int, "loo", "gcv", CV splitter or iterable of splits
+    cv : None, int, "loo", "gcv", "evidence", "aic", "bic", CV splitter or iterable of splits
+        ``"evidence"``: empirical Bayes, the exact maximizer over continuous λ of the marginal
+        likelihood (scikit-learn ``BayesianRidge``'s ``lambda_/alpha_`` with gamma priors at
+        0); ``"aic"``/``"bic"``: the grid's best AIC/BIC with the effective degrees of freedom
+        (:mod:`ridgeline.selection.criteria`). These take scoring=None, rule="min", no lsqr.
     gcv_mode : {None, "auto", "svd", "eigen"}
         Factorization used for LOO (as scikit-learn); ``"svd"`` on sparse X warns
         (FutureWarning) and is ``"eigen"``, as in scikit-learn 1.9 (X is never densified).
@@ -250,11 +271,21 @@ class RidgeCV(SparseInputMixin, _RidgeCVMixin, LinearPredictMixin, MultiOutputMi
         once on all the data); coefficients are reported on the original scale.
     solver : str, default="auto"
         ``"auto"``, ``"eigh"``, ``"svd"``, ``"dual"`` or ``"lsqr"`` (K-fold only).
+    refine : bool, default=False
+        Choose λ off the grid: the maximizer of the mean CV score (K-fold, LOO or GCV) over
+        continuous log λ, searched between the best grid point's neighbours (at a grid end,
+        in the edge interval only) with the same fold factorizations
+        (:mod:`ridgeline.selection.continuous`); its score is never below the best grid
+        point's. ``alpha_`` is then ``lambda_·n_w``, generally not one of ``alphas`` (hence
+        off by default: scikit-learn's ``alpha_`` is one of them), and ``best_score_`` the
+        score there. Needs ``rule="min"``; from a statistics source, K-fold only. With a
+        piecewise-constant score (accuracy) it returns a λ at least as good as the grid's.
 
     Attributes
     ----------
     alpha_ : float or ndarray (n_targets,)
-        One of the given ``alphas`` exactly (the final fit is ``Ridge(alpha=alpha_)``'s).
+        One of the given ``alphas`` exactly (the final fit is ``Ridge(alpha=alpha_)``'s); with
+        ``refine=True`` or ``cv="evidence"`` the off-grid optimum ``lambda_·n_w``.
     lambda_ : float or ndarray (n_targets,)
         Canonical λ = alpha_ / n_w.
     best_score_ : float or ndarray
@@ -262,17 +293,21 @@ class RidgeCV(SparseInputMixin, _RidgeCVMixin, LinearPredictMixin, MultiOutputMi
     cv_results_ : ndarray (only with ``store_cv_results=True``)
     selection_ : RidgeCVResult
         The whole CV curve: mean and standard error per λ, per-fold scores, λ_min, λ_1se, dof.
+    coef_std_, noise_variance_, log_evidence_ : (``cv="evidence"`` only)
+        Posterior standard deviations of the coefficients (shape of ``coef_``), the noise
+        variance σ̂² and the log evidence at ``alpha_`` (per target when several).
     """
 
     def __init__(self, alphas=(0.1, 1.0, 10.0), *, fit_intercept=True, scoring=None, cv=None,
                  gcv_mode=None, store_cv_results=False, alpha_per_target=False, lambdas=None,
                  n_lambdas=100, rule="min", extend_grid=False, standardize=False,
-                 solver="auto"):
+                 solver="auto", refine=False):
         self.alphas = alphas
         self.fit_intercept = fit_intercept
         self.scoring = scoring
         self.cv = cv
         self.gcv_mode = gcv_mode
+        self.refine = refine
         self.store_cv_results = store_cv_results
         self.alpha_per_target = alpha_per_target
         self.lambdas = lambdas
@@ -316,17 +351,21 @@ class RidgeClassifierCV(SparseInputMixin, _RidgeCVMixin, RidgeClassifierMixin, C
     LOO it is the squared error of the ±1 indicator targets, as scikit-learn. A multilabel y
     (0/1 indicator) is fitted as :class:`RidgeClassifier` does (``cv_results_`` is always
     (n, n_targets, n_alphas)). Parameters and attributes follow :class:`RidgeCV`, plus
-    ``class_weight``, ``classes_`` and ``multilabel_``.
+    ``class_weight``, ``classes_`` and ``multilabel_``. ``refine=True`` (off by default) is
+    :class:`RidgeCV`'s: under K-fold accuracy, a step function of λ, it keeps the grid's λ
+    unless a strictly better step lies between its neighbours.
     """
 
     def __init__(self, alphas=(0.1, 1.0, 10.0), *, fit_intercept=True, scoring=None, cv=None,
                  class_weight=None, store_cv_results=False, lambdas=None, n_lambdas=100,
-                 rule="min", extend_grid=False, standardize=False, solver="auto"):
+                 rule="min", extend_grid=False, standardize=False, solver="auto",
+                 refine=False):
         self.alphas = alphas
         self.fit_intercept = fit_intercept
         self.scoring = scoring
         self.cv = cv
         self.class_weight = class_weight
+        self.refine = refine
         self.store_cv_results = store_cv_results
         self.lambdas = lambdas
         self.n_lambdas = n_lambdas

@@ -34,6 +34,9 @@ plot_compare(source, *, feature_names=None, x="lambda", top_k=10, scale=None, ax
     L1 vs L2 side by side, each panel with its own x range: compare_penalties's
     PenaltyComparison (coefficient bars per penalty; standardized with ``scale``) or two or
     more RegularizationPath (path panels); ``axes`` may be a Figure.
+plot_criteria(lambdas, curves, *, chosen=None, chosen_name="model's λ", ax=None) -> Axes
+    Selection criteria to minimize (−2 log evidence, AIC, BIC) against λ, each relative to
+    its minimum, with the λ each picks and the model's own λ marked.
 
 Constants: GID_LAMBDA_MIN, GID_LAMBDA_1SE, GID_LAMBDA_CHOSEN, GID_LAMBDA_BEST.
 """
@@ -49,6 +52,7 @@ from ridgeline.plot.classification import plot_calibration, plot_roc  # noqa: F4
 from ridgeline.plot.coefficients import plot_coefficients
 from ridgeline.plot.compare import plot_compare
 from ridgeline.plot.cv import plot_cv, plot_train_validation
+from ridgeline.plot.evidence import plot_criteria
 from ridgeline.plot.path import plot_path
 from ridgeline.plot.shrinkage import plot_shrinkage
 
@@ -60,6 +64,7 @@ __all__ = [
     "plot_bias_variance",
     "plot_coefficients",
     "plot_compare",
+    "plot_criteria",
     "plot_cv",
     "plot_path",
     "plot_shrinkage",

@@ -10,6 +10,7 @@ from ridgeline.diagnostics.train_validation import TrainValidationCurve
 from ridgeline.plot._common import (
     check_x,
     get_ax,
+    lambda_to_x,
     legend,
     mark_cv,
     set_x_axis,
@@ -19,6 +20,9 @@ from ridgeline.plot._common import (
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+
+#: gid of the marker of the off-grid optimum (``RidgeCV(refine=True)``)
+GID_LAMBDA_OFF_GRID = "lambda_off_grid"
 
 _ERROR_NAMES = {
     "neg_mean_squared_error": "mean squared error",
@@ -59,7 +63,11 @@ def plot_cv(result, *, x: str = "lambda", ax=None) -> Axes:
     -------
     matplotlib Axes
         The mean curve (gid ``"cv_mean"``), the band (a ``PolyCollection``, gid
-        ``"cv_se_band"``) and vertical lines ``"lambda_min"`` / ``"lambda_1se"``.
+        ``"cv_se_band"``) and vertical lines ``"lambda_min"`` / ``"lambda_1se"``. A result
+        with an optimum off the grid (``refine=True``: ``lambda_off_grid``) also has a star
+        marker there (gid ``"lambda_off_grid"``, :data:`GID_LAMBDA_OFF_GRID`) at its score,
+        in the legend; not for per-target results (one curve is drawn, their mean). With
+        ``x="dof"`` its position is interpolated in log λ between the grid's.
     """
     if isinstance(result, TrainValidationCurve):
         return plot_train_validation(result, x=x, ax=ax)
@@ -85,12 +93,29 @@ def plot_cv(result, *, x: str = "lambda", ax=None) -> Axes:
                         gid="cv_se_band", label="±1 SE")
     if not per_target:
         mark_cv(ax, res.lambda_min, res.lambda_1se, res.lambdas, xs, log_x)
+        _mark_off_grid(ax, res, x, xs, log_x, is_error)
     set_x_axis(ax, label, log_x)
     ax.set_ylabel(name)
     folds = f"{res.n_splits}-fold " if res.method == "kfold" else ""
     ax.set_title(f"{owner + ': ' if owner else ''}{folds}cross-validation")
     legend(ax)
     return ax
+
+
+def _mark_off_grid(ax, res, x: str, xs, log_x: bool, is_error: bool) -> None:
+    """A star at the off-grid optimum (λ, its score), when the result has one."""
+    lam = getattr(res, "lambda_off_grid", None)
+    score = getattr(res, "score_off_grid", None)
+    if lam is None or score is None or not np.isfinite(score):
+        return
+    alpha = getattr(res, "alpha_off_grid", None)
+    if x == "param" and alpha is not None:
+        pos = float(alpha)
+    else:
+        pos = lambda_to_x(float(lam), res.lambdas, xs, log_x)
+    ax.plot([pos], [-score if is_error else score], linestyle="none", marker="*",
+            markersize=13, color="tab:red", zorder=4, gid=GID_LAMBDA_OFF_GRID,
+            label=f"λ off the grid = {float(lam):.4g}")
 
 
 def plot_train_validation(curve: TrainValidationCurve, *, x: str = "lambda", ax=None) -> Axes:

@@ -30,6 +30,7 @@ Progress = Callable[[str, int, int], None]
 SECTION_TITLES: dict[str, str] = {
     "data": "The data",
     "cv": "Choosing λ: the cross-validation curve",
+    "evidence": "Choosing λ by evidence and information criteria",
     "classification": "How well it classifies: ROC, confusion matrix, calibration",
     "path": "The regularization path",
     "train_validation": "Training vs validation error: over- and underfitting",
@@ -44,6 +45,9 @@ METHOD_WORDS = {
     "loo": "exact leave-one-out cross-validation",
     "gcv": "generalized cross-validation (GCV)",
     "alo": "approximate leave-one-out (ALO)",
+    "evidence": "the evidence (marginal likelihood) on all the data",
+    "aic": "the Akaike information criterion (AIC) on all the data",
+    "bic": "the Bayesian information criterion (BIC) on all the data",
 }
 
 
@@ -145,7 +149,8 @@ def score_words(scoring: str) -> tuple[str, bool]:
     """(what the score measures, whether it is a negated error)."""
     names = {"neg_mean_squared_error": "mean squared error", "mse": "mean squared error",
              "neg_log_loss": "log loss", "neg_mean_poisson_deviance": "mean Poisson deviance",
-             "neg_root_mean_squared_error": "root mean squared error", "rmse": "RMSE"}
+             "neg_root_mean_squared_error": "root mean squared error", "rmse": "RMSE",
+             "log_evidence": "log evidence", "neg_aic": "AIC", "neg_bic": "BIC"}
     if scoring in names:
         return names[scoring], scoring.startswith("neg_") or scoring in ("mse", "rmse")
     if scoring.startswith("neg_"):

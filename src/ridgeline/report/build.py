@@ -38,6 +38,7 @@ from ridgeline.report._context import (
     method_words,
 )
 from ridgeline.report.classification import classification_section
+from ridgeline.report.evidence import evidence_section
 from ridgeline.report.fitting import FittedModel
 from ridgeline.report.l1_vs_l2 import l1_vs_l2_section
 from ridgeline.report.sections import (
@@ -63,6 +64,7 @@ _MODEL_WORDS = {
 BUILDERS: dict[str, Callable[[Context], str]] = {
     "data": data_section,
     "cv": cv_section,
+    "evidence": evidence_section,
     "classification": classification_section,
     "path": path_section,
     "train_validation": train_validation_section,

@@ -88,15 +88,7 @@ def cv_section(ctx: Context) -> str:
     if mean.ndim == 2:
         mean = mean.mean(axis=1)
     shown = -mean if score_words(res.scoring)[1] else mean
-    body = explain(
-        f"For every λ of the grid, the model was scored on data it was not fit on: "
-        f"{_HELD_OUT[res.method]}. The curve is the cross-validated {name} per λ (averaged "
-        "over the held-out rows); the band is ±1 standard error.",
-        "Small λ (left) lets the model follow the training data closely; large λ (right) "
-        "pulls the coefficients toward zero. The dashed line marks λ_min, the best mean "
-        "score; the dotted line marks λ_1se, the strongest regularization still within one "
-        "standard error of it.",
-    )
+    body = explain(*_cv_words(res, name))
     body += figure(ctx, lambda fig: plot_cv(res, ax=fig.add_subplot()),
                    alt=f"Cross-validated {name} against λ with a one-standard-error band",
                    caption=f"CV {name} per λ ({method_words(res)}).", gid="fig-cv")
@@ -104,12 +96,44 @@ def cv_section(ctx: Context) -> str:
             ["λ_1se (one-SE rule)", res.lambdas[i_1se], own[i_1se], shown[i_1se]]]
     body += h.table_html(["", "λ", f.param_name, name], rows, caption="The two candidates",
                          ident="cv-candidates", row_keys=["min", "1se"])
-    chosen = "λ_min" if res.rule == "min" else "λ_1se"
+    chosen = "λ_1se" if res.rule != "min" else "the optimum off the grid, λ" if res.off_grid \
+        else "λ_min"
     body += h.paragraph(f"Rule '{res.rule}': the model uses {chosen} = "
                         f"{h.fmt(float(np.atleast_1d(f.lambda_)[0]))} ({f.param_name} = "
                         f"{h.fmt(float(np.atleast_1d(f.param)[0]))}).")
+    if res.off_grid:
+        body += h.paragraph(res.off_grid_note())
     body += "".join(h.paragraph(n, "note") for n in f.notes)
     return body
+
+
+_CRITERION_WORDS = {
+    "evidence": "the log evidence: the probability of the data under the Gaussian model with "
+                "the prior w ~ N(0, τ²I), its noise and prior variances set by the data (for "
+                "logistic and Poisson models, its Laplace approximation at the fit)",
+    "aic": "−AIC = 2·log-likelihood − 2·dof, the fit to the data less twice the effective "
+           "degrees of freedom",
+    "bic": "−BIC = 2·log-likelihood − log(n)·dof, which charges each degree of freedom more "
+           "than AIC once n > 7",
+}
+
+
+def _cv_words(res, name: str) -> tuple[str, str]:
+    """The two paragraphs that say how the curve was scored and how to read it."""
+    if res.method in _CRITERION_WORDS:
+        return (f"For every λ of the grid, the model was fit on all the data and scored by "
+                f"{_CRITERION_WORDS[res.method]}. No rows were held out, and there is no "
+                "standard error.",
+                "Small λ (left) lets the model follow the training data closely; large λ "
+                "(right) pulls the coefficients toward zero. The dashed line marks the best "
+                "λ of the grid.")
+    return (f"For every λ of the grid, the model was scored on data it was not fit on: "
+            f"{_HELD_OUT[res.method]}. The curve is the cross-validated {name} per λ (averaged "
+            "over the held-out rows); the band is ±1 standard error.",
+            "Small λ (left) lets the model follow the training data closely; large λ (right) "
+            "pulls the coefficients toward zero. The dashed line marks λ_min, the best mean "
+            "score; the dotted line marks λ_1se, the strongest regularization still within one "
+            "standard error of it.")
 
 
 def path_section(ctx: Context) -> str:

@@ -18,6 +18,13 @@ from scipy.sparse.linalg import svds
 from sklearn.model_selection import check_cv
 
 from ridgeline.path.grid import auto_lambda_grid
+from ridgeline.selection.continuous import check_refine, refine_result
+from ridgeline.selection.criteria import (
+    CRITERIA,
+    criterion_evaluator,
+    criterion_scorer,
+    evidence_off_grid,
+)
 from ridgeline.selection.grid_scoring import _score_grid
 from ridgeline.selection.kfold import moment_folds
 from ridgeline.selection.loo import check_exact
@@ -70,8 +77,9 @@ def select_ridge(X, Y: np.ndarray, s: np.ndarray, *, lambdas: np.ndarray | None 
                  solver: str = "auto", convention: str = "canonical", extend: bool | int = False,
                  warn_edge: bool = True, groups=None, y_split=None, classes=None,
                  y_labels=None, to_alpha=None, warn_stacklevel: int = 2,
-                 score_weighted: bool = True) -> RidgeSelection:
-    """Score every λ of a grid by K-fold CV, exact LOO or GCV, and choose one.
+                 score_weighted: bool = True, refine: bool = False) -> RidgeSelection:
+    """Score every λ of a grid by K-fold CV, exact LOO, GCV, the evidence or AIC/BIC, and
+    choose one.
 
     Parameters
     ----------
@@ -81,7 +89,7 @@ def select_ridge(X, Y: np.ndarray, s: np.ndarray, *, lambdas: np.ndarray | None 
         Sample weights (non-negative, positive sum).
     lambdas : ndarray (L,), optional
         Canonical λ grid; derived from the spectrum of X when None.
-    cv : int, "loo", "gcv", None (= "loo"), CV splitter or iterable of (train, test)
+    cv : int, "loo", "gcv", None (= "loo"), splitter, (train, test) pairs; "evidence"/"aic"/"bic"
     scoring : None, str or callable
         Default: R² for K-fold (as scikit-learn's GridSearchCV), MSE for LOO/GCV; accuracy for
         classifiers under K-fold.
@@ -100,30 +108,50 @@ def select_ridge(X, Y: np.ndarray, s: np.ndarray, *, lambdas: np.ndarray | None 
         Where a :class:`GridEdgeWarning` points: 2 = the caller of this function.
     score_weighted : bool, default=True
         Weight held-out scores by ``s`` (and hand a scorer ``sample_weight=``); False: unweighted.
+    refine : bool, default=False
+        Also maximize the mean score over continuous log λ within the grid's bracket
+        (:mod:`ridgeline.selection.continuous`): ``result.lambda_off_grid``; needs rule="min".
     """
-    _check_rule_convention(rule, convention)
-    route = choose_route(X, solver)
-    method = _method(cv)
     classifier = classes is not None
-    scorer = _ridge_scorer(scoring, method, route, classifier, rule)
-    sw = float(s.sum())
-    lam = None if lambdas is None else np.asarray(lambdas, dtype=np.float64)
-    min_pen = 0.0 if lam is None else float(lam.min()) * sw
+    route, method, scorer = _plan(X, cv, solver, scoring, classifier, rule, convention, refine)
     ctx = _Context(X, Y, s, fit_intercept, standardize, convention, scorer, classifier,
                    classes, y_labels, per_target, route, score_weighted=score_weighted)
-    splits = None
-    if method == "kfold":
-        splits = _splits(cv, X, Y[:, 0] if y_split is None else y_split, groups, classifier)
-    factor, lam = _factor_and_grid(ctx, splits, lam, min_pen, n_lambdas)
-    result = _score_grid(lam, _evaluator(ctx, method, factor), factor, method, scorer, rule,
-                         per_target, fit_intercept, to_alpha, sw, extend=extend,
-                         warn_edge=warn_edge, given=lambdas is not None,
+    splits = _splits(cv, X, Y[:, 0] if y_split is None else y_split, groups, classifier) \
+        if method == "kfold" else None
+    factor, lam = _factor_and_grid(ctx, splits, lambdas, n_lambdas)
+    evaluate = _evaluator(ctx, method, factor)
+    result = _score_grid(lam, evaluate, factor, method, scorer, rule, per_target, fit_intercept,
+                         to_alpha, ctx.sw, extend=extend, given=lambdas is not None,
+                         warn_edge=warn_edge and method != "evidence",
                          warn_stacklevel=warn_stacklevel + 1)
-    sel = RidgeSelection(result=result, factor=factor, route=route)
-    if route == "lsqr":
-        sel.lsqr_coef, sel.lsqr_intercept = _lsqr_refit(X, Y, s, result.lambda_, sw,
-                                                        fit_intercept, standardize)
-    return sel
+    _off_grid(result, method, refine, evaluate, factor, fit_intercept, to_alpha, warn_edge,
+              warn_stacklevel + 2)
+    if route != "lsqr":
+        return RidgeSelection(result=result, factor=factor, route=route)
+    coef, intercept = _lsqr_refit(X, Y, s, result.lambda_, ctx.sw, fit_intercept, standardize)
+    return RidgeSelection(result=result, factor=None, route=route, lsqr_coef=coef,
+                          lsqr_intercept=intercept)
+
+
+def _plan(X, cv, solver: str, scoring, classifier: bool, rule: str, convention: str,
+          refine: bool) -> tuple[str, str, Scorer]:
+    """Check the settings of a selection; its factorization route, method and scorer."""
+    _check_rule_convention(rule, convention)
+    check_refine(refine, rule)
+    route = choose_route(X, solver)
+    method = _method(cv)
+    return route, method, _ridge_scorer(scoring, method, route, classifier, rule)
+
+
+def _off_grid(result, method: str, refine: bool, evaluate, factor, fit_intercept: bool,
+              to_alpha, warn_edge: bool, stacklevel: int) -> None:
+    """Set the result's off-grid optimum: the exact evidence maximizer (always, for
+    ``cv="evidence"``) or, with ``refine``, the maximizer of the curve within its bracket."""
+    if method == "evidence":
+        evidence_off_grid(result, factor, fit_intercept=fit_intercept, to_alpha=to_alpha,
+                          warn=warn_edge, stacklevel=stacklevel)
+    elif refine:
+        refine_result(result, evaluate, to_alpha)
 
 
 def _check_rule_convention(rule: str, convention: str) -> None:
@@ -136,6 +164,8 @@ def _check_rule_convention(rule: str, convention: str) -> None:
 def _ridge_scorer(scoring, method: str, route: str, classifier: bool, rule: str) -> Scorer:
     """The scorer of a selection by ``method`` (default: R² or accuracy for K-fold, MSE for
     LOO/GCV), refused where the method or the route cannot serve it."""
+    if method in CRITERIA:
+        return criterion_scorer(method, scoring, route, rule)
     default = ("accuracy" if classifier else "r2") if method == "kfold" else "mse"
     scorer = resolve_scorer(scoring, default)
     if method != "kfold" and route == "lsqr":
@@ -147,16 +177,19 @@ def _ridge_scorer(scoring, method: str, route: str, classifier: bool, rule: str)
     return scorer
 
 
-def _factor_and_grid(ctx: _Context, splits, lam: np.ndarray | None, min_pen: float,
-                     n_lambdas: int) -> tuple[Factor | None, np.ndarray]:
+def _factor_and_grid(ctx: _Context, splits, lambdas, n_lambdas: int
+                     ) -> tuple[Factor | None, np.ndarray]:
     """Factor the folds (K-fold: ``splits``, else None) and the full data, and make the grid.
 
-    ``min_pen`` is the smallest full-data penalty of the given grid ``lam`` (0 when it is
-    None, and then the grid is derived from the spectrum). The full-data factor comes with the
-    folds where it is free; it is None only on the LSQR route, and an eigendecomposition turns
-    into an SVD when the grid's smallest penalty needs one.
+    ``lambdas`` is the given canonical grid, or None (then the grid is derived from the
+    spectrum); the factors are accurate for its smallest full-data penalty ``min_pen`` (0 when
+    None). The full-data factor comes with the folds where it is free; it is None only on the
+    LSQR route, and an eigendecomposition turns into an SVD when the grid's smallest penalty
+    needs one.
     """
     X, Y, s, sw = ctx.X, ctx.Y, ctx.s, ctx.sw
+    lam = None if lambdas is None else np.asarray(lambdas, dtype=np.float64)
+    min_pen = 0.0 if lam is None else float(lam.min()) * sw
     factor = None
     if splits is not None:
         factor = ctx.prepare_folds(splits, lam, min_pen)
@@ -172,6 +205,8 @@ def _factor_and_grid(ctx: _Context, splits, lam: np.ndarray | None, min_pen: flo
 
 def _evaluator(ctx: _Context, method: str, factor: Factor | None):
     """The scores of a grid by ``method``, as a function of the grid."""
+    if method in CRITERIA:
+        return criterion_evaluator(method, factor, fit_intercept=ctx.fit_intercept)
     if method == "kfold":
         return ctx.kfold
     if method == "loo":
@@ -192,7 +227,7 @@ def select_ridge_moments(total: Moments, held: list[Moments], *,
                          rule: str = "min", fit_intercept: bool = True, standardize: bool = False,
                          per_target: bool = False, convention: str = "canonical",
                          extend: bool | int = False, warn_edge: bool = True, to_alpha=None,
-                         warn_stacklevel: int = 2) -> RidgeSelection:
+                         warn_stacklevel: int = 2, refine: bool = False) -> RidgeSelection:
     """K-fold CV of every λ from fold statistics alone (streamed or distributed data).
 
     The same computation as :func:`select_ridge` with K-fold CV on the primal route, entered
@@ -208,7 +243,8 @@ def select_ridge_moments(total: Moments, held: list[Moments], *,
     held : list of Moments, length K
         Moments of each fold's rows, about the same reference point as ``total``.
     lambdas, n_lambdas, scoring, rule, fit_intercept, standardize, per_target, convention,
-    extend, warn_edge, to_alpha, warn_stacklevel : as :func:`select_ridge` (default score R²).
+    extend, warn_edge, to_alpha, warn_stacklevel, refine : as :func:`select_ridge` (default
+        score R²).
 
     Returns
     -------
@@ -216,6 +252,7 @@ def select_ridge_moments(total: Moments, held: list[Moments], *,
         ``factor`` is the full-data factorization (for the refit at the chosen λ).
     """
     _check_rule_convention(rule, convention)
+    check_refine(refine, rule)
     if len(held) < 2:
         raise ValueError(f"K-fold cross-validation needs at least 2 folds, got {len(held)}")
     scorer = resolve_scorer(scoring, "r2")
@@ -238,6 +275,8 @@ def select_ridge_moments(total: Moments, held: list[Moments], *,
     result = _score_grid(lam, ctx.kfold, factor, "kfold", scorer, rule, per_target,
                          fit_intercept, to_alpha, sw, extend=extend, warn_edge=warn_edge,
                          given=given, warn_stacklevel=warn_stacklevel + 1)
+    if refine:
+        refine_result(result, ctx.kfold, to_alpha)
     return RidgeSelection(result=result, factor=factor, route="eigh")
 
 
@@ -254,9 +293,10 @@ def _method(cv) -> str:
     if cv is None or (isinstance(cv, str) and cv.lower() == "loo"):
         return "loo"
     if isinstance(cv, str):
-        if cv.lower() == "gcv":
-            return "gcv"
-        raise ValueError(f"cv must be an int, 'loo', 'gcv', None or a CV splitter, got {cv!r}")
+        if cv.lower() == "gcv" or cv.lower() in CRITERIA:
+            return cv.lower()
+        raise ValueError(f"cv must be an int, 'loo', 'gcv', 'evidence', 'aic', 'bic', None or a "
+                         f"CV splitter, got {cv!r}")
     return "kfold"
 
 

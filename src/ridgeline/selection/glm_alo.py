@@ -73,7 +73,7 @@ def alo_glm(problem: GLMProblem, labels, lambdas, alphas, scorer: GLMScorer, *, 
             eta_loo, dof[i] = alo_predictors(problem, W, b, lam)
             curvature = res.curvature
         else:
-            eta = linear(X, W, b)
+            eta = linear(X, W, b, problem.offset)
             _, h = problem.loss.derivatives(y, eta[:, 0])
             if basis is None or not basis.close_to(h):
                 basis = LeverageBasis(problem, W, b, h, dtype=np.float32)
@@ -92,9 +92,10 @@ def alo_glm(problem: GLMProblem, labels, lambdas, alphas, scorer: GLMScorer, *, 
     return GLMSelection(result=res, path=path)
 
 
-def linear(X, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """η = XW + b (n, m) of one model W (1, p, m), b (1, m)."""
-    return np.asarray(X @ W[0]) + b[0]
+def linear(X, W: np.ndarray, b: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
+    """η = XW + b (+ offset (n,)) (n, m) of one model W (1, p, m), b (1, m)."""
+    eta = np.asarray(X @ W[0]) + b[0]
+    return eta if offset is None else eta + offset[:, None]
 
 
 def exact_curvature(problem: GLMProblem, W: np.ndarray, b: np.ndarray) -> Curvature:
@@ -157,7 +158,7 @@ def alo_predictors(problem: GLMProblem, W: np.ndarray, b: np.ndarray,
     GLM hat matrix, intercept included).
     """
     X, y, om = in_memory_rows(problem)
-    eta = linear(X, W, b)
+    eta = linear(X, W, b, problem.offset)
     if not problem.multi:
         _, h = problem.loss.derivatives(y, eta[:, 0])
         return LeverageBasis(problem, W, b, h).alo(problem, eta, lam)

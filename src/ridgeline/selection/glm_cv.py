@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ridgeline.losses.domain import check_target_domain
 from ridgeline.path.budget import check_count
 from ridgeline.path.glm_path import GLMPath, auto_glm_grid
 from ridgeline.selection.glm_scoring import resolve_glm_scorer
@@ -57,7 +58,7 @@ class GLMCV:
 
 def glm_cv(problem: GLMProblem, n_folds: int, *, lambdas=None, n_lambdas: int = 20,
            scoring=None, rule: str = "min", tol: float = 1e-8, max_iter: int = 100,
-           warn_stacklevel: int = 0) -> GLMCV:
+           warn_stacklevel: int = 0, solver: str = "auto") -> GLMCV:
     """Choose the canonical λ of a GLM by K-fold CV over a grid (the source's folds).
 
     Parameters
@@ -75,6 +76,8 @@ def glm_cv(problem: GLMProblem, n_folds: int, *, lambdas=None, n_lambdas: int = 
         over files and Dask a per-sample scorer.
     rule : {"min", "1se"}
     tol, max_iter : stopping rule of each fold's solve.
+    solver : {"auto", "newton", "lbfgs"} or an alias (see
+        :func:`~ridgeline.solvers.glm_fit.choose_solver`).
     warn_stacklevel : int
         Stack level of a :class:`~ridgeline.selection.GridEdgeWarning` (0: none raised).
 
@@ -103,22 +106,14 @@ def glm_cv(problem: GLMProblem, n_folds: int, *, lambdas=None, n_lambdas: int = 
         lambdas = auto_glm_grid(problem, n_lambdas)
         passes += 1
     sel = kfold_glm(problem, lambdas, lambdas, scorer, n_folds=n_folds, summary=summary,
-                    tol=tol, max_iter=max_iter, rule=rule, fixed_C=False,
+                    solver=solver, tol=tol, max_iter=max_iter, rule=rule, fixed_C=False,
                     warn_stacklevel=warn_stacklevel + 1 if warn_stacklevel else 0)
     return GLMCV(result=sel.result, lambdas=lambdas, auto_grid=auto, path=sel.path,
                  summary=summary, n_passes=passes + sel.path.n_passes)
 
 
 def check_glm_target(loss, summary, target_name: str) -> None:
-    """Refuse targets the loss cannot take, from a target summary (ValueError).
-
-    Poisson: counts must be non-negative and not all zero.
-    """
-    if loss.name != "poisson":
-        return
-    if summary.y_min < 0:
-        raise ValueError(f"Poisson targets must be non-negative counts; column "
-                         f"{target_name!r} has values down to {summary.y_min:g}")
-    if not summary.sy.sum() > 0:
-        raise ValueError(f"Poisson targets are all zero in column {target_name!r}: the mean "
-                         "count must be positive for a log-link model")
+    """Refuse targets the loss cannot take, from a target summary (ValueError): see
+    :func:`ridgeline.losses.domain.check_target_domain`."""
+    check_target_domain(loss, float(summary.y_min), float(summary.sy.sum() / summary.sw.sum()),
+                        who=loss.name.capitalize(), where=f"column {target_name!r}")

@@ -96,21 +96,22 @@ def _neg_half_deviance(loss, y, eta):
 
 def resolve_glm_scorer(scoring, loss, classes=None) -> GLMScorer:
     """A scoring rule for linear predictors: a name, a scikit-learn callable, or ``None`` for
-    the model's own proper rule — the mean log loss (classifiers) or the mean Poisson
-    deviance, negated.
+    the model's own proper rule — the mean log loss (classifiers) or the mean deviance of a
+    regression loss (``neg_mean_poisson_deviance``, ``neg_mean_gamma_deviance``...), negated.
 
     ``classes``: the classifier's classes, which a metric that takes ``labels`` is told
     (:func:`with_labels`)."""
-    classifier = loss.name != "poisson"
+    classifier = loss.name in ("binomial", "multinomial")
+    deviance = f"neg_mean_{loss.name}_deviance"  # a regression loss's own rule
     if scoring is None:
-        scoring = "neg_log_loss" if classifier else "neg_mean_poisson_deviance"
+        scoring = "neg_log_loss" if classifier else deviance
     if isinstance(scoring, str):
         key = scoring.lower()
         if classifier and key in ("neg_log_loss", "log_loss"):
             return GLMScorer("neg_log_loss", per_sample=_neg_loss)
         if classifier and key == "accuracy":
             return GLMScorer("accuracy", per_sample=_accuracy)
-        if not classifier and key == "neg_mean_poisson_deviance":
+        if not classifier and key == deviance:
             return GLMScorer(key, per_sample=_neg_half_deviance)
         try:
             fn = metrics.get_scorer(scoring)

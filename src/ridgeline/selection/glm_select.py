@@ -54,10 +54,13 @@ def finish(lambdas, alphas, method, scorer, fold_scores, mean, se, dof, rule, n_
                         lambda_min=float(lambdas[idx_min]), lambda_1se=float(lambdas[idx_1se]),
                         rule=rule, per_target=False, train_mse=None, n_splits=n_splits)
     if warn_stacklevel:
+        # a grid of C = 1/(2 n λ) runs against λ; an alpha grid (alpha = λ) runs with it
+        inverse = lambdas.size > 1 and bool(np.all(np.diff(alphas) * np.diff(lambdas) < 0))
         warn_edges(edge_sides(lambdas, np.array([res.index_])), dof=dof, lambdas=lambdas,
                    stacklevel=warn_stacklevel + 1,
-                   remedy="widen the grid past that edge (a grid of C = 1/(2 n λ) runs the "
-                          "other way: smaller Cs give a larger λ)")
+                   remedy="widen the grid past that edge" + (
+                       " (a grid of C = 1/(2 n λ) runs the other way: smaller Cs give a "
+                       "larger λ)" if inverse else ""))
     return res
 
 
@@ -161,9 +164,11 @@ def held_out_predictors(problem: GLMProblem, path: GLMPath):
     K = path.coef.shape[1]
     _, test = member_roles(src, np.arange(K), K)
     ids = src.fold_ids(K)
+    offset = getattr(src, "offset", None)
     for k in range(K):
         rows = np.flatnonzero(test[k][ids])
-        yield rows, linear_predictors(src.X[rows], path.coef[:, k], path.intercept[:, k])
+        eta = linear_predictors(src.X[rows], path.coef[:, k], path.intercept[:, k])
+        yield rows, eta if offset is None else eta + offset[rows, None, None]
 
 
 def linear_predictors(X, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:

@@ -52,7 +52,12 @@ class RidgeCVResult:
         None when only the grid was scored. When set and ``rule == "min"`` it is
         :attr:`lambda_`.
     score_off_grid : float or ndarray (k,) or None
-        The criterion at ``lambda_off_grid`` ("greater is better", as ``mean_score``).
+        The criterion at ``lambda_off_grid`` ("greater is better", as ``mean_score``); with
+        ``refine`` never below the best grid point's score.
+    alpha_off_grid : float or ndarray (k,) or None
+        ``lambda_off_grid`` in the estimator's own convention (as ``alphas``: a grid value
+        maps to the given alpha itself); None when the caller gave no map (then ``λ·n_w``
+        for scikit-learn's ``alpha``).
     """
 
     lambdas: np.ndarray
@@ -73,6 +78,7 @@ class RidgeCVResult:
     n_splits: int
     lambda_off_grid: float | np.ndarray | None = None
     score_off_grid: float | np.ndarray | None = None
+    alpha_off_grid: float | np.ndarray | None = None
 
     @property
     def index_(self) -> int | np.ndarray:
@@ -87,17 +93,27 @@ class RidgeCVResult:
         return self.lambda_min if self.rule == "min" else self.lambda_1se
 
     @property
+    def off_grid(self) -> bool:
+        """Whether :attr:`lambda_` is the off-grid optimum (set, and ``rule == "min"``)."""
+        return self.rule == "min" and self.lambda_off_grid is not None
+
+    @property
     def best_score(self) -> float | np.ndarray:
-        """Mean CV score at the chosen λ."""
+        """Mean CV score at the chosen λ (:attr:`score_off_grid` when λ is off the grid)."""
+        if self.off_grid and self.score_off_grid is not None:
+            sc = self.score_off_grid
+            return np.asarray(sc, dtype=np.float64).copy() if self.per_target else float(sc)
         idx = self.index_
         if self.per_target:
             return self.mean_score[idx, np.arange(self.mean_score.shape[1])]
         return float(self.mean_score[idx])
 
     def summary(self) -> str:
-        """A few lines of text: the grid, the chosen λ and why."""
+        """A few lines of text: the grid, the chosen λ and why (and the off-grid optimum)."""
         lam = np.atleast_1d(self.lambda_)
         own = np.atleast_1d(self.alphas[np.atleast_1d(self.index_)])
+        if self.off_grid and self.alpha_off_grid is not None:
+            own = np.atleast_1d(self.alpha_off_grid)
         lines = [
             f"{self.method} cross-validation over {self.lambdas.size} λ "
             f"[{self.lambdas.min():.3g}, {self.lambdas.max():.3g}], scoring={self.scoring}",
@@ -106,7 +122,37 @@ class RidgeCVResult:
             + f" (the estimator's own parameter: {', '.join(f'{v:.4g}' for v in own[:5])}; "
             f"mean score {np.atleast_1d(self.best_score)[0]:.6g})",
         ]
+        if self.off_grid:
+            lines.append(self.off_grid_note())
         return "\n".join(lines)
+
+    def off_grid_note(self) -> str:
+        """One line on the off-grid λ: its score beside the grid's best, and its bracket."""
+        lam = np.atleast_1d(self.lambda_off_grid)
+        score = np.atleast_1d(self.score_off_grid if self.score_off_grid is not None
+                              else np.nan)
+        grid = np.atleast_1d(self.lambda_min)
+        mean = np.asarray(self.mean_score).reshape(self.lambdas.size, -1)
+        idx = np.atleast_1d(self.index_min)
+        best = mean[idx, np.arange(idx.size)] if self.per_target else mean[idx[0]]
+        head = (f"λ off the grid = {', '.join(f'{v:.6g}' for v in lam[:5])} "
+                f"(mean score {score[0]:.10g}; the grid's best λ = {grid[0]:.6g}: {best[0]:.10g})")
+        if self.method == "evidence":
+            return head + ": the exact maximizer of the evidence"
+        edge = edge_sides(self.lambdas, idx)
+        where = ("; the grid's best is at its end: searched in the edge interval only, the "
+                 "optimum may lie beyond the grid" if edge else "")
+        return (head + ": the maximizer over continuous log λ between the grid's best and its "
+                f"neighbours{where}")
+
+    def off_grid_report(self) -> dict:
+        """``lambda_off_grid`` and ``score_off_grid`` as lists (a JSON report's keys), or an
+        empty dict when λ is not off the grid."""
+        if not self.off_grid:
+            return {}
+        score = self.score_off_grid if self.score_off_grid is not None else np.nan
+        return {"lambda_off_grid": np.atleast_1d(self.lambda_off_grid).astype(float).tolist(),
+                "score_off_grid": np.atleast_1d(score).astype(float).tolist()}
 
 
 def select_min(mean: np.ndarray) -> np.ndarray:

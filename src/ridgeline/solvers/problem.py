@@ -6,7 +6,11 @@ and/or the full data), DESIGN.md's objective::
     f_j(W, b) = (1/n_j) Σ_{i ∈ train_j} s_i ℓ(y_i, x_iᵀW + b) + λ_j ‖W‖²_F
 
 with W (p, m) and b (m,) (m = 1 for the binary and Poisson losses, m = C classes for the
-softmax). The rows are reached only through passes of the problem's statistics source
+softmax). A log-link loss (Poisson, Gamma, Tweedie) may carry a fixed per-row *offset* in
+its linear predictor, ``η_i = x_iᵀW + b + o_i`` (glmnet's and glum's ``offset``: log
+exposure for rates), held by the array source (``from_arrays(..., offset=o)``).
+
+The rows are reached only through passes of the problem's statistics source
 (:mod:`ridgeline.stats.source`) — an in-memory array, files or a Dask collection alike — so a
 solver never asks what kind of data it has. Shapes throughout: W (B, p, m), b (B, m).
 """
@@ -18,8 +22,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ridgeline.stats._array_rows import check_offset
 from ridgeline.stats.array_source import ArraySource
 from ridgeline.stats.members import member_roles, train_sums
+
+#: Losses with a log link, the ones that take an offset (``getattr(loss, "link")`` may say so
+#: for others).
+LOG_LINK_LOSSES = ("poisson", "gamma", "tweedie")
 
 
 @dataclass
@@ -58,14 +67,22 @@ class GLMProblem:
             if self.n_classes < 2:
                 raise ValueError(f"a multinomial problem needs 2 or more classes, got "
                                  f"{self.n_classes}")
+        if self.offset is not None and not has_log_link(self.loss):
+            raise ValueError(f"an offset needs a log-link model (Poisson, Gamma, Tweedie); "
+                             f"the {getattr(self.loss, 'name', type(self.loss).__name__)} "
+                             "loss takes none")
 
     @classmethod
     def from_arrays(cls, X, y, sample_weight, loss, fit_intercept: bool = True, *,
-                    n_classes: int | None = None, splits=None) -> GLMProblem:
+                    n_classes: int | None = None, splits=None, offset=None) -> GLMProblem:
         """A problem over validated in-memory arrays: X (n, p) dense or sparse, y (n,)
         encoded for the loss (0/1, counts, or class indices for the softmax), weights (n,),
-        and optionally the (train, test) splits of cross-validation."""
-        src = ArraySource(X, y, sample_weight=sample_weight, splits=splits, check=False)
+        optionally the (train, test) splits of cross-validation, and an offset (n,) of the
+        linear predictor (log-link losses; checked finite here)."""
+        # the rows were validated by the caller; the offset is checked here
+        offset = check_offset(offset, X.shape[0], True)
+        src = ArraySource(X, y, sample_weight=sample_weight, splits=splits, check=False,
+                          offset=offset)
         return cls(src, loss, fit_intercept, n_classes=n_classes)
 
     def with_splits(self, splits) -> GLMProblem:
@@ -74,9 +91,15 @@ class GLMProblem:
         if not isinstance(src, ArraySource):
             raise TypeError("explicit splits need an in-memory problem; a file or Dask source "
                             "has its own fold rule")
-        split_src = ArraySource(src.X, src.y, sample_weight=src.s, splits=splits, check=False)
+        split_src = ArraySource(src.X, src.y, sample_weight=src.s, splits=splits, check=False,
+                                offset=src.offset)
         return GLMProblem(split_src, self.loss, self.fit_intercept, self.classes,
                           self.n_classes, self.progress)
+
+    @property
+    def offset(self) -> np.ndarray | None:
+        """The source's offset (n,) of the linear predictor, or None."""
+        return getattr(self.source, "offset", None)
 
     @property
     def multi(self) -> bool:
@@ -109,7 +132,9 @@ class GLMProblem:
         """The null model of each member: W = 0 and, with an intercept, the best constant
         on its training rows (binary and Poisson, from the target ``summary``, whose per-fold
         sums may be for any fold count: the members' folds are read from it); the softmax
-        starts at b = 0 (its first Newton step finds the class frequencies)."""
+        starts at b = 0 (its first Newton step finds the class frequencies). With an offset o
+        the constant is ``log(Σ s y / Σ s e^o)`` over the training rows (Poisson's exact
+        null model, the others' start)."""
         held_out = np.asarray(held_out, dtype=np.int64)
         B, p, m = held_out.size, self.n_features, self.n_outputs
         W, b = np.zeros((B, p, m)), np.zeros((B, m))
@@ -123,6 +148,8 @@ class GLMProblem:
             # labels a (positive) and c: Σ s [y = a] = (Σ s y − c Σ s) / (a − c)
             other = float(summary.values[summary.values != positive][0])
             sy = (sy - other * sw) / (positive - other)
+        if self.offset is not None:  # the mean count per unit of exposure
+            sw = train_sums(train, self.source.offset_sums(summary.sw.size))
         for j in range(B):
             if sw[j] > 0:
                 b[j, 0] = self.loss.null_eta(np.array([sy[j] / sw[j]]), np.array([1.0]))
@@ -133,3 +160,8 @@ class GLMProblem:
         train, _ = member_roles(self.source, np.asarray(held_out, dtype=np.int64),
                                 summary.sw.size)
         return train_sums(train, summary.sw)
+
+
+def has_log_link(loss) -> bool:
+    """Whether ``loss`` has a log link (its mean is ``e^η``): the losses an offset suits."""
+    return getattr(loss, "link", None) == "log" or getattr(loss, "name", None) in LOG_LINK_LOSSES

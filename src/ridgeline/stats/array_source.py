@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from ridgeline.stats._array_rows import as_matrix, check_offset, column_moments, rows_of, trim
 from ridgeline.stats.batch import block_rows, check_finite
 from ridgeline.stats.batch_glm import glm_rows
 from ridgeline.stats.batch_source import BatchSource
@@ -72,8 +73,12 @@ class ArraySource(BatchSource):
         then ignored: the fold ids are the rows' membership patterns, see
         :mod:`ridgeline.stats.members`). Excludes ``folds`` and ``groups``.
     check : bool, default=True
-        Check the values (finite X, y and weights, non-negative weights). Estimators that
-        validated their input already pass False.
+        Check the values (finite X, y, weights and offset, non-negative weights). Estimators
+        that validated their input already pass False.
+    offset : array-like (n,), optional
+        A fixed term of every model's linear predictor, ``η_i = x_iᵀw + b + offset_i``
+        (glmnet's and glum's ``offset``; log exposure for Poisson rates). Only the GLM passes
+        use it (a log-link loss: :class:`~ridgeline.solvers.problem.GLMProblem` checks).
 
     Attributes
     ----------
@@ -96,14 +101,15 @@ class ArraySource(BatchSource):
     def __init__(self, X, y, *, batch_rows: int = 65536,
                  feature_names: Sequence[str] | None = None, target_name: str = "y",
                  folds=None, groups=None, seed: int = 0, sample_weight=None, splits=None,
-                 check: bool = True):
-        self.X = _as_matrix(X)
+                 check: bool = True, offset=None):
+        self.X = as_matrix(X)
         self.y = np.asarray(y, dtype=np.float64)
         n = self.X.shape[0]
         if self.X.ndim != 2 or self.y.shape != (n,):
             raise ValueError(f"ArraySource needs X (n, p) and y (n,), got {self.X.shape} and "
                              f"{self.y.shape}")
         self.s = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        self.offset = check_offset(offset, n, check)
         if self.s is not None and self.s.shape != self.y.shape:
             raise ValueError(f"sample_weight must have shape {self.y.shape}, got {self.s.shape}")
         if self.s is not None and not check and bool(np.all(self.s == 1.0)):
@@ -201,7 +207,7 @@ class ArraySource(BatchSource):
                 # each model's weights contiguous (the compiled row loop reads them a model
                 # at a time): (n, B) views of (B, n) arrays
                 self._cache[key] = (np.ascontiguousarray(tw.T).T, np.ascontiguousarray(hw.T).T)
-            _trim(self._cache)
+            trim(self._cache)
         return self._cache[key]
 
     # ---- passes ---------------------------------------------------------------------------
@@ -214,7 +220,7 @@ class ArraySource(BatchSource):
         values = np.unique(self.y)
         sx = sxx = None
         if columns:
-            sx, sxx = _column_moments(self.X, s)
+            sx, sxx = column_moments(self.X, s)
         if progress is not None:
             progress(self.y.size)
         return TargetSummary(n=np.bincount(ids, minlength=F),
@@ -224,6 +230,14 @@ class ArraySource(BatchSource):
                              y_max=float(self.y.max()) if self.y.size else -np.inf,
                              values=values if values.size <= MAX_TARGET_VALUES else None,
                              sx=sx, sxx=sxx)
+
+    def offset_sums(self, n_folds: int) -> np.ndarray:
+        """Per-fold weighted sums ``Σ s_i e^{offset_i}`` (F,) over the fold ids of
+        :meth:`target_summary` (the exposure each fold's null model divides by)."""
+        ids = self.fold_ids(n_folds)
+        F = self._splits[1].shape[1] if self._splits is not None else int(n_folds)
+        e = np.ones(self.y.size) if self.offset is None else np.exp(self.offset)
+        return np.bincount(ids, weights=e if self.s is None else self.s * e, minlength=F)
 
     def glm_pass(self, loss, coef: np.ndarray, intercept: np.ndarray, held_out: np.ndarray,
                  n_folds: int, *, hessian: bool | str = True,
@@ -244,8 +258,8 @@ class ArraySource(BatchSource):
         out = GLMPassResult.zeros(*coef.shape, bool(hessian))
         buf = self._buffer(hessian in ("own", "shared")) if exact and dense else None
         for rows, Xr in self._row_blocks():
-            eta = glm_rows(out, Xr, y[rows], _rows(tw, rows), _rows(hw, rows), loss, coef,
-                           intercept, exact, buf)
+            eta = glm_rows(out, Xr, y[rows], rows_of(tw, rows), rows_of(hw, rows), loss, coef,
+                           intercept, exact, buf, rows_of(self.offset, rows))
         if shared:
             self._shared_hessian(out, loss, y, eta, held_out, n_folds)
         if progress is not None:
@@ -280,7 +294,7 @@ class ArraySource(BatchSource):
         out = MultinomialPassResult.zeros(B, p, C, bool(hessian))
         dtype = np.float32 if hessian in ("own", "shared") else np.float64
         for rows, Xr in self._row_blocks():
-            multinomial_rows(out, Xr, lab[rows], _rows(tw, rows), _rows(hw, rows), coef,
+            multinomial_rows(out, Xr, lab[rows], rows_of(tw, rows), rows_of(hw, rows), coef,
                              intercept, bool(hessian), dtype)
         if progress is not None:
             progress(self.y.size)
@@ -306,6 +320,7 @@ class ArraySource(BatchSource):
         sub.X = self.X[rows]
         sub.y = self.y[rows]
         sub.s = None if self.s is None else self.s[rows]
+        sub.offset = None if self.offset is None else self.offset[rows]
         sub._key = None if self._key is None else self._key[rows]
         sub._cache = {}
         sub._positions = rows if self._positions is None else self._positions[rows]
@@ -341,7 +356,7 @@ class ArraySource(BatchSource):
         key = ("encoded", type(loss), getattr(loss, "positive", None))
         if key not in self._cache:
             self._cache[key] = np.asarray(encode(self.y), dtype=np.float64)[:, None]
-            _trim(self._cache)
+            trim(self._cache)
         return self._cache[key]
 
     def _labels(self, classes: np.ndarray | None, C: int) -> np.ndarray:
@@ -366,31 +381,3 @@ class ArraySource(BatchSource):
             w = None if self.s is None else self.s[a:b]
             yield self.X[a:b], self.y[a:b], key, w, "array", a, a
 
-
-def _as_matrix(X):
-    """X as a CSR/CSC matrix (sparse) or an ndarray; float32 kept, others float64."""
-    if sp.issparse(X):
-        X = X.tocsr() if X.format not in ("csr", "csc") else X
-        return X if X.dtype in (np.float32, np.float64) else X.astype(np.float64)
-    X = np.asarray(X)
-    return X if X.dtype in (np.float32, np.float64) else X.astype(np.float64)
-
-
-def _rows(a: np.ndarray | None, rows: slice) -> np.ndarray | None:
-    return None if a is None else a[rows]
-
-
-def _trim(cache: dict, keep: int = 16) -> None:
-    """Drop the oldest member-weight entries of a cache beyond ``keep``."""
-    members = [k for k in cache if k[0] in ("members", "encoded")]
-    for k in members[:-keep]:
-        del cache[k]
-
-
-def _column_moments(X, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted column sums and sums of squares (p,) of dense or sparse X."""
-    if sp.issparse(X):
-        return (np.asarray(X.T @ s).ravel(),
-                np.asarray(X.multiply(X).T @ s).ravel())
-    Xd = np.asarray(X, dtype=np.float64)
-    return s @ Xd, s @ (Xd * Xd)

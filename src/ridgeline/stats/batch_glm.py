@@ -17,6 +17,7 @@ from ridgeline.stats.row_kernels import (
     FAMILIES,
     compiled_rows,
     eta_sums,
+    family_args,
     gradient_sums,
     scale_rows,
 )
@@ -80,8 +81,7 @@ def _compiled_gradient_pass(batch: Batch, loss, coef: np.ndarray, intercept: np.
     B, p = coef.shape
     value, grad_w, grad_b = gradient_sums(
         X, np.ascontiguousarray(y, dtype=np.float64), np.ascontiguousarray(coef),
-        np.ascontiguousarray(intercept), FAMILIES[loss.name],
-        float(getattr(loss, "eta_max", np.inf)))
+        np.ascontiguousarray(intercept), *family_args(loss))
     if check is not None and not (np.isfinite(value).all() and np.isfinite(grad_w).all()):
         check_finite(X, *check)  # raises, naming the row (else the model overflowed)
     out = GLMPassResult.zeros(B, p, False)
@@ -94,17 +94,21 @@ def _compiled_gradient_pass(batch: Batch, loss, coef: np.ndarray, intercept: np.
 
 def glm_rows(out: GLMPassResult, X, yb: np.ndarray, tw: np.ndarray | None,
              hw: np.ndarray | None, loss, coef: np.ndarray, intercept: np.ndarray,
-             hessian: bool, buf: np.ndarray | None = None) -> np.ndarray:
+             hessian: bool, buf: np.ndarray | None = None,
+             offset: np.ndarray | None = None) -> np.ndarray:
     """Add rows X (r, p) with encoded targets yb (r, 1) to ``out`` in place; returns the
     models' linear predictors η (r, B).
 
-    ``η = W Xᵀ + b`` (B, r) is one product, the loss, held-out and per-row factors one
-    compiled loop over it (:func:`~ridgeline.stats.row_kernels.eta_sums`), and the gradient
-    and Hessian one product with X each. ``tw``/``hw`` (r, B) are each row's training and
-    held-out weight for every model (:func:`~ridgeline.stats.members.member_weights`; both
-    None: every row trains every model with unit weight). X may be dense (float64 or
-    float32) or SciPy sparse; ``buf`` is a (q, p) workspace for the Hessian's scaled rows
-    (float32 for a curvature), taken ``q`` rows at a time (default: one float64 block of
+    ``η = W Xᵀ + b (+ offset)`` (B, r) is one product (``offset`` (r,): a fixed per-row
+    term of every model's η, e.g. log exposure: glmnet's and glum's ``offset``; added here,
+    before the compiled loop, which takes η as given), the loss, held-out and per-row
+    factors one compiled loop over it (:func:`~ridgeline.stats.row_kernels.eta_sums`), and
+    the gradient and Hessian one product with X each. ``tw``/``hw`` (r, B) are each row's
+    training and held-out weight for every model
+    (:func:`~ridgeline.stats.members.member_weights`; both None: every row trains every model
+    with unit weight). X may be dense (float64 or float32) or SciPy sparse; ``buf`` is a
+    (q, p) workspace for the Hessian's scaled rows (float32 for a curvature), taken ``q`` rows
+    at a time (default: one float64 block of
     :func:`~ridgeline.stats.batch.block_rows` rows).
     """
     family = getattr(loss, "name", None)
@@ -115,11 +119,14 @@ def glm_rows(out: GLMPassResult, X, yb: np.ndarray, tw: np.ndarray | None,
     etaT = _right_product(coef, X.T) if not sp.issparse(X) else \
         np.ascontiguousarray(np.asarray(X @ coef.T).T)
     etaT += intercept[:, None]
+    if offset is not None:
+        etaT += offset[None, :]
     weighted = tw is not None
     empty = np.empty((etaT.shape[0], 0))
+    code, eta_max, power = family_args(loss)
     sums, G, H = eta_sums(etaT, np.ascontiguousarray(yb[:, 0]),
                           tw.T if weighted else empty, hw.T if weighted else empty, weighted,
-                          FAMILIES[family], float(getattr(loss, "eta_max", np.inf)), hessian)
+                          code, eta_max, hessian, power)
     out.sw += sums[0]
     out.loss += sums[1]
     out.grad_b += sums[2]

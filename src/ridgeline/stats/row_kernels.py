@@ -14,12 +14,13 @@ the Newton/L-BFGS fits on a source spend most of their passes on — needs per m
 The NumPy route (:func:`ridgeline.stats.source.batch_glm_stats`) forms these a block at a
 time with two BLAS calls and a dozen element-wise calls per block; this loop does one row at
 a time while the row is in L1 cache: a dot product, the loss and its derivative (one ``exp``
-for the binomial and Poisson losses), and an axpy into the gradient. On a 250,000 × 100
-float64 batch it takes ~10–13 ms (binomial) against ~15–22 ms for the blocked NumPy route,
-near the ~9 ms it takes BLAS just to read X for ``Xw`` (measured on this project's 2-core AMD
-EPYC machine; two such passes at once, as two Dask workers run them, take ~15–18 ms each).
-The binomial loss is written ``log(1 + e^{−|η|})`` with ``log`` rather than ``log1p`` (1.5×
-faster here): the two differ by at most 1.1e-16 per row, absolute.
+for the binomial and Poisson losses, two for the Tweedie and gamma deviances), and an axpy
+into the gradient. On a 250,000 × 100 float64 batch it takes ~10–13 ms (binomial) against
+~15–22 ms for the blocked NumPy route, near the ~9 ms it takes BLAS just to read X for
+``Xw`` (measured on this project's 2-core AMD EPYC machine; two such passes at once, as two
+Dask workers run them, take ~15–18 ms each). The binomial loss is written
+``log(1 + e^{−|η|})`` with ``log`` rather than ``log1p`` (1.5× faster here): the two differ
+by at most 1.1e-16 per row, absolute.
 
 Sums are accumulated per block of :data:`_SUM_ROWS` rows and then added to the totals, so a
 batch's rounding error grows with its number of blocks rather than its rows. The loop may
@@ -36,8 +37,10 @@ import math
 import numpy as np
 from numba import njit
 
-#: Loss families the compiled pass implements (``loss.name`` → family code).
-FAMILIES = {"binomial": 0, "poisson": 1}
+#: Loss families the compiled pass implements (``loss.name`` → family code). Code 2 is the
+#: Tweedie deviance of power ``loss.power`` with the log link (the gamma deviance is power 2;
+#: see :mod:`ridgeline.losses.tweedie`), taken by the kernels' ``power`` argument.
+FAMILIES = {"binomial": 0, "poisson": 1, "gamma": 2, "tweedie": 2}
 
 #: Rows per partial sum (see the module docstring).
 _SUM_ROWS = 4096
@@ -55,14 +58,24 @@ def compiled_rows(X: np.ndarray, held_out: np.ndarray, hessian: bool,
             and X.dtype == np.float64 and X.flags.c_contiguous)
 
 
+def family_args(loss) -> tuple[int, float, float]:
+    """``(family code, eta_max, power)`` of ``loss`` for the kernels (KeyError for a loss
+    outside :data:`FAMILIES`)."""
+    return (FAMILIES[loss.name], float(getattr(loss, "eta_max", np.inf)),
+            float(getattr(loss, "power", 0.0)))
+
+
 @njit(cache=True, nogil=True, fastmath=_FAST)
-def _loss_and_slope(family, y, eta, eta_max):
+def _loss_and_slope(family, y, eta, eta_max, power):
     """``(ℓ(y, η), ℓ'(y, η))`` of one row (see :mod:`ridgeline.losses`)."""
     if family == 0:  # binomial: log(1 + e^η) − yη, written not to overflow
         e = math.exp(-abs(eta))
         loss = max(eta, 0.0) + math.log(1.0 + e) - y * eta
         p = (1.0 if eta >= 0.0 else e) / (1.0 + e)
         return loss, p - y
+    if family == 2:
+        v, d, _ = _tweedie(y, eta, eta_max, power)
+        return v, d
     # Poisson deviance 2(y log(y/μ) − y + μ), μ = e^η
     mu = math.exp(min(eta, eta_max))
     ylogy = y * math.log(y) if y > 0.0 else 0.0
@@ -70,7 +83,29 @@ def _loss_and_slope(family, y, eta, eta_max):
 
 
 @njit(cache=True, nogil=True, fastmath=_FAST)
-def gradient_sums(X, y, W, b, family, eta_max):
+def _tweedie(y, eta, eta_max, p):
+    """``(ℓ, ℓ', c)`` of the log-link Tweedie deviance of power p ∈ {0} ∪ [1, 2] (c: ℓ'',
+    safeguarded as ``max(ℓ'', μ²)`` for p = 0; see :mod:`ridgeline.losses.tweedie`)."""
+    a = math.exp(min((1.0 - p) * eta, eta_max))  # μ^{1−p}
+    b = math.exp(min((2.0 - p) * eta, eta_max))  # μ^{2−p}
+    d = 2.0 * (b - y * a)
+    c = 2.0 * ((2.0 - p) * b - (1.0 - p) * y * a)
+    if p == 1.0:
+        ylogy = y * math.log(y) if y > 0.0 else 0.0
+        v = 2.0 * (ylogy - y * eta - y + b)
+    elif p == 2.0:
+        v = 2.0 * (eta - math.log(y) + y * a - 1.0)
+    elif p == 0.0:
+        v = (y - a) * (y - a)
+        c = max(c, b)
+    else:
+        head = max(y, 0.0) ** (2.0 - p) / ((1.0 - p) * (2.0 - p))
+        v = 2.0 * (head - y * a / (1.0 - p) + b / (2.0 - p))
+    return v, d, c
+
+
+@njit(cache=True, nogil=True, fastmath=_FAST)
+def gradient_sums(X, y, W, b, family, eta_max, power=0.0):
     """Loss, gradient and intercept-gradient sums of B models over the rows of X.
 
     Parameters
@@ -84,6 +119,8 @@ def gradient_sums(X, y, W, b, family, eta_max):
         A value of :data:`FAMILIES`.
     eta_max : float
         Largest η before ``exp`` (Poisson; see :mod:`ridgeline.losses.poisson`).
+    power : float, default=0.0
+        The Tweedie power of family 2 (ignored by the others).
 
     Returns
     -------
@@ -106,7 +143,7 @@ def gradient_sums(X, y, W, b, family, eta_max):
                 eta = b[j]
                 for k in range(p):
                     eta += X[i, k] * W[j, k]
-                v, d = _loss_and_slope(family, y[i], eta, eta_max)
+                v, d = _loss_and_slope(family, y[i], eta, eta_max, power)
                 part_l[j] += v
                 part_b[j] += d
                 for k in range(p):
@@ -195,7 +232,7 @@ def softmax_gradient_sums(X, labels, WT, b):
 
 
 @njit(cache=True, nogil=True, fastmath=_FAST)
-def eta_sums(eta, y, tw, hw, weighted, family, eta_max, hessian):
+def eta_sums(eta, y, tw, hw, weighted, family, eta_max, hessian, power=0.0):
     """The per-row part of a GLM pass of B models, from their linear predictors.
 
     Given ``η = W Xᵀ + b`` (one BLAS product), one loop over each model's row of η forms the
@@ -211,11 +248,10 @@ def eta_sums(eta, y, tw, hw, weighted, family, eta_max, hessian):
         Training and held-out weights (ignored when not ``weighted``: every row then trains
         every model with unit weight).
     weighted : bool
-    family : int
-        A value of :data:`FAMILIES`.
-    eta_max : float
-    hessian : bool
-        Also form the curvature factors H.
+    family, eta_max : int, float
+        A value of :data:`FAMILIES`; the largest η before ``exp``.
+    hessian, power : bool, float
+        Also form the curvature factors H; the Tweedie power of family 2 (default 0).
 
     Returns
     -------
@@ -234,7 +270,7 @@ def eta_sums(eta, y, tw, hw, weighted, family, eta_max, hessian):
             s0 = s1 = s2 = s3 = s4 = s5 = 0.0
             for i in range(a, min(a + _SUM_ROWS, m)):
                 e = eta[j, i]
-                v, d, c = _loss_slope_curvature(family, y[i], e, eta_max)
+                v, d, c = _loss_slope_curvature(family, y[i], e, eta_max, power)
                 t = tw[j, i] if weighted else 1.0
                 s0 += t
                 s1 += t * v
@@ -258,13 +294,15 @@ def eta_sums(eta, y, tw, hw, weighted, family, eta_max, hessian):
 
 
 @njit(cache=True, nogil=True, fastmath=_FAST)
-def _loss_slope_curvature(family, y, eta, eta_max):
+def _loss_slope_curvature(family, y, eta, eta_max, power):
     """``(ℓ, ℓ', ℓ'')`` of one row (see :func:`_loss_and_slope`)."""
     if family == 0:
         e = math.exp(-abs(eta))
         loss = max(eta, 0.0) + math.log(1.0 + e) - y * eta
         p = (1.0 if eta >= 0.0 else e) / (1.0 + e)
         return loss, p - y, p * (1.0 - p)
+    if family == 2:
+        return _tweedie(y, eta, eta_max, power)
     mu = math.exp(min(eta, eta_max))
     ylogy = y * math.log(y) if y > 0.0 else 0.0
     return 2.0 * (ylogy - y * eta - y + mu), 2.0 * (mu - y), 2.0 * mu
