@@ -18,6 +18,7 @@ asked for, what it would need, and the largest size that fits.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import os
@@ -38,10 +39,12 @@ class GridBudgetError(ValueError):
     """A grid larger than the memory (or, for iterative paths, the solves) it may take."""
 
 
+@functools.cache
 def physical_memory() -> int | None:
     """Bytes of memory this process may use: the physical memory, or a smaller cgroup limit.
 
-    Returns None when the operating system does not say.
+    Returns None when the operating system does not say. Read once per process (it does not
+    change while a process runs; every fit's grid check asks for it).
     """
     try:
         total: int | None = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")

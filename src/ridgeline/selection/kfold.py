@@ -17,6 +17,7 @@ are kernel products.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,8 +39,12 @@ class PrimalFold:
     test: np.ndarray | None
     train: np.ndarray | None
 
-    def sse(self, penalties: np.ndarray) -> np.ndarray:
-        """Weighted held-out sum of squared errors, shape (L, k), from statistics only."""
+    @functools.cached_property
+    def _held_rotated(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The held-out statistics about the training means in the training eigenbasis:
+        ``a`` (k,), ``Bt = VᵀB`` (r, k), ``Mt = VᵀMV`` (r, r). They do not depend on λ, and
+        forming ``Mt`` costs two (p, p) products: made once per fold, not per scored grid (a
+        refined or extended search scores many)."""
         F, h = self.factor, self.held
         mx, my = F.mean_x - h.shift_x, F.mean_y - h.shift_y
         a = h.yy - 2 * my * h.sy + h.sw * my**2
@@ -47,8 +52,12 @@ class PrimalFold:
         M = h.G - np.outer(h.sx, mx) - np.outer(mx, h.sx) + h.sw * np.outer(mx, mx)
         B = B / F.scale[:, None]
         M = M / np.outer(F.scale, F.scale)
-        Bt = F.V.T @ B
-        Mt = F.V.T @ M @ F.V
+        return a, F.V.T @ B, F.V.T @ M @ F.V
+
+    def sse(self, penalties: np.ndarray) -> np.ndarray:
+        """Weighted held-out sum of squared errors, shape (L, k), from statistics only."""
+        F = self.factor
+        a, Bt, Mt = self._held_rotated
         D = F.shrink(penalties)  # (L, r)
         out = np.empty((D.shape[0], F.n_targets))
         if F.n_targets == 1:  # all λ in two matrix products

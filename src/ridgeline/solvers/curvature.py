@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.linalg import solve_triangular
+from scipy.linalg.lapack import dpotrs
 
 from ridgeline._lapack import eigh, pinv
 
@@ -95,9 +95,12 @@ class Curvature:
         (λ ≈ 0): there the eigenvalues below ``1e-12 · max`` are dropped (a pseudo-inverse)."""
         if self._eig is None:
             L = self._cholesky(lam)
-            if L is not None:  # L Lᵀ z = r by two triangular solves
-                z = solve_triangular(L, r, lower=True, check_finite=False)
-                return solve_triangular(L, z, lower=True, trans="T", check_finite=False)
+            if L is not None:  # L Lᵀ z = r by LAPACK's potrs: one call, without the ~40 µs
+                # of argument handling per scipy.linalg.solve_triangular call that small
+                # problems' Newton steps paid twice per step
+                z, info = dpotrs(L, r, lower=1)
+                if info == 0:
+                    return z
         e, V = self._eigen()
         d = e + 2.0 * lam
         floor = 1e-12 * max(float(e[-1]) + 2.0 * lam, 1e-300)
