@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.linalg.lapack import dpotrs
+from scipy.linalg.blas import dtrsv
 
 from ridgeline._lapack import eigh, pinv
 
@@ -95,12 +95,10 @@ class Curvature:
         (λ ≈ 0): there the eigenvalues below ``1e-12 · max`` are dropped (a pseudo-inverse)."""
         if self._eig is None:
             L = self._cholesky(lam)
-            if L is not None:  # L Lᵀ z = r by LAPACK's potrs: one call, without the ~40 µs
-                # of argument handling per scipy.linalg.solve_triangular call that small
-                # problems' Newton steps paid twice per step
-                z, info = dpotrs(L, r, lower=1)
-                if info == 0:
-                    return z
+            if L is not None:  # L Lᵀ z = r by two BLAS trsv calls on the Fortran-ordered
+                # factor: 2 µs at d = 11 and 125 µs at d = 650, where scipy.linalg's
+                # solve_triangular took 26 µs (argument handling) and 173 µs
+                return dtrsv(L, dtrsv(L, r, lower=1), lower=1, trans=1)
         e, V = self._eigen()
         d = e + 2.0 * lam
         floor = 1e-12 * max(float(e[-1]) + 2.0 * lam, 1e-300)
@@ -136,8 +134,8 @@ class Curvature:
                     # factor are single-threaded triangular ones
                     L = np.linalg.cholesky(A)
                     kept = np.diag(L) ** 2 / np.diag(A)  # each pivot's share of its diagonal
-                    if kept.size == 0 or kept.min() > PIVOT_FLOOR:
-                        factor = D[:, None] * L
+                    if kept.size == 0 or kept.min() > PIVOT_FLOOR:  # Fortran order: trsv
+                        factor = np.asfortranarray(D[:, None] * L)  # then copies nothing
                 except np.linalg.LinAlgError:
                     factor = None
             if len(self._chol) >= 4:
