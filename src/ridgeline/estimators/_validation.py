@@ -59,6 +59,17 @@ def check_X(est, X):
     return X
 
 
+def one_target(y, what: str = "target") -> np.ndarray:
+    """y as a float64 (n,) array: an (n, 1) column is accepted with scikit-learn's warning,
+    more columns are refused (``what``: the word for one value, e.g. "count")."""
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = column_or_1d(y, warn=True)
+    if y.ndim != 1:
+        raise ValueError(f"y must be one {what} per sample (shape (n,)), got {y.shape}")
+    return y
+
+
 def check_weights(sample_weight, X) -> np.ndarray:
     """Float64 non-negative finite weights with a positive sum (``X`` already validated)."""
     if sample_weight is None:  # the common case, without the generic checks' overhead

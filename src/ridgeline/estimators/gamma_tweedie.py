@@ -25,7 +25,7 @@ import contextlib
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import d2_tweedie_score
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 
 from ridgeline.distributed import dask_source
 from ridgeline.estimators._base import SparseInputMixin, solve_ridge
@@ -39,6 +39,7 @@ from ridgeline.estimators._validation import (
     check_X,
     check_X_y,
     is_source,
+    one_target,
 )
 from ridgeline.losses import GammaLoss, TweedieLoss
 from ridgeline.losses.domain import check_target_domain
@@ -142,12 +143,7 @@ class _LogLinkGLM(SparseInputMixin, RegressorMixin, BaseEstimator):
     def _validate(self, X, y, sample_weight):
         """Checked arrays: X, y (n,) and weights (n,)."""
         X, y = check_X_y(self, X, y, y_numeric=True)
-        y = np.asarray(y, dtype=np.float64)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        if y.ndim != 1:
-            raise ValueError(f"y must be one target per sample (shape (n,)), got {y.shape}")
-        return X, y, check_weights(sample_weight, X)
+        return X, one_target(y), check_weights(sample_weight, X)
 
     def _check_targets(self, power: float, y_min: float, mean: float, where: str) -> None:
         """Refuse targets outside the family's domain (ValueError naming them)."""

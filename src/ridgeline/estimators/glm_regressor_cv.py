@@ -22,7 +22,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import d2_tweedie_score
 from sklearn.model_selection import check_cv
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 
 from ridgeline.distributed import dask_source
 from ridgeline.estimators._base import SparseInputMixin
@@ -36,6 +36,7 @@ from ridgeline.estimators._validation import (
     check_X,
     check_X_y,
     is_source,
+    one_target,
     source_folds,
 )
 from ridgeline.losses import PoissonLoss
@@ -188,7 +189,7 @@ class GLMRegressorCV(SparseInputMixin, RegressorMixin, BaseEstimator):
             K, labels, dtype = source_folds(self.cv, default=5), None, np.float64
         else:
             X, y = check_X_y(self, X, y, y_numeric=True)
-            y = _one_target(y)
+            y = one_target(y)
             s = check_weights(sample_weight, X)
             self._check_targets(y, s)
             splits = None if self.method != "kfold" else \
@@ -280,16 +281,6 @@ class GLMRegressorCV(SparseInputMixin, RegressorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.positive_only = self._power >= 1.0
         return tags
-
-
-def _one_target(y) -> np.ndarray:
-    """y as a float64 (n,) array (an (n, 1) column is accepted, with scikit-learn's warning)."""
-    y = np.asarray(y, dtype=np.float64)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = column_or_1d(y, warn=True)
-    if y.ndim != 1:
-        raise ValueError(f"y must be one target per sample (shape (n,)), got {y.shape}")
-    return y
 
 
 def check_counts(y: np.ndarray, s: np.ndarray, what: str = "Poisson") -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import d2_tweedie_score
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 
 from ridgeline.distributed import dask_source
 from ridgeline.estimators._base import SparseInputMixin
@@ -36,6 +36,7 @@ from ridgeline.estimators._validation import (
     check_X,
     check_X_y,
     is_source,
+    one_target,
 )
 from ridgeline.losses import PoissonLoss
 from ridgeline.losses.domain import check_target_domain
@@ -180,11 +181,7 @@ class PoissonRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
     def _validate(self, X, y, sample_weight):
         """Checked arrays: X, counts y (n,) ≥ 0 (not all zero) and weights (n,)."""
         X, y = check_X_y(self, X, y, y_numeric=True)
-        y = np.asarray(y, dtype=np.float64)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        if y.ndim != 1:
-            raise ValueError(f"y must be one count per sample (shape (n,)), got {y.shape}")
+        y = one_target(y, "count")
         s = check_weights(sample_weight, X)
         check_target_domain(PoissonLoss(), float(y.min()), float(s @ y) / float(s.sum()),
                             who="Poisson", where="y")

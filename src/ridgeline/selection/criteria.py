@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ridgeline.path.grid import auto_lambda_grid
 from ridgeline.selection.evidence import (
     RidgeEvidence,
     _Parts,
@@ -41,8 +40,9 @@ from ridgeline.selection.evidence import (
 )
 from ridgeline.selection.grid_scoring import _score_grid
 from ridgeline.selection.result import RidgeCVResult
+from ridgeline.selection.routes import moments_factor
 from ridgeline.selection.scoring import Scorer
-from ridgeline.solvers.spectral import Factor, factor_from_moments
+from ridgeline.solvers.spectral import Factor
 from ridgeline.stats.moments import Moments
 
 #: The selection methods of this module and the name of their score.
@@ -179,13 +179,8 @@ def select_criterion_moments(total: Moments, *, method: str, lambdas: np.ndarray
     if rule not in ("min", "1se"):
         raise ValueError(f"rule must be 'min' or '1se', got {rule!r}")
     scorer = criterion_scorer(method, scoring, "eigh", rule)
-    sw = float(total.sw)
-    if sw <= 0:
-        raise ValueError("the sample weights of the source sum to zero")
-    factor = factor_from_moments(total.centered(fit_intercept), shift_x=total.shift_x,
-                                 shift_y=total.shift_y, standardize=standardize)
-    lam = auto_lambda_grid(factor.e, sw, n_lambdas) if lambdas is None \
-        else np.asarray(lambdas, dtype=np.float64)
+    factor, lam, sw = moments_factor(total, lambdas, n_lambdas, fit_intercept=fit_intercept,
+                                     standardize=standardize)
     result = _score_grid(lam, criterion_evaluator(method, factor, fit_intercept=fit_intercept),
                          factor, method, scorer, rule, per_target, fit_intercept, to_alpha, sw,
                          extend=extend, warn_edge=warn_edge and method != "evidence",

@@ -30,11 +30,11 @@ from ridgeline.selection.kfold import moment_folds
 from ridgeline.selection.loo import check_exact
 from ridgeline.selection.result import RidgeCVResult
 from ridgeline.selection.ridge_curves import _Context
-from ridgeline.selection.routes import SOLVERS, choose_route, full_factor
+from ridgeline.selection.routes import SOLVERS, choose_route, full_factor, moments_factor
 from ridgeline.selection.scoring import Scorer, resolve_scorer
 from ridgeline.solvers.dual import weighted_means, weighted_scale
 from ridgeline.solvers.iterative import centered_operator, lsqr_path
-from ridgeline.solvers.spectral import Factor, factor_from_moments, needs_svd, svd_factor
+from ridgeline.solvers.spectral import Factor, needs_svd, svd_factor
 from ridgeline.stats.moments import Moments
 
 __all__ = [
@@ -263,15 +263,12 @@ def select_ridge_moments(total: Moments, held: list[Moments], *,
     for k, h in enumerate(held):
         if h.sw <= 0:
             raise ValueError(f"fold {k} has no rows: too few rows for {len(held)} folds")
-    sw = float(total.sw)
     given = lambdas is not None
+    factor, lam, sw = moments_factor(total, lambdas, n_lambdas, fit_intercept=fit_intercept,
+                                     standardize=standardize)
     ctx = _Context(None, None, None, fit_intercept, standardize, convention, scorer, False,
                    None, None, per_target, "eigh", sw=sw)
     ctx.folds = moment_folds(total, held, fit_intercept=fit_intercept, standardize=standardize)
-    factor = factor_from_moments(total.centered(fit_intercept), shift_x=total.shift_x,
-                                 shift_y=total.shift_y, standardize=standardize)
-    lam = auto_lambda_grid(factor.e, sw, n_lambdas) if lambdas is None \
-        else np.asarray(lambdas, dtype=np.float64)
     result = _score_grid(lam, ctx.kfold, factor, "kfold", scorer, rule, per_target,
                          fit_intercept, to_alpha, sw, extend=extend, warn_edge=warn_edge,
                          given=given, warn_stacklevel=warn_stacklevel + 1)

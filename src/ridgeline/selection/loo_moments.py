@@ -16,11 +16,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ridgeline.path.grid import auto_lambda_grid
 from ridgeline.selection.engine import RidgeSelection, _Context, _score_grid
 from ridgeline.selection.loo import check_exact, loo_model, loo_scores
+from ridgeline.selection.routes import moments_factor
 from ridgeline.selection.scoring import resolve_scorer
-from ridgeline.solvers.spectral import Factor, factor_from_moments
+from ridgeline.solvers.spectral import Factor
 from ridgeline.stats.batch_loo import LooModel, LooPassResult
 from ridgeline.stats.moments import Moments
 
@@ -68,13 +68,8 @@ def select_ridge_exact_moments(
         The curve (``result``) and the full-data ``factor`` (for the refit at the chosen λ).
     """
     scorer = _check(method, scoring, rule, loo_pass)
-    sw = float(total.sw)
-    if sw <= 0:
-        raise ValueError("the sample weights of the source sum to zero")
-    factor = factor_from_moments(total.centered(fit_intercept), shift_x=total.shift_x,
-                                 shift_y=total.shift_y, standardize=standardize)
-    lam = auto_lambda_grid(factor.e, sw, n_lambdas) if lambdas is None \
-        else np.asarray(lambdas, dtype=np.float64)
+    factor, lam, sw = moments_factor(total, lambdas, n_lambdas, fit_intercept=fit_intercept,
+                                     standardize=standardize)
     if method == "gcv":
         ctx = _Context(None, None, None, fit_intercept, standardize, "canonical", scorer, False,
                        None, None, per_target, "eigh", sw=sw)

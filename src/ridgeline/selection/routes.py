@@ -7,6 +7,9 @@ fallback when the Gram is too ill-conditioned for the smallest penalty.
 
 from __future__ import annotations
 
+import numpy as np
+
+from ridgeline.path.grid import auto_lambda_grid
 from ridgeline.solvers.dual import dual_factor
 from ridgeline.solvers.spectral import Factor, factor_from_moments, needs_svd, svd_factor
 from ridgeline.stats.moments import Moments, accumulate
@@ -44,3 +47,18 @@ def full_factor(X, Y, s, route: str, *, fit_intercept: bool, standardize: bool,
     if route == "svd" or needs_svd(F, min_penalty):
         F = svd_factor(X, Y, s, F.mean_x, F.mean_y, F.scale)
     return F
+
+
+def moments_factor(total: Moments, lambdas, n_lambdas: int, *, fit_intercept: bool,
+                   standardize: bool) -> tuple[Factor, np.ndarray, float]:
+    """The full-data factor of a statistics source's total moments, the λ grid (``lambdas``,
+    or ``n_lambdas`` values from the factor's spectrum) and the weight sum ``n_w`` (a zero
+    sum is refused)."""
+    sw = float(total.sw)
+    if sw <= 0:
+        raise ValueError("the sample weights of the source sum to zero")
+    factor = factor_from_moments(total.centered(fit_intercept), shift_x=total.shift_x,
+                                 shift_y=total.shift_y, standardize=standardize)
+    lam = auto_lambda_grid(factor.e, sw, n_lambdas) if lambdas is None \
+        else np.asarray(lambdas, dtype=np.float64)
+    return factor, lam, sw
