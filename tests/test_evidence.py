@@ -286,3 +286,20 @@ def test_refit_with_another_cv_drops_the_evidence_attributes():
     m.set_params(cv=None).fit(X, y)
     for name in ("coef_std_", "noise_variance_", "log_evidence_"):
         assert not hasattr(m, name)
+
+
+def test_scalar_slope_equals_the_batched_slopes():
+    from ridgeline.selection.evidence import _Parts
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(60, 80))  # p > n: some eigenvalues are numerically zero
+    Y = X[:, :3] @ rng.normal(size=(3, 2)) + rng.normal(size=(60, 2))
+    for Xs in (X, X[:, :8]):
+        F = full_factor(Xs, Y, np.ones(60), "eigh", fit_intercept=True, standardize=False,
+                        min_penalty=0.0)
+        parts = _Parts(F, True)
+        ts = np.linspace(-8.0, 8.0, 17)
+        batched = parts.slopes(ts)
+        for i, t in enumerate(ts):
+            assert parts.slope_at(t) == pytest.approx(batched[i].sum(), rel=1e-12, abs=1e-12)
+            assert parts.slope_at(t, [1]) == pytest.approx(batched[i, 1], rel=1e-12, abs=1e-12)

@@ -37,6 +37,7 @@ M. E. (2001), "Sparse Bayesian learning and the relevance vector machine", JMLR 
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from itertools import pairwise
@@ -102,6 +103,7 @@ class _Parts:
         self.z2 = np.asarray(F.Z, dtype=np.float64) ** 2  # (r, k)
         top = float(e.max()) if e.size else 0.0
         self.pos = e > top * max(F.n_features, F.n, 1) * np.finfo(np.float64).eps
+        self._e_safe = np.where(self.pos, e, 1.0)  # no 0/0 in slope_at's unused branch
         #: slopes this close to 0 are rounding noise (a plateau), not a sign
         self.tol = 1e-10 * (e.size + self.n_w)
         # Q(a) = base + Σ_pos z² a/(e(e + a)) + Σ_rest z²/(e + a): positive terms only, and an
@@ -136,6 +138,17 @@ class _Parts:
         dof = D @ self.e
         aw = a[:, None] * ((D * D) @ self.z2[:, cols])  # a‖w‖² per target
         return 0.5 * (dof[:, None] - self.n_w * aw / self.q(a, cols))
+
+    def slope_at(self, t: float, cols=slice(None)) -> float:
+        """``dℓ/d log a`` at one ``t`` summed over the targets ``cols``: :meth:`slopes` for a
+        scalar, with 1-D products only (Brent's method calls it a dozen times per fit, where
+        the batched form's set-up was most of a small problem's cost)."""
+        a = math.exp(t)
+        D = 1.0 / (self.e + a)
+        w = np.where(self.pos, a / (self._e_safe * (self._e_safe + a)), D)
+        q = self.base[cols] + w @ self.z2[:, cols]
+        aw = a * ((D * D) @ self.z2[:, cols])
+        return float(0.5 * np.sum(float(D @ self.e) - self.n_w * aw / q))
 
     def scan(self, ts: np.ndarray) -> np.ndarray:
         """``ts`` (log penalties of the grid) with a log scan of the spectrum's range added
@@ -272,13 +285,12 @@ def _search(parts: _Parts, ts_grid: np.ndarray, curve: np.ndarray, per_target: b
     if per_target:
         gs = parts.slopes(ts)  # (T, k)
         found = [_maximize(lambda t, j=j: parts.value(np.exp([t]), [j])[0, 0],
-                           lambda t, j=j: parts.slopes(np.array([t]), [j])[0, 0], ts,
+                           lambda t, j=j: parts.slope_at(t, [j]), ts,
                            gs[:, j], parts.tol) for j in range(k)]
         fallback = ts_grid[np.argmax(curve, axis=0)]
         t_best = np.array([fallback[j] if f is None else f for j, f in enumerate(found)])
         return t_best, np.array([f is not None for f in found])
-    f = _maximize(lambda t: parts.value(np.exp([t]))[0].sum(),
-                  lambda t: parts.slopes(np.array([t]))[0].sum(), ts,
+    f = _maximize(lambda t: parts.value(np.exp([t]))[0].sum(), parts.slope_at, ts,
                   parts.slopes(ts).sum(axis=1), k * parts.tol)
     t0 = ts_grid[np.argmax(curve.sum(axis=1))] if f is None else f
     return np.full(k, t0), f is not None
