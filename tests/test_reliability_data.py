@@ -314,12 +314,12 @@ def test_a_singular_system_is_named_as_such():
 
 
 def test_the_command_lines_fit_reports_a_factorization_failure_as_a_failed_fit(monkeypatch):
-    from ridgeline.report import fitting
+    from ridgeline.report import _fitters, fitting
 
     def broken(*args, **kwargs):
         raise LinearAlgebraError("the eigendecomposition of G (2×2) failed (x)")
 
-    monkeypatch.setattr(fitting, "_fit_ridge", broken)
+    monkeypatch.setitem(_fitters.FITTERS, "ridge", broken)
     with pytest.raises(fitting.FitFailedError, match=r"linear algebra failed: the "
                                                      r"eigendecomposition of G"):
         fitting.fit_model("ridge", X0, Y_REG, cv=3)
