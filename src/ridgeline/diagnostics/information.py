@@ -52,6 +52,7 @@ from ridgeline.diagnostics._fits import (
     sparse_dof,
     sparse_penalty,
 )
+from ridgeline.diagnostics._information_glm import LOG_LINK, family_power, log_link_criteria
 from ridgeline.diagnostics._models import ModelSpec, is_fitted, model_spec
 from ridgeline.diagnostics._table import text_table, to_dict
 from ridgeline.estimators._standardize import column_scale
@@ -80,8 +81,8 @@ class InformationCriteria:
     n : float
         Number of rows (the sum of the sample weights).
     model : str
-        ``"ridge"``, ``"lasso"``, ``"elasticnet"``, ``"group"``, ``"logistic"`` or
-        ``"poisson"``.
+        ``"ridge"``, ``"lasso"``, ``"elasticnet"``, ``"group"``, ``"logistic"``,
+        ``"poisson"``, ``"gamma"`` or ``"normal (log link)"`` (Tweedie power 0).
     estimator : str
         Class name of the model.
     dof_method : str
@@ -127,14 +128,15 @@ def gaussian_log_likelihood(Y: np.ndarray, P: np.ndarray, s: np.ndarray) -> floa
     return float(np.sum(-0.5 * n_w * (_LOG_2PI + np.log(rss / n_w) + 1.0)))
 
 
-def information_criteria(model, X, y, sample_weight=None) -> InformationCriteria:
+def information_criteria(model, X, y, sample_weight=None, offset=None) -> InformationCriteria:
     """AIC and BIC of a fitted ridgeline model on ``(X, y)``, with its effective dof.
 
     Parameters
     ----------
     model : fitted ridgeline estimator
         ``Ridge``, ``RidgeCV``, ``Lasso(CV)``, ``ElasticNet(CV)``, ``GroupLasso(CV)``,
-        ``LogisticRegression(CV)`` or ``PoissonRegressor`` with the L2 penalty. Its fitted
+        ``LogisticRegression(CV)``, ``PoissonRegressor(CV)``, ``GammaRegressor(CV)`` or
+        ``TweedieRegressor(CV)`` (log link, power 0, 1 or 2) with the L2 penalty. Its fitted
         coefficients and λ are used as they are (never refit, never modified).
     X : array (n, p) or sparse matrix
         Usually the training data (AIC and BIC are in-sample criteria).
@@ -142,6 +144,8 @@ def information_criteria(model, X, y, sample_weight=None) -> InformationCriteria
         Targets (class labels for logistic regression).
     sample_weight : array (n,), optional
         Frequency weights: log L sums ``s_i log p(y_i)`` and n is ``Σ s_i``.
+    offset : array (n,), optional
+        The log-link models' offset (log exposure), as at their fit.
 
     Returns
     -------
@@ -157,6 +161,11 @@ def information_criteria(model, X, y, sample_weight=None) -> InformationCriteria
         or an L1 part in a logistic/Poisson model.
     """
     name = type(model).__name__
+    if isinstance(model, LOG_LINK):
+        return _log_link(model, X, y, sample_weight, offset)
+    if offset is not None:
+        raise ValueError(f"offset= is for the log-link models (Poisson, gamma, Tweedie), not "
+                         f"{name}")
     if name in ("RidgeClassifier", "RidgeClassifierCV"):
         raise TypeError(f"{name} fits least squares on ±1 class labels, which is no "
                         "likelihood: information criteria need LogisticRegression for "
@@ -181,6 +190,25 @@ def information_criteria(model, X, y, sample_weight=None) -> InformationCriteria
                                _GROUP_DOF, lambda_=float(lam) if lam.ndim == 0 else lam)
 
 
+def _log_link(model, X, y, sample_weight, offset) -> InformationCriteria:
+    """:func:`information_criteria` of a Poisson, gamma or Tweedie regressor."""
+    name = type(model).__name__
+    if not hasattr(model, "coef_"):
+        raise ValueError(f"this {name} is not fitted: call fit first (information criteria "
+                         "score the fitted coefficients)")
+    X, y, s = check_data(X, y, sample_weight=sample_weight)
+    if X.shape[1] != model.n_features_in_:
+        raise ValueError(f"X has {X.shape[1]} features, but {name} was fit on "
+                         f"{model.n_features_in_}")
+    log_lik, dof, how = log_link_criteria(model, X, y, s, offset)
+    n = float(s.sum())
+    aic, bic = criteria(log_lik, dof, n)
+    return InformationCriteria(log_likelihood=log_lik, dof=dof, aic=aic, bic=bic, n=n,
+                               model=_FAMILY[family_power(model)], estimator=name,
+                               dof_method=how, lambda_=float(model.lambda_))
+
+
+_FAMILY = {0.0: "normal (log link)", 1.0: "poisson", 2.0: "gamma"}
 _GROUP_DOF = ("trace of the linearized fit on the active groups, "
               "tr[(G_A + (n_w λ/2)∇²P(ŵ)_A)⁻¹G_A] (+1 for the intercept; Vaiter et al. 2012)")
 
