@@ -328,24 +328,8 @@ def ridge_bias_variance(X, coef, noise: float, lambdas, *, intercept: float = 0.
         Xt = as_dense(check_data(X_test, name="X_test")[0])
         if Xt.shape[1] != p:
             raise ValueError(f"X_test has {Xt.shape[1]} features, X has {p}")
-    f = Xd @ w + float(intercept)
-    f0 = Xt @ w + float(intercept)
-    mx = Xd.mean(axis=0) if fit_intercept else np.zeros(p)
-    U, d, Vt = np.linalg.svd(Xd - mx, full_matrices=False)
-    keep = d > d.max(initial=0.0) * max(n, p) * np.finfo(np.float64).eps
-    U, d, Vt = U[:, keep], d[keep], Vt[keep]
-    T = (Xt - mx) @ Vt.T  # (m, r)
-    fbar = f.mean() if fit_intercept else 0.0
-    proj = U.T @ (f - fbar)  # (r,)
-    a = lam * n
-    if np.any(a == 0) and keep.sum() < p:
-        raise ValueError("λ = 0 with a rank-deficient X: the ridge solution is not unique")
-    bias2, variance = np.empty(lam.size), np.empty(lam.size)
-    for i, ai in enumerate(a):
-        g = d / (d * d + ai)  # (r,)
-        mean_pred = fbar + T @ (g * proj)
-        bias2[i] = np.mean((mean_pred - f0) ** 2)
-        variance[i] = sigma2 * np.mean((1.0 / n if fit_intercept else 0.0) + (T * T) @ (g * g))
+    bias2, variance = _fixed_design_terms(Xd, Xt, w, float(intercept), sigma2, lam * n,
+                                          fit_intercept)
     noise_arr = np.full(lam.size, sigma2)
     total = bias2 + variance + noise_arr
     return BiasVariance(lambdas=lam, params=lam * n, param_name="alpha", loss="squared",
@@ -353,3 +337,30 @@ def ridge_bias_variance(X, coef, noise: float, lambdas, *, intercept: float = 0.
                         expected_error=total.copy(), expected_error_se=np.zeros(lam.size),
                         method="closed form (fixed design)", n_rounds=0, n_test=Xt.shape[0],
                         noise_source="known: σ² given", estimator="Ridge")
+
+
+def _fixed_design_terms(Xd: np.ndarray, Xt: np.ndarray, w: np.ndarray, intercept: float,
+                        sigma2: float, penalties: np.ndarray,
+                        fit_intercept: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Squared bias and variance (L,) of ridge at each penalty ``a = n·λ`` on the test rows
+    ``Xt``, for the fixed design ``Xd`` with true coefficients ``w`` and noise ``σ²``, from
+    one SVD of the (centered) design."""
+    n, p = Xd.shape
+    f = Xd @ w + intercept
+    f0 = Xt @ w + intercept
+    mx = Xd.mean(axis=0) if fit_intercept else np.zeros(p)
+    U, d, Vt = np.linalg.svd(Xd - mx, full_matrices=False)
+    keep = d > d.max(initial=0.0) * max(n, p) * np.finfo(np.float64).eps
+    U, d, Vt = U[:, keep], d[keep], Vt[keep]
+    T = (Xt - mx) @ Vt.T  # (m, r)
+    fbar = f.mean() if fit_intercept else 0.0
+    proj = U.T @ (f - fbar)  # (r,)
+    if np.any(penalties == 0) and keep.sum() < p:
+        raise ValueError("λ = 0 with a rank-deficient X: the ridge solution is not unique")
+    bias2, variance = np.empty(penalties.size), np.empty(penalties.size)
+    for i, ai in enumerate(penalties):
+        g = d / (d * d + ai)  # (r,)
+        mean_pred = fbar + T @ (g * proj)
+        bias2[i] = np.mean((mean_pred - f0) ** 2)
+        variance[i] = sigma2 * np.mean((1.0 / n if fit_intercept else 0.0) + (T * T) @ (g * g))
+    return bias2, variance
