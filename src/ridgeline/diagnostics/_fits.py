@@ -12,6 +12,7 @@ from ridgeline.estimators._sparse import enet_penalty
 from ridgeline.estimators._standardize import column_scale
 from ridgeline.estimators.sparse_paths import enet_path, group_lasso_path
 from ridgeline.losses import PoissonLoss
+from ridgeline.losses.domain import check_target_domain
 from ridgeline.penalties import GroupPenalty
 from ridgeline.selection.engine import full_factor
 from ridgeline.selection.glm_alo import exact_curvature
@@ -49,12 +50,8 @@ def glm_problem(spec: ModelSpec, X, y, s: np.ndarray):
         y = column_or_1d(y)
     if y.ndim != 1:
         raise ValueError(f"Poisson regression takes one count per sample, got shape {y.shape}")
-    if np.any(y < 0):
-        raise ValueError(f"Poisson targets must be non-negative; {int(np.sum(y < 0))} value(s) "
-                         "of y are negative")
-    if not (s @ y) > 0:
-        raise ValueError("Poisson targets are all zero (weighted): the mean count must be "
-                         "positive for a log-link model")
+    check_target_domain(PoissonLoss(), float(y.min()), float(s @ y) / float(s.sum()),
+                        who="Poisson", where="y")
     problem = GLMProblem.from_arrays(X, y, s, PoissonLoss(), spec.fit_intercept)
     return problem, ["y"], (y, None)
 
