@@ -31,6 +31,7 @@ import time
 import numpy as np
 from sklearn.model_selection import KFold
 
+from _timing import best_time
 from ridgeline import BandedRidgeCV
 from ridgeline.selection.banded_cv import BandedCV
 
@@ -78,12 +79,7 @@ def _case(n: int, p_group: int, k: int, repeats: int, search: dict) -> dict:
     def ours():
         return BandedRidgeCV(groups, cv=folds, alpha_per_target=True).fit(X, Y)
 
-    ours()  # warm-up
-    t_ours, est = np.inf, None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        est = ours()
-        t_ours = min(t_ours, time.perf_counter() - t0)
+    t_ours, est = best_time(ours, repeats)
     t_him, deltas = _himalaya(X, Y, labels, folds, search)
     n_train = n - n // 5
     lam_him = np.exp(-deltas.T) / n_train  # (k, G) canonical

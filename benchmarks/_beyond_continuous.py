@@ -19,12 +19,11 @@ the search itself), and ``ok``: the continuous score is at least the 1,000-point
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 from sklearn.datasets import load_diabetes
 from sklearn.model_selection import KFold
 
+from _timing import best_time
 from ridgeline import RidgeCV
 
 
@@ -34,16 +33,6 @@ def _data(n: int, p: int, seed: int = 0):
     w = rng.normal(size=p) * (rng.uniform(size=p) < 0.3)
     y = X @ w + 20.0 * rng.normal(size=n)  # noisy enough for an interior optimum
     return X, y
-
-
-def _best_time(fn, repeats: int):
-    fn()  # warm-up
-    best, out = np.inf, None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def _one(X, y, cv, name: str, repeats: int) -> dict:
@@ -56,9 +45,9 @@ def _one(X, y, cv, name: str, repeats: int) -> dict:
     def fit(grid, refine):
         return RidgeCV(alphas=grid * sw, refine=refine, **common).fit(X, y)
 
-    t100, e100 = _best_time(lambda: fit(lam, False), repeats)
-    tref, eref = _best_time(lambda: fit(lam, True), repeats)
-    t1000, e1000 = _best_time(lambda: fit(lam1000, False), repeats)
+    t100, e100 = best_time(lambda: fit(lam, False), repeats)
+    tref, eref = best_time(lambda: fit(lam, True), repeats)
+    t1000, e1000 = best_time(lambda: fit(lam1000, False), repeats)
     s_ref, s_1000 = float(eref.best_score_), float(e1000.best_score_)
     return {
         "cv": name, "n": X.shape[0], "p": X.shape[1],

@@ -17,12 +17,11 @@ below 1e-6.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import BayesianRidge
 
+from _timing import best_time
 from ridgeline import RidgeCV
 
 
@@ -34,16 +33,6 @@ def _data(n: int, p: int, seed: int = 0):
     return X, y
 
 
-def _best_time(fn, repeats: int):
-    fn()  # warm-up
-    best, out = np.inf, None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
-
-
 def _one(name: str, X, y, repeats: int) -> dict:
     def ours():
         return RidgeCV(cv="evidence").fit(X, y)
@@ -52,8 +41,8 @@ def _one(name: str, X, y, repeats: int) -> dict:
         return BayesianRidge(alpha_1=0.0, alpha_2=0.0, lambda_1=0.0, lambda_2=0.0, tol=1e-12,
                              max_iter=100_000).fit(X, y)
 
-    t_ours, m = _best_time(ours, repeats)
-    t_br, br = _best_time(theirs, repeats)
+    t_ours, m = best_time(ours, repeats)
+    t_br, br = best_time(theirs, repeats)
     a_br = float(br.lambda_ / br.alpha_)
     rel = abs(m.alpha_ - a_br) / a_br
     return {

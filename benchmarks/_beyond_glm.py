@@ -19,7 +19,6 @@ one plus 1e-12 relative.
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import numpy as np
@@ -27,6 +26,7 @@ from sklearn import linear_model as sk
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import mean_tweedie_deviance
 
+from _timing import best_time
 from ridgeline import GammaRegressor, TweedieRegressor
 
 ALPHA = 1e-3
@@ -43,16 +43,6 @@ def _data(n: int, p: int, power: float, seed: int = 0):
     # compound Poisson–gamma: a Poisson number of gamma summands (zeros included)
     counts = rng.poisson(mu / 1.5)
     return X, np.array([rng.gamma(2.0, 0.75, size=k).sum() for k in counts])
-
-
-def _best_time(fn, repeats: int):
-    fn()  # warm-up
-    best, out = np.inf, None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def _objective(est, X, y, power: float) -> float:
@@ -74,9 +64,9 @@ def _one(n: int, p: int, power: float, repeats: int) -> dict:
     ours, theirs = _models(power)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        t_ours, e_ours = _best_time(lambda: ours().fit(X, y), repeats)
-        t_lb, e_lb = _best_time(lambda: theirs().fit(X, y), repeats)
-        t_nc, e_nc = _best_time(
+        t_ours, e_ours = best_time(lambda: ours().fit(X, y), repeats)
+        t_lb, e_lb = best_time(lambda: theirs().fit(X, y), repeats)
+        t_nc, e_nc = best_time(
             lambda: theirs(solver="newton-cholesky", tol=1e-12, max_iter=1000).fit(X, y),
             repeats)
     f_ours, f_lb, f_nc = (_objective(e, X, y, power) for e in (e_ours, e_lb, e_nc))
